@@ -1,0 +1,58 @@
+/*
+ * cli: shared state and helpers of the stardust command-line tool.
+ */
+#ifndef SD_CLI_H
+#define SD_CLI_H
+
+#include <stdio.h>
+
+#include "client.h"
+#include "codes.h"
+#include "config.h"
+
+/* Exit statuses. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+struct cli {
+	const char *config_path; /* -c, $STARDUST_CONFIG or ./stardust.conf */
+	struct config *cfg;      /* loaded on first use */
+	struct codes *codes;     /* loaded on first use */
+	struct client *client;   /* connected on first use */
+};
+
+/* cli_error(fmt, ...): "stardust: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_codes(c): the code lists, or NULL after printing an error. */
+const struct codes *cli_codes(struct cli *c);
+
+/*
+ * cli_call(c, req, resp): send req to the local daemon (loading the
+ * config and connecting on first use). On a daemon-side error the message
+ * is printed, *resp is still set (for row errors) and CLI_FAIL returned;
+ * on a transport error *resp is NULL and CLI_FAIL returned.
+ */
+int cli_call(struct cli *c, Sd__Request *req, Sd__Response **resp);
+
+/* cli_help_requested(argc, argv): 1 if -h or --help is among argv. */
+int cli_help_requested(int argc, char **argv);
+
+/* cli_split_add(list, n, value): append value's comma-separated items to
+ * a NULL-free string array (caller frees with cli_strv_free). */
+int cli_split_add(char ***list, size_t *n, const char *value);
+void cli_strv_free(char **v, size_t n);
+
+/* cli_cell(f, s, width): print s padded or cut (with an ellipsis) to
+ * width characters (code points). */
+void cli_cell(FILE *f, const char *s, size_t width);
+
+int cmd_node(struct cli *c, int argc, char **argv);
+int cmd_federation(struct cli *c, int argc, char **argv);
+int cmd_cert(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_member(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_search(struct cli *c, int argc, char **argv);
+
+#endif

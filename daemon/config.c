@@ -1,0 +1,241 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "key.h"
+
+struct config_parse {
+	struct config *c;
+	char dir[PATH_MAX];
+	char *data_dir, *key_file, *socket;
+	int have_root;
+	unsigned seen;
+	char err[256];
+};
+
+static char *
+config_abs(const char *dir, const char *p)
+{
+	char *out;
+	size_t n;
+
+	if (p[0] == '/')
+		return strdup(p);
+	if (strcmp(p, ".") == 0)
+		return strdup(dir);
+	n = strlen(dir) + 1 + strlen(p) + 1;
+	if ((out = malloc(n)) == NULL)
+		return NULL;
+	snprintf(out, n, "%s/%s", dir, p);
+	return out;
+}
+
+static const char *config_keys[] = {
+	"name", "data_dir", "root_key", "key_file", "socket", "map_size_mb",
+	"log_level",
+};
+
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse *p = user;
+	size_t i, nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
+	char **slot = NULL;
+
+	if (strcmp(section, "node") != 0) {
+		snprintf(p->err, sizeof(p->err), "unknown section [%s]", section);
+		return 0;
+	}
+	for (i = 0; i < nkeys; i++)
+		if (strcmp(name, config_keys[i]) == 0)
+			break;
+	if (i == nkeys) {
+		snprintf(p->err, sizeof(p->err), "unknown key '%s'", name);
+		return 0;
+	}
+	if (p->seen & (1u << i)) {
+		snprintf(p->err, sizeof(p->err), "duplicate key '%s'", name);
+		return 0;
+	}
+	p->seen |= 1u << i;
+	if (strcmp(name, "name") == 0) {
+		slot = &p->c->name;
+	} else if (strcmp(name, "data_dir") == 0) {
+		slot = &p->data_dir;
+	} else if (strcmp(name, "key_file") == 0) {
+		slot = &p->key_file;
+	} else if (strcmp(name, "socket") == 0) {
+		slot = &p->socket;
+	} else if (strcmp(name, "root_key") == 0) {
+		if (key_public_parse(value, p->c->root_key) != 0) {
+			snprintf(p->err, sizeof(p->err),
+			    "root_key must be 64 hex digits");
+			return 0;
+		}
+		p->have_root = 1;
+	} else if (strcmp(name, "map_size_mb") == 0) {
+		char *end;
+		unsigned long v;
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || *end || end == value || v < 1 || v > 1048576) {
+			snprintf(p->err, sizeof(p->err),
+			    "map_size_mb must be 1 to 1048576");
+			return 0;
+		}
+		p->c->map_size_mb = v;
+	} else if (strcmp(name, "log_level") == 0) {
+		static const char *lv[] = { "error", "warn", "info", "debug" };
+		int j;
+		for (j = 0; j < 4; j++)
+			if (strcmp(value, lv[j]) == 0)
+				break;
+		if (j == 4) {
+			snprintf(p->err, sizeof(p->err),
+			    "log_level must be error, warn, info or "
+			    "debug");
+			return 0;
+		}
+		p->c->log_level = j;
+	}
+	if (slot != NULL) {
+		if (value[0] == '\0' || strlen(value) > 1024) {
+			snprintf(p->err, sizeof(p->err),
+			    "'%s' must be 1 to 1024 characters",
+			    name);
+			return 0;
+		}
+		if ((*slot = strdup(value)) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+int
+config_load(const char *path, struct config **out, char *err, size_t errlen)
+{
+	struct config_parse p;
+	struct config *c;
+	char real[PATH_MAX], *slash;
+	int rc = 0, line;
+
+	memset(&p, 0, sizeof(p));
+	if (realpath(path, real) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	c->map_size_mb = 4096;
+	c->log_level = LOG_INFO;
+	p.c = c;
+	snprintf(p.dir, sizeof(p.dir), "%s", real);
+	if ((slash = strrchr(p.dir, '/')) != NULL)
+		*(slash == p.dir ? slash + 1 : slash) = '\0';
+	line = ini_parse(real, config_handler, &p);
+	if (line != 0) {
+		if (line < 0)
+			snprintf(err, errlen, "%s: cannot read", path);
+		else if (p.err[0])
+			snprintf(err, errlen, "%s: line %d: %s", path, line, p.err);
+		else
+			snprintf(err, errlen, "%s: line %d: syntax error", path,
+			    line);
+		rc = SD_ECONFIG;
+		goto out;
+	}
+	if (!p.have_root) {
+		snprintf(err, errlen, "%s: root_key is required", path);
+		rc = SD_ECONFIG;
+		goto out;
+	}
+	if ((c->path = strdup(real)) == NULL ||
+	    (c->data_dir = config_abs(p.dir, p.data_dir ? p.data_dir : ".")) ==
+	    NULL ||
+	    (c->db_dir = config_abs(c->data_dir, "db")) == NULL ||
+	    (c->key_file = p.key_file ? config_abs(p.dir, p.key_file) :
+	    config_abs(c->data_dir, "node.key")) == NULL ||
+	    (c->socket = p.socket ? config_abs(p.dir, p.socket) :
+	    config_abs(c->data_dir, "control.sock")) == NULL ||
+	    (c->name == NULL && (c->name = strdup("stardust")) == NULL)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (strlen(c->socket) >= 100) {
+		snprintf(err, errlen, "%s: socket path '%s' is too long for a "
+		    "Unix socket (at most 99 bytes)", path, c->socket);
+		rc = SD_ECONFIG;
+		goto out;
+	}
+out:
+	free(p.data_dir);
+	free(p.key_file);
+	free(p.socket);
+	if (rc == 0)
+		*out = c;
+	else
+		config_free(c);
+	return rc;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->name);
+	free(c->data_dir);
+	free(c->db_dir);
+	free(c->key_file);
+	free(c->socket);
+	free(c);
+}
+
+void
+config_print(const struct config *c, FILE *f)
+{
+	static const char *lv[] = { "error", "warn", "info", "debug" };
+	char hex[65];
+
+	key_public_hex(c->root_key, hex);
+	fprintf(f, "# %s\n[node]\n", c->path);
+	fprintf(f, "name = %s\n", c->name);
+	fprintf(f, "data_dir = %s\n", c->data_dir);
+	fprintf(f, "root_key = %s\n", hex);
+	fprintf(f, "key_file = %s\n", c->key_file);
+	fprintf(f, "socket = %s\n", c->socket);
+	fprintf(f, "map_size_mb = %zu\n", c->map_size_mb);
+	fprintf(f, "log_level = %s\n", lv[c->log_level]);
+}
+
+int
+config_write_new(const char *path, const char *name, const char *root_key_hex)
+{
+	FILE *f;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return -errno;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	fprintf(f, "# Stardust node configuration; see docs/OPERATIONS.md.\n"
+	    "[node]\nname = %s\ndata_dir = .\nroot_key = %s\n"
+	    "map_size_mb = 4096\nlog_level = info\n", name, root_key_hex);
+	if (fflush(f) != 0 || fsync(fd) != 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}

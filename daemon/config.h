@@ -1,0 +1,55 @@
+/*
+ * config: a node's configuration file (INI, parsed with libinih).
+ *
+ *   [node]
+ *   name = Lapland            # a label for people
+ *   data_dir = .              # relative paths are relative to the file
+ *   root_key = <64 hex>       # the federation root's public key
+ *   key_file = node.key       # default: <data_dir>/node.key
+ *   socket = control.sock     # default: <data_dir>/control.sock
+ *   map_size_mb = 4096        # LMDB map size
+ *   log_level = info          # error, warn, info, debug
+ *
+ * Unknown sections or keys, duplicate keys and bad values are errors. See
+ * docs/OPERATIONS.md for every key.
+ */
+#ifndef SD_CONFIG_H
+#define SD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+struct config {
+	char *path;     /* absolute path of the file */
+	char *name;
+	char *data_dir; /* absolute */
+	char *db_dir;   /* <data_dir>/db */
+	char *key_file; /* absolute */
+	char *socket;   /* absolute */
+	uint8_t root_key[32];
+	size_t map_size_mb;
+	int log_level;
+};
+
+/*
+ * config_load(path, out, err, errlen): parse path into *out (free with
+ * config_free). On error a negative code and a message naming the line.
+ */
+int config_load(const char *path, struct config **out, char *err,
+    size_t errlen);
+
+/* config_free(c): release; NULL harmless. */
+void config_free(struct config *c);
+
+/* config_print(c, f): write the effective configuration, every key. */
+void config_print(const struct config *c, FILE *f);
+
+/* config_write_new(path, name, data_dir, root_key_hex): create a new
+ * config file (refuses to overwrite). */
+int config_write_new(const char *path, const char *name,
+    const char *root_key_hex);
+
+#endif

@@ -1,0 +1,738 @@
+#include "node.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "control.pb-c.h"
+#include "err.h"
+#include "query.h"
+#include "record.h"
+
+void
+node_log(const struct node *n, int level, const char *fmt, ...)
+{
+	static const char *names[] = { "error", "warn", "info", "debug" };
+	char ts[32];
+	struct tm tm;
+	time_t now;
+	va_list ap;
+
+	if (n != NULL && level > n->cfg->log_level)
+		return;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s stardustd[%s] %s: ", ts, n ? n->cfg->name : "-",
+	    names[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
+{
+	struct node *n;
+	int rc;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		config_free(cfg);
+		return -ENOMEM;
+	}
+	n->cfg = cfg;
+	pthread_mutex_init(&n->wlock, NULL);
+	if ((rc = key_load(cfg->key_file, &n->key)) != 0) {
+		snprintf(err, errlen, "%s: %s%s", cfg->key_file, sd_strerror(rc),
+		    rc == SD_EPERM ? " (must not be accessible by group or "
+		    "others: chmod 600)" : "");
+		goto out_err;
+	}
+	if ((rc = codes_new(&n->codes)) != 0) {
+		snprintf(err, errlen, "code lists: %s", sd_strerror(rc));
+		goto out_err;
+	}
+	if ((rc = store_open(cfg->db_dir, n->codes, cfg->map_size_mb, 0,
+	    &n->st)) != 0) {
+		snprintf(err, errlen, "%s: %s", cfg->db_dir, sd_strerror(rc));
+		goto out_err;
+	}
+	if ((rc = store_mark(n->st, n->key->pk, &n->seq)) != 0) {
+		snprintf(err, errlen, "reading own seq: %s", sd_strerror(rc));
+		goto out_err;
+	}
+	*out = n;
+	return 0;
+out_err:
+	node_close(n);
+	return rc;
+}
+
+void
+node_close(struct node *n)
+{
+	if (n == NULL)
+		return;
+	store_close(n->st);
+	codes_free(n->codes);
+	key_free(n->key);
+	config_free(n->cfg);
+	pthread_mutex_destroy(&n->wlock);
+	free(n);
+}
+
+/* ---- responses ---- */
+
+struct resp {
+	Sd__Response r;
+	Sd__Hit **hits;
+	size_t nhits, caphits;
+	Sd__RowError **rows;
+	size_t nrows, caprows;
+	char msg[512];
+	int oom;
+};
+
+static void
+resp_init(struct resp *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	sd__response__init(&rs->r);
+	rs->r.version = CONTROL_VERSION;
+}
+
+static int
+resp_fail(struct resp *rs, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	rs->r.code = code;
+	va_start(ap, fmt);
+	vsnprintf(rs->msg, sizeof(rs->msg), fmt, ap);
+	va_end(ap);
+	rs->r.message = rs->msg;
+	return code;
+}
+
+static int
+resp_hit(struct resp *rs, const uint8_t *rec, size_t len, double score,
+    const char *matched)
+{
+	Sd__Hit *h, **nv;
+
+	if (rs->nhits == rs->caphits) {
+		size_t ncap = rs->caphits ? rs->caphits * 2 : 64;
+		if ((nv = realloc(rs->hits, ncap * sizeof(*nv))) == NULL)
+			goto oom;
+		rs->hits = nv;
+		rs->caphits = ncap;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		goto oom;
+	sd__hit__init(h);
+	if ((h->record.data = malloc(len ? len : 1)) == NULL) {
+		free(h);
+		goto oom;
+	}
+	memcpy(h->record.data, rec, len);
+	h->record.len = len;
+	h->has_score = score != 0;
+	h->score = score;
+	if (matched != NULL && matched[0] != '\0') {
+		if ((h->matched = malloc(sizeof(char *))) == NULL ||
+		    (h->matched[0] = strdup(matched)) == NULL) {
+			free(h->matched);
+			free(h->record.data);
+			free(h);
+			goto oom;
+		}
+		h->n_matched = 1;
+	}
+	rs->hits[rs->nhits++] = h;
+	return 0;
+oom:
+	rs->oom = 1;
+	return -ENOMEM;
+}
+
+static int
+resp_row(struct resp *rs, uint32_t index, const char *msg)
+{
+	Sd__RowError *e, **nv;
+
+	if (rs->nrows == rs->caprows) {
+		size_t ncap = rs->caprows ? rs->caprows * 2 : 16;
+		if ((nv = realloc(rs->rows, ncap * sizeof(*nv))) == NULL)
+			goto oom;
+		rs->rows = nv;
+		rs->caprows = ncap;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		goto oom;
+	sd__row_error__init(e);
+	e->index = index;
+	if ((e->message = strdup(msg)) == NULL) {
+		free(e);
+		goto oom;
+	}
+	rs->rows[rs->nrows++] = e;
+	return 0;
+oom:
+	rs->oom = 1;
+	return -ENOMEM;
+}
+
+static int
+resp_hit_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	return resp_hit(arg, rec, len, 0, NULL);
+}
+
+static void
+resp_free(struct resp *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nhits; i++) {
+		if (rs->hits[i]->n_matched)
+			free(rs->hits[i]->matched[0]);
+		free(rs->hits[i]->matched);
+		free(rs->hits[i]->record.data);
+		free(rs->hits[i]);
+	}
+	free(rs->hits);
+	for (i = 0; i < rs->nrows; i++) {
+		free(rs->rows[i]->message);
+		free(rs->rows[i]);
+	}
+	free(rs->rows);
+	if (rs->r.status) {
+		free(rs->r.status->cert.data);
+		free(rs->r.status);
+	}
+	free(rs->r.next.data);
+}
+
+/* ---- the node's own certificate ---- */
+
+struct cert_copy {
+	uint8_t *buf;
+	size_t len;
+};
+
+static int
+cert_copy_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct cert_copy *c = arg;
+
+	if ((c->buf = malloc(len)) == NULL)
+		return -ENOMEM;
+	memcpy(c->buf, rec, len);
+	c->len = len;
+	return 0;
+}
+
+/* Opens this node's current certificate. SD_ENOCERT, SD_EREVOKED or an
+ * expired certificate give a message in err. */
+static int
+node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen)
+{
+	struct cert_copy cc = { NULL, 0 };
+	int revoked = 0, rc;
+
+	rc = store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked);
+	if (rc == SD_ENOTFOUND) {
+		snprintf(err, errlen, "this node has no certificate from the "
+		    "federation root yet (stardust cert add FILE)");
+		return SD_ENOCERT;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "reading certificate: %s", sd_strerror(rc));
+		return rc;
+	}
+	if (revoked) {
+		snprintf(err, errlen, "this node's certificate was revoked");
+		rc = SD_EREVOKED;
+		goto out;
+	}
+	if ((rc = record_open(n->codes, cc.buf, cc.len, record_now_ms(), cert,
+	    err, errlen)) != 0)
+		goto out;
+	if (cert->body->node_cert->not_after_ms < record_now_ms()) {
+		record_close(cert);
+		snprintf(err, errlen, "this node's certificate has expired");
+		rc = SD_ENOCERT;
+	}
+out:
+	free(cc.buf);
+	return rc;
+}
+
+/* ---- writes ---- */
+
+/* A record being published: its encoded bytes and the in-memory parts
+ * the store needs (so nothing is decoded again). */
+struct pub {
+	uint8_t *bytes;
+	size_t len;
+	Sd__SignedRecord sr;
+	Sd__RecordBody body;
+	struct record r;
+};
+
+/*
+ * Signs and stores bodies[0..n) as the next n records of this node, in one
+ * transaction. Called with wlock held.
+ */
+static int
+node_publish(struct node *n, struct pub *pubs, struct store_item *items,
+    size_t cnt)
+{
+	uint8_t *body;
+	size_t i, blen;
+	int rc = 0;
+
+	for (i = 0; i < cnt; i++) {
+		pubs[i].body.signed_at_ms = record_now_ms();
+		blen = sd__record_body__get_packed_size(&pubs[i].body);
+		if (blen > RECORD_MAX_BYTES - 256)
+			return SD_ETOOBIG;
+		if ((body = malloc(blen ? blen : 1)) == NULL)
+			return -ENOMEM;
+		sd__record_body__pack(&pubs[i].body, body);
+		rc = record_sign(n->key, n->seq + 1 + i, body, blen,
+		    &pubs[i].bytes, &pubs[i].len);
+		free(body);
+		if (rc != 0)
+			return rc;
+		sd__signed_record__init(&pubs[i].sr);
+		pubs[i].sr.origin.data = n->key->pk;
+		pubs[i].sr.origin.len = KEY_PUBLIC_BYTES;
+		pubs[i].sr.seq = n->seq + 1 + i;
+		pubs[i].r.rec = &pubs[i].sr;
+		pubs[i].r.body = &pubs[i].body;
+		items[i].bytes = pubs[i].bytes;
+		items[i].len = pubs[i].len;
+		items[i].r = &pubs[i].r;
+	}
+	if ((rc = store_apply(n->st, items, cnt, n->key->pk, n->seq,
+	    n->seq + cnt)) != 0)
+		return rc;
+	for (i = 0; i < cnt; i++)
+		if (items[i].result != 0)
+			return SD_ESTORE; /* our own seqs cannot be stale */
+	n->seq += cnt;
+	return 0;
+}
+
+static int
+node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
+{
+	struct record cert = { 0 };
+	struct pub *pubs = NULL;
+	struct store_item *items = NULL;
+	char err[256];
+	size_t i, good = 0, bad = 0;
+	uint8_t *ok = NULL;
+	int rc, locked = 0;
+
+	if (pm->n_members > NODE_PUT_MAX)
+		return resp_fail(rs, SD_ETOOBIG,
+		    "%zu members in one request (at most %d)", pm->n_members,
+		    NODE_PUT_MAX);
+	if ((rc = node_own_cert(n, &cert, err, sizeof(err))) != 0)
+		return resp_fail(rs, rc, "%s", err);
+	if ((ok = calloc(pm->n_members + 1, 1)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Validation needs no lock; existence checks are repeated under it. */
+	for (i = 0; i < pm->n_members; i++) {
+		const Sd__Member *m = pm->members[i];
+		if ((rc = record_member_validate(n->codes, m, err,
+		    sizeof(err))) == 0)
+			rc = record_scope_check(cert.body->node_cert, m, err,
+			    sizeof(err));
+		if (rc != 0) {
+			if (resp_row(rs, (uint32_t)i, err) != 0)
+				goto out;
+			bad++;
+			continue;
+		}
+		ok[i] = 1;
+	}
+	pthread_mutex_lock(&n->wlock);
+	locked = 1;
+	for (i = 0; i < pm->n_members; i++) {
+		uint64_t seq;
+		int live = 0, exists;
+		size_t j;
+		if (!ok[i])
+			continue;
+		exists = store_member_state(n->st, n->key->pk,
+		    pm->members[i]->id.data, &seq, &live) == 0 && live;
+		for (j = 0; j < i && !exists; j++)
+			if (ok[j] && memcmp(pm->members[j]->id.data,
+			    pm->members[i]->id.data, MEMBER_ID_BYTES) == 0)
+				exists = 2;
+		if (exists == 2) {
+			snprintf(err, sizeof(err), "the same member id appears "
+			    "earlier in this import");
+		} else if (pm->mode == 1 && exists) {
+			snprintf(err, sizeof(err), "a member with this id already "
+			    "exists (use update)");
+		} else if (pm->mode == 2 && !exists) {
+			snprintf(err, sizeof(err), "no such member");
+		} else {
+			good++;
+			continue;
+		}
+		ok[i] = 0;
+		bad++;
+		if (resp_row(rs, (uint32_t)i, err) != 0)
+			goto out;
+	}
+	if (bad > 0 && !pm->skip_invalid) {
+		rc = resp_fail(rs, SD_EINVAL, "%zu of %zu members are invalid; "
+		    "nothing stored", bad, pm->n_members);
+		goto out;
+	}
+	if (pm->dry_run || good == 0) {
+		rs->r.has_stored = 1;
+		rs->r.stored = 0;
+		rc = 0;
+		goto out;
+	}
+	if ((pubs = calloc(good, sizeof(*pubs))) == NULL ||
+	    (items = calloc(good, sizeof(*items))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0, good = 0; i < pm->n_members; i++) {
+		if (!ok[i])
+			continue;
+		sd__record_body__init(&pubs[good].body);
+		pubs[good].body.kind_case = SD__RECORD_BODY__KIND_MEMBER;
+		pubs[good].body.member = pm->members[i];
+		good++;
+	}
+	if ((rc = node_publish(n, pubs, items, good)) != 0) {
+		resp_fail(rs, rc, "storing failed: %s%s", sd_strerror(rc),
+		    rc == SD_EFULL ? " (raise map_size_mb)" : "");
+		goto out;
+	}
+	rs->r.has_stored = 1;
+	rs->r.stored = (uint32_t)good;
+	node_log(n, LOG_DEBUG, "stored %zu members, seq now %llu", good,
+	    (unsigned long long)n->seq);
+out:
+	if (locked)
+		pthread_mutex_unlock(&n->wlock);
+	if (pubs != NULL)
+		for (i = 0; i < good; i++)
+			free(pubs[i].bytes);
+	free(pubs);
+	free(items);
+	free(ok);
+	record_close(&cert);
+	if (rc == -ENOMEM)
+		rs->oom = 1;
+	return rc;
+}
+
+static int
+node_remove(struct node *n, const Sd__RemoveMember *rm, struct resp *rs)
+{
+	Sd__Tombstone ts = SD__TOMBSTONE__INIT;
+	struct pub pub;
+	struct store_item item;
+	uint64_t seq;
+	int live = 0, rc;
+
+	memset(&pub, 0, sizeof(pub));
+	memset(&item, 0, sizeof(item));
+	if (rm->id.len != MEMBER_ID_BYTES)
+		return resp_fail(rs, SD_EINVAL, "member id must be %d bytes",
+		    MEMBER_ID_BYTES);
+	pthread_mutex_lock(&n->wlock);
+	rc = store_member_state(n->st, n->key->pk, rm->id.data, &seq, &live);
+	if (rc == SD_ENOTFOUND || (rc == 0 && !live)) {
+		rc = resp_fail(rs, SD_ENOTFOUND, "no member with this id "
+		    "published by this node");
+		goto out;
+	}
+	if (rc != 0) {
+		resp_fail(rs, rc, "%s", sd_strerror(rc));
+		goto out;
+	}
+	ts.member_id = rm->id;
+	sd__record_body__init(&pub.body);
+	pub.body.kind_case = SD__RECORD_BODY__KIND_TOMBSTONE;
+	pub.body.tombstone = &ts;
+	if ((rc = node_publish(n, &pub, &item, 1)) != 0)
+		resp_fail(rs, rc, "storing failed: %s", sd_strerror(rc));
+out:
+	pthread_mutex_unlock(&n->wlock);
+	free(pub.bytes);
+	return rc;
+}
+
+static int
+node_add_cert(struct node *n, const Sd__AddCert *ac, struct resp *rs)
+{
+	struct record r = { 0 };
+	struct store_item item;
+	char err[256];
+	int rc;
+
+	if ((rc = record_open(n->codes, ac->record.data, ac->record.len,
+	    record_now_ms(), &r, err, sizeof(err))) != 0)
+		return resp_fail(rs, rc, "%s", err);
+	if (memcmp(r.rec->origin.data, n->cfg->root_key, KEY_PUBLIC_BYTES) !=
+	    0) {
+		rc = resp_fail(rs, SD_ESIG, "record is not signed by this "
+		    "federation's root key");
+		goto out;
+	}
+	if (r.body->kind_case != SD__RECORD_BODY__KIND_NODE_CERT &&
+	    r.body->kind_case != SD__RECORD_BODY__KIND_REVOCATION) {
+		rc = resp_fail(rs, SD_EINVAL, "record is neither a node "
+		    "certificate nor a revocation");
+		goto out;
+	}
+	memset(&item, 0, sizeof(item));
+	item.bytes = ac->record.data;
+	item.len = ac->record.len;
+	item.r = &r;
+	pthread_mutex_lock(&n->wlock);
+	rc = store_apply(n->st, &item, 1, n->cfg->root_key, r.rec->seq - 1,
+	    r.rec->seq);
+	pthread_mutex_unlock(&n->wlock);
+	if (rc != 0) {
+		resp_fail(rs, rc, "storing failed: %s", sd_strerror(rc));
+		goto out;
+	}
+	if (item.result == SD_ESTALE)
+		resp_fail(rs, 0, "already known (or superseded)");
+	else if (item.result != 0)
+		rc = resp_fail(rs, item.result, "refused: %s",
+		    sd_strerror(item.result));
+	node_log(n, LOG_INFO, "root record seq %llu (%s) %s",
+	    (unsigned long long)r.rec->seq,
+	    r.body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT ? "certificate"
+	    : "revocation", item.result == 0 ? "stored" : "not stored");
+out:
+	record_close(&r);
+	return rc;
+}
+
+/* ---- reads ---- */
+
+static int
+node_get(struct node *n, const Sd__GetMember *gm, struct resp *rs)
+{
+	int rc;
+
+	if (gm->id.len != MEMBER_ID_BYTES ||
+	    (gm->has_origin && gm->origin.len != 0 &&
+	    gm->origin.len != KEY_PUBLIC_BYTES))
+		return resp_fail(rs, SD_EINVAL, "malformed member key");
+	if (gm->has_origin && gm->origin.len == KEY_PUBLIC_BYTES) {
+		rc = store_member_get(n->st, gm->origin.data, gm->id.data,
+		    resp_hit_cb, rs);
+	} else {
+		rc = store_member_get(n->st, n->key->pk, gm->id.data,
+		    resp_hit_cb, rs);
+		if (rc == SD_ENOTFOUND)
+			rc = store_member_get(n->st, NULL, gm->id.data,
+			    resp_hit_cb, rs);
+	}
+	if (rc == SD_ENOTFOUND)
+		return resp_fail(rs, rc, "no such member");
+	if (rc != 0)
+		return resp_fail(rs, rc, "%s", sd_strerror(rc));
+	return 0;
+}
+
+static int
+node_list(struct node *n, const Sd__ListMembers *lm, struct resp *rs)
+{
+	uint8_t next[STORE_KEY_BYTES];
+	size_t limit = lm->has_limit && lm->limit ? lm->limit : NODE_LIST_DEFAULT;
+	int rc;
+
+	if (limit > NODE_LIST_MAX)
+		limit = NODE_LIST_MAX;
+	if ((lm->has_origin && lm->origin.len != 0 &&
+	    lm->origin.len != KEY_PUBLIC_BYTES) ||
+	    (lm->has_after && lm->after.len != 0 &&
+	    lm->after.len != STORE_KEY_BYTES))
+		return resp_fail(rs, SD_EINVAL, "malformed origin or resume key");
+	rc = store_members_walk(n->st,
+	    lm->has_origin && lm->origin.len ? lm->origin.data : NULL,
+	    lm->has_after && lm->after.len ? lm->after.data : NULL, limit,
+	    resp_hit_cb, rs, next);
+	if (rc < 0)
+		return resp_fail(rs, rc, "%s", sd_strerror(rc));
+	if (rc == 1) {
+		if ((rs->r.next.data = malloc(STORE_KEY_BYTES)) == NULL) {
+			rs->oom = 1;
+			return -ENOMEM;
+		}
+		memcpy(rs->r.next.data, next, STORE_KEY_BYTES);
+		rs->r.next.len = STORE_KEY_BYTES;
+		rs->r.has_next = 1;
+	}
+	return 0;
+}
+
+static int
+node_search(struct node *n, const Sd__Query *q, struct resp *rs)
+{
+	struct query qq;
+	struct query_result res;
+	char err[256];
+	size_t i;
+	int rc;
+
+	memset(&qq, 0, sizeof(qq));
+	qq.countries = q->countries;
+	qq.n_countries = q->n_countries;
+	qq.not_countries = q->not_countries;
+	qq.n_not_countries = q->n_not_countries;
+	qq.regions = q->regions;
+	qq.n_regions = q->n_regions;
+	qq.sectors = q->sectors;
+	qq.n_sectors = q->n_sectors;
+	qq.kinds = (int *)q->kinds;
+	qq.n_kinds = q->n_kinds;
+	qq.sizes = q->sizes;
+	qq.n_sizes = q->n_sizes;
+	qq.text = q->text;
+	qq.limit = q->has_limit ? q->limit : 0;
+	if ((rc = query_run(n->st, &qq, &res, err, sizeof(err))) != 0)
+		return resp_fail(rs, rc, "%s", rc == SD_EINVAL ? err :
+		    sd_strerror(rc));
+	for (i = 0; i < res.n; i++)
+		if ((rc = resp_hit(rs, res.hits[i].rec, res.hits[i].len,
+		    res.hits[i].score, res.hits[i].matched)) != 0)
+			break;
+	rs->r.has_total = 1;
+	rs->r.total = res.total;
+	query_result_free(&res);
+	return rc;
+}
+
+static int
+node_count_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	(void)rec;
+	(void)len;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+static int
+node_status(struct node *n, struct resp *rs)
+{
+	struct store_stats ss;
+	struct cert_copy cc = { NULL, 0 };
+	Sd__Status *s;
+	uint64_t seq, own = 0;
+	int revoked, rc;
+
+	if ((rc = store_stats(n->st, &ss)) != 0)
+		return resp_fail(rs, rc, "%s", sd_strerror(rc));
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		rs->oom = 1;
+		return -ENOMEM;
+	}
+	sd__status__init(s);
+	rs->r.status = s;
+	pthread_mutex_lock(&n->wlock);
+	seq = n->seq;
+	pthread_mutex_unlock(&n->wlock);
+	/* Live members of this origin, counted by a walk of its keys. */
+	if ((rc = store_members_walk(n->st, n->key->pk, NULL, 0, node_count_cb,
+	    &own, NULL)) < 0)
+		return resp_fail(rs, rc, "%s", sd_strerror(rc));
+	s->node_key.data = n->key->pk;
+	s->node_key.len = KEY_PUBLIC_BYTES;
+	s->own_seq = seq;
+	s->members = ss.members;
+	s->own_members = own;
+	s->records = ss.records;
+	if (store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked) == 0) {
+		s->has_cert = 1;
+		s->cert.data = cc.buf;
+		s->cert.len = cc.len;
+	}
+	return 0;
+}
+
+int
+node_handle(struct node *n, const uint8_t *req, size_t len, uint8_t **resp,
+    size_t *resplen)
+{
+	Sd__Request *rq;
+	struct resp rs;
+	size_t plen;
+	uint8_t *buf;
+
+	resp_init(&rs);
+	rq = sd__request__unpack(NULL, len, req);
+	if (rq == NULL) {
+		resp_fail(&rs, SD_EDECODE, "malformed request");
+	} else if (rq->version != CONTROL_VERSION) {
+		resp_fail(&rs, SD_EVERSION, "control protocol version %u is not "
+		    "spoken here (this daemon speaks %d)", rq->version,
+		    CONTROL_VERSION);
+	} else {
+		switch (rq->op_case) {
+		case SD__REQUEST__OP_PUT:
+			node_put(n, rq->put, &rs);
+			break;
+		case SD__REQUEST__OP_REMOVE:
+			node_remove(n, rq->remove, &rs);
+			break;
+		case SD__REQUEST__OP_GET:
+			node_get(n, rq->get, &rs);
+			break;
+		case SD__REQUEST__OP_LIST:
+			node_list(n, rq->list, &rs);
+			break;
+		case SD__REQUEST__OP_SEARCH:
+			node_search(n, rq->search, &rs);
+			break;
+		case SD__REQUEST__OP_ADD_CERT:
+			node_add_cert(n, rq->add_cert, &rs);
+			break;
+		case SD__REQUEST__OP_STATUS:
+			node_status(n, &rs);
+			break;
+		default:
+			resp_fail(&rs, SD_EPROTO, "unknown request");
+			break;
+		}
+	}
+	rs.r.n_hits = rs.nhits;
+	rs.r.hits = rs.hits;
+	rs.r.n_row_errors = rs.nrows;
+	rs.r.row_errors = rs.rows;
+	plen = sd__response__get_packed_size(&rs.r);
+	buf = rs.oom ? NULL : malloc(plen ? plen : 1);
+	if (buf != NULL)
+		sd__response__pack(&rs.r, buf);
+	if (rq != NULL)
+		sd__request__free_unpacked(rq, NULL);
+	resp_free(&rs);
+	if (buf == NULL)
+		return -ENOMEM;
+	*resp = buf;
+	*resplen = plen;
+	return 0;
+}

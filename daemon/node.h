@@ -1,0 +1,58 @@
+/*
+ * node: what a running stardustd is: its configuration, code lists, store,
+ * identity key and seq counter. It answers control requests.
+ *
+ * node_handle() may be called from any thread at once (the daemon calls
+ * it from libuv's thread pool): reads run in parallel; writes take the
+ * node's write lock, under which seqs are assigned, records signed and
+ * applied in one LMDB transaction, so seqs never repeat or skip.
+ */
+#ifndef SD_NODE_H
+#define SD_NODE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+#include "config.h"
+#include "key.h"
+#include "store.h"
+
+#define CONTROL_VERSION 1
+#define NODE_LIST_DEFAULT 1000
+#define NODE_LIST_MAX 10000
+#define NODE_PUT_MAX 20000 /* members in one put request */
+
+struct node {
+	struct config *cfg;  /* owned */
+	struct codes *codes; /* owned */
+	struct store *st;    /* owned */
+	struct key *key;     /* owned; only key.c reads the secret */
+	pthread_mutex_t wlock;
+	uint64_t seq;        /* last seq published; under wlock */
+};
+
+/* node_open(cfg, out, err, errlen): load the key, open the store. Takes
+ * ownership of cfg, also on failure. */
+int node_open(struct config *cfg, struct node **out, char *err,
+    size_t errlen);
+
+/* node_close(n): close the store and wipe the key. NULL harmless. */
+void node_close(struct node *n);
+
+/*
+ * node_handle(n, req, len, resp, resplen): decode a control Request,
+ * execute it and encode the Response into *resp (malloc'd, caller frees).
+ * Always produces a response (errors are reported inside it) unless out of
+ * memory, when it returns -ENOMEM. Any thread.
+ */
+int node_handle(struct node *n, const uint8_t *req, size_t len,
+    uint8_t **resp, size_t *resplen);
+
+/* node_log(n, level, fmt, ...): a timestamped line on stderr if level is
+ * at or below the configured level. */
+void node_log(const struct node *n, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,980 @@
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "text.h"
+
+#define STORE_PKEY_MAX (1 + 2 * MEMBER_ID_BYTES + TEXT_TOKEN_MAX)
+
+int
+store_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return 0;
+	case MDB_NOTFOUND: return SD_ENOTFOUND;
+	case MDB_MAP_FULL: return SD_EFULL;
+	case ENOMEM: return -ENOMEM;
+	case EACCES: return -EACCES;
+	case ENOENT: return -ENOENT;
+	case ENOSPC: return SD_EFULL;
+	default: return SD_ESTORE;
+	}
+}
+
+uint64_t
+store_be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+void
+store_be64_put(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+int
+store_open(const char *dir, const struct codes *codes, size_t map_mb,
+    int flags, struct store **out)
+{
+	struct store *st;
+	MDB_txn *txn;
+	unsigned int eflags = MDB_NOTLS, dflags = 0;
+	int rc;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return -ENOMEM;
+	st->codes = codes;
+	st->rdonly = (flags & STORE_RDONLY) != 0;
+	if (st->rdonly)
+		eflags |= MDB_RDONLY;
+	else
+		dflags = MDB_CREATE;
+	if (!st->rdonly && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = -errno;
+		goto out_free;
+	}
+	if ((rc = store_err(mdb_env_create(&st->env))) != 0)
+		goto out_free;
+	mdb_env_set_maxdbs(st->env, 16);
+	mdb_env_set_maxreaders(st->env, 256);
+	if ((rc = store_err(mdb_env_set_mapsize(st->env,
+	    (size_t)map_mb * 1024 * 1024))) != 0)
+		goto out_env;
+	if ((rc = mdb_env_open(st->env, dir, eflags, 0600)) != 0) {
+		rc = rc > 0 && rc < 200 ? -rc : store_err(rc);
+		goto out_env;
+	}
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL,
+	    st->rdonly ? MDB_RDONLY : 0, &txn))) != 0)
+		goto out_env;
+	if ((rc = store_err(mdb_dbi_open(txn, "records", dflags,
+	    &st->records))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "members", dflags,
+	    &st->members))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "docs", dflags, &st->docs))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "marks", dflags,
+	    &st->marks))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "postings",
+	    dflags | MDB_DUPSORT | MDB_DUPFIXED, &st->postings))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "certs", dflags,
+	    &st->certs))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "peers", dflags,
+	    &st->peers))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "meta", dflags, &st->meta))) != 0) {
+		mdb_txn_abort(txn);
+		goto out_env;
+	}
+	if (!st->rdonly) {
+		MDB_val k = { 6, "schema" }, v;
+		uint8_t buf[8];
+		if (mdb_get(txn, st->meta, &k, &v) == MDB_NOTFOUND) {
+			store_be64_put(buf, STORE_SCHEMA);
+			v.mv_size = 8;
+			v.mv_data = buf;
+			if ((rc = store_err(mdb_put(txn, st->meta, &k, &v, 0))) !=
+			    0) {
+				mdb_txn_abort(txn);
+				goto out_env;
+			}
+		} else if (v.mv_size != 8 ||
+		    store_be64_get(v.mv_data) != STORE_SCHEMA) {
+			mdb_txn_abort(txn);
+			rc = SD_ESTORE;
+			goto out_env;
+		}
+	}
+	if ((rc = store_err(mdb_txn_commit(txn))) != 0)
+		goto out_env;
+	*out = st;
+	return 0;
+out_env:
+	mdb_env_close(st->env);
+out_free:
+	free(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+/* ---- index keys of a member ---- */
+
+struct pkey {
+	uint16_t len;
+	char k[STORE_PKEY_MAX];
+};
+
+struct pkeys {
+	struct pkey *v;
+	size_t n, cap;
+	int err;
+};
+
+static void
+pkeys_add(struct pkeys *ks, int field, const char *term, size_t len)
+{
+	struct pkey *nv;
+
+	if (ks->err)
+		return;
+	if (len + 1 > STORE_PKEY_MAX)
+		len = STORE_PKEY_MAX - 1;
+	if (ks->n == ks->cap) {
+		size_t ncap = ks->cap ? ks->cap * 2 : 64;
+		if ((nv = realloc(ks->v, ncap * sizeof(*nv))) == NULL) {
+			ks->err = -ENOMEM;
+			return;
+		}
+		ks->v = nv;
+		ks->cap = ncap;
+	}
+	ks->v[ks->n].k[0] = (char)field;
+	memcpy(ks->v[ks->n].k + 1, term, len);
+	ks->v[ks->n].len = (uint16_t)(len + 1);
+	ks->n++;
+}
+
+struct pkeys_text {
+	struct pkeys *ks;
+	int field;
+};
+
+static int
+pkeys_token_cb(void *arg, const char *tok, size_t len)
+{
+	struct pkeys_text *t = arg;
+
+	pkeys_add(t->ks, t->field, tok, len);
+	return t->ks->err;
+}
+
+static void
+pkeys_text(struct pkeys *ks, int field, const char *s)
+{
+	struct pkeys_text t = { ks, field };
+
+	if (s != NULL && ks->err == 0 && text_tokens(s, pkeys_token_cb, &t) != 0 &&
+	    ks->err == 0)
+		ks->err = SD_EINVAL;
+}
+
+static int
+pkey_cmp(const void *a, const void *b)
+{
+	const struct pkey *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->k, y->k, n);
+
+	return c ? c : (int)x->len - (int)y->len;
+}
+
+/* The index keys of m, sorted and without duplicates. */
+static int
+pkeys_of_member(const struct codes *codes, const Sd__Member *m,
+    struct pkeys *ks)
+{
+	size_t i, j, out;
+	char hex[2 * MEMBER_ID_BYTES + 1];
+	const char *hexd = "0123456789abcdef";
+	int rev = m->has_nace_rev ? (int)m->nace_rev : CODES_NACE_REV2_1;
+
+	memset(ks, 0, sizeof(*ks));
+	pkeys_add(ks, STORE_F_COUNTRY, m->country, strlen(m->country));
+	if (m->region != NULL) {
+		size_t rl = strlen(m->region);
+		for (i = 3; i <= rl; i++)
+			pkeys_add(ks, STORE_F_REGION, m->region, i);
+	}
+	for (i = 0; i < m->n_sectors; i++) {
+		const char *s = m->sectors[i];
+		size_t sl = strlen(s);
+		char section = 0;
+		if (codes_nace(codes, rev, s, &section, NULL) == 0)
+			pkeys_add(ks, STORE_F_SECTOR, &section, 1);
+		if (sl >= 2 && s[0] >= '0' && s[0] <= '9') {
+			pkeys_add(ks, STORE_F_SECTOR, s, 2);
+			if (sl >= 4)
+				pkeys_add(ks, STORE_F_SECTOR, s, 4);
+			if (sl >= 5)
+				pkeys_add(ks, STORE_F_SECTOR, s, 5);
+		}
+	}
+	pkeys_add(ks, STORE_F_KIND, record_kind_name(m->kind),
+	    strlen(record_kind_name(m->kind)));
+	if (m->has_employees)
+		pkeys_add(ks, STORE_F_SIZE, record_size_class(m->employees),
+		    strlen(record_size_class(m->employees)));
+	for (i = 0; i < m->n_memberships; i++) {
+		for (j = 0; j < MEMBER_ID_BYTES; j++) {
+			hex[2 * j] = hexd[m->memberships[i].data[j] >> 4];
+			hex[2 * j + 1] = hexd[m->memberships[i].data[j] & 15];
+		}
+		pkeys_add(ks, STORE_F_MEMBERSHIP, hex, 2 * MEMBER_ID_BYTES);
+	}
+	pkeys_text(ks, STORE_F_NAME, m->name);
+	for (i = 0; i < m->n_capabilities; i++)
+		pkeys_text(ks, STORE_F_CAPABILITY, m->capabilities[i]);
+	for (i = 0; i < m->n_offers; i++)
+		pkeys_text(ks, STORE_F_OFFER, m->offers[i]);
+	for (i = 0; i < m->n_seeks; i++)
+		pkeys_text(ks, STORE_F_SEEK, m->seeks[i]);
+	pkeys_text(ks, STORE_F_DESCRIPTION, m->description);
+	pkeys_text(ks, STORE_F_CITY, m->city);
+	if (ks->err) {
+		free(ks->v);
+		ks->v = NULL;
+		return ks->err;
+	}
+	if (ks->n > 1) {
+		qsort(ks->v, ks->n, sizeof(*ks->v), pkey_cmp);
+		for (i = 1, out = 1; i < ks->n; i++)
+			if (pkey_cmp(&ks->v[i], &ks->v[out - 1]) != 0)
+				ks->v[out++] = ks->v[i];
+		ks->n = out;
+	}
+	return 0;
+}
+
+/* ---- applying records ---- */
+
+static int
+store_postings_update(struct store *st, MDB_txn *txn, const Sd__Member *m,
+    uint64_t doc, int add)
+{
+	struct pkeys ks;
+	uint8_t dbuf[8];
+	MDB_val k, v;
+	size_t i;
+	int rc = 0, mrc;
+
+	if ((rc = pkeys_of_member(st->codes, m, &ks)) != 0)
+		return rc;
+	store_be64_put(dbuf, doc);
+	for (i = 0; i < ks.n; i++) {
+		k.mv_size = ks.v[i].len;
+		k.mv_data = ks.v[i].k;
+		v.mv_size = 8;
+		v.mv_data = dbuf;
+		if (add) {
+			mrc = mdb_put(txn, st->postings, &k, &v, MDB_NODUPDATA);
+			if (mrc == MDB_KEYEXIST)
+				mrc = 0;
+		} else {
+			mrc = mdb_del(txn, st->postings, &k, &v);
+			if (mrc == MDB_NOTFOUND)
+				mrc = 0;
+		}
+		if ((rc = store_err(mrc)) != 0)
+			break;
+	}
+	free(ks.v);
+	return rc;
+}
+
+static void
+store_rkey(uint8_t key[KEY_PUBLIC_BYTES + 8], const uint8_t *origin,
+    uint64_t seq)
+{
+	memcpy(key, origin, KEY_PUBLIC_BYTES);
+	store_be64_put(key + KEY_PUBLIC_BYTES, seq);
+}
+
+static int
+store_meta_add(struct store *st, MDB_txn *txn, const char *name, int64_t d)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	uint8_t buf[8];
+	uint64_t cur = 0;
+	int rc;
+
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		cur = store_be64_get(v.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	cur = (uint64_t)((int64_t)cur + d);
+	store_be64_put(buf, cur);
+	v.mv_size = 8;
+	v.mv_data = buf;
+	return store_err(mdb_put(txn, st->meta, &k, &v, 0));
+}
+
+static int
+store_meta_get(struct store *st, MDB_txn *txn, const char *name, uint64_t *out)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc;
+
+	*out = 0;
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_err(rc);
+	if (v.mv_size == 8)
+		*out = store_be64_get(v.mv_data);
+	return 0;
+}
+
+/* Removes the stored record origin/seq; if it is a live member, also its
+ * index entries (the record's own body tells which). */
+static int
+store_drop_record(struct store *st, MDB_txn *txn, const uint8_t *origin,
+    uint64_t seq, uint64_t doc, int live)
+{
+	uint8_t rkey[KEY_PUBLIC_BYTES + 8];
+	MDB_val k = { sizeof(rkey), rkey }, v;
+	Sd__SignedRecord *sr = NULL;
+	Sd__RecordBody *b = NULL;
+	int rc;
+
+	store_rkey(rkey, origin, seq);
+	rc = mdb_get(txn, st->records, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_err(rc);
+	if (live) {
+		if ((sr = sd__signed_record__unpack(NULL, v.mv_size,
+		    v.mv_data)) == NULL ||
+		    (b = sd__record_body__unpack(NULL, sr->body.len,
+		    sr->body.data)) == NULL ||
+		    b->kind_case != SD__RECORD_BODY__KIND_MEMBER) {
+			rc = SD_ESTORE;
+			goto out;
+		}
+		if ((rc = store_postings_update(st, txn, b->member, doc, 0)) != 0)
+			goto out;
+	}
+	rc = store_err(mdb_del(txn, st->records, &k, NULL));
+out:
+	if (b)
+		sd__record_body__free_unpacked(b, NULL);
+	if (sr)
+		sd__signed_record__free_unpacked(sr, NULL);
+	return rc;
+}
+
+/* Applies one member or tombstone record (origin, seq) for member id. */
+static int
+store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
+    const uint8_t *id, const Sd__Member *m)
+{
+	const Sd__SignedRecord *sr = it->r->rec;
+	uint8_t mkey[STORE_KEY_BYTES], mval[STORE_MEMBER_VAL],
+	    rkey[KEY_PUBLIC_BYTES + 8], dkey[8];
+	MDB_val k = { sizeof(mkey), mkey }, v, rk = { sizeof(rkey), rkey }, rv,
+	    dk = { 8, dkey }, dv;
+	uint64_t old_seq = 0, doc = 0;
+	int old_live = 0, exists = 0, rc;
+
+	memcpy(mkey, sr->origin.data, KEY_PUBLIC_BYTES);
+	memcpy(mkey + KEY_PUBLIC_BYTES, id, MEMBER_ID_BYTES);
+	rc = mdb_get(txn, st->members, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size != STORE_MEMBER_VAL)
+			return SD_ESTORE;
+		exists = 1;
+		old_seq = store_be64_get(v.mv_data);
+		old_live = ((uint8_t *)v.mv_data)[8] == 1;
+		doc = store_be64_get((uint8_t *)v.mv_data + 9);
+	} else if (rc != MDB_NOTFOUND) {
+		return store_err(rc);
+	}
+	if (exists && old_seq >= sr->seq)
+		return SD_ESTALE;
+	if (exists && (rc = store_drop_record(st, txn, sr->origin.data, old_seq,
+	    doc, old_live)) != 0)
+		return rc;
+	if (m != NULL && doc == 0) {
+		if ((rc = store_meta_add(st, txn, "next_doc", 1)) != 0 ||
+		    (rc = store_meta_get(st, txn, "next_doc", &doc)) != 0)
+			return rc;
+		store_be64_put(dkey, doc);
+		dv.mv_size = STORE_KEY_BYTES;
+		dv.mv_data = mkey;
+		if ((rc = store_err(mdb_put(txn, st->docs, &dk, &dv, 0))) != 0)
+			return rc;
+	} else if (m == NULL && doc != 0) {
+		store_be64_put(dkey, doc);
+		if ((rc = store_err(mdb_del(txn, st->docs, &dk, NULL))) != 0)
+			return rc;
+		doc = 0;
+	}
+	store_rkey(rkey, sr->origin.data, sr->seq);
+	rv.mv_size = it->len;
+	rv.mv_data = (void *)it->bytes;
+	if ((rc = store_err(mdb_put(txn, st->records, &rk, &rv, 0))) != 0)
+		return rc;
+	if (m != NULL &&
+	    (rc = store_postings_update(st, txn, m, doc, 1)) != 0)
+		return rc;
+	store_be64_put(mval, sr->seq);
+	mval[8] = m != NULL ? 1 : 0;
+	store_be64_put(mval + 9, doc);
+	v.mv_size = sizeof(mval);
+	v.mv_data = mval;
+	if ((rc = store_err(mdb_put(txn, st->members, &k, &v, 0))) != 0)
+		return rc;
+	return store_meta_add(st, txn, "members",
+	    (m != NULL ? 1 : 0) - (old_live ? 1 : 0));
+}
+
+/* Drops every record and member of origin (after its revocation). */
+static int
+store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t start[STORE_KEY_BYTES] = { 0 };
+	int rc, mrc;
+	int64_t live = 0;
+
+	memcpy(start, origin, KEY_PUBLIC_BYTES);
+	if ((rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
+		return rc;
+	k.mv_size = sizeof(start);
+	k.mv_data = start;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint64_t seq, doc;
+		uint8_t dkey[8];
+		MDB_val dk = { 8, dkey };
+		int is_live;
+		if (k.mv_size != STORE_KEY_BYTES ||
+		    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
+			break;
+		if (v.mv_size != STORE_MEMBER_VAL) {
+			rc = SD_ESTORE;
+			goto out;
+		}
+		seq = store_be64_get(v.mv_data);
+		is_live = ((uint8_t *)v.mv_data)[8] == 1;
+		doc = store_be64_get((uint8_t *)v.mv_data + 9);
+		if ((rc = store_drop_record(st, txn, origin, seq, doc,
+		    is_live)) != 0)
+			goto out;
+		if (doc != 0) {
+			store_be64_put(dkey, doc);
+			mdb_del(txn, st->docs, &dk, NULL);
+		}
+		live += is_live;
+		if ((rc = store_err(mdb_cursor_del(cur, 0))) != 0)
+			goto out;
+	}
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		rc = store_err(mrc);
+		goto out;
+	}
+	/* Any other records of the origin (superseded leftovers). */
+	mdb_cursor_close(cur);
+	if ((rc = store_err(mdb_cursor_open(txn, st->records, &cur))) != 0)
+		return rc;
+	memset(start, 0, sizeof(start));
+	memcpy(start, origin, KEY_PUBLIC_BYTES);
+	k.mv_size = KEY_PUBLIC_BYTES + 8;
+	k.mv_data = start;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
+			break;
+		if ((rc = store_err(mdb_cursor_del(cur, 0))) != 0)
+			goto out;
+	}
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		rc = store_err(mrc);
+		goto out;
+	}
+	k.mv_size = KEY_PUBLIC_BYTES;
+	k.mv_data = (void *)origin;
+	mrc = mdb_del(txn, st->marks, &k, NULL);
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		rc = store_err(mrc);
+		goto out;
+	}
+	rc = store_meta_add(st, txn, "members", -live);
+out:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int
+store_apply_cert(struct store *st, MDB_txn *txn, const struct store_item *it,
+    const uint8_t *node, int revocation)
+{
+	const Sd__SignedRecord *sr = it->r->rec;
+	uint8_t cval[STORE_CERT_VAL], rkey[KEY_PUBLIC_BYTES + 8];
+	MDB_val k = { KEY_PUBLIC_BYTES, (void *)node }, v,
+	    rk = { sizeof(rkey), rkey }, rv;
+	uint64_t cert_seq = 0, rev_seq = 0;
+	int rc;
+
+	rc = mdb_get(txn, st->certs, &k, &v);
+	if (rc == 0 && v.mv_size == sizeof(cval)) {
+		cert_seq = store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES);
+		rev_seq = store_be64_get((uint8_t *)v.mv_data +
+		    KEY_PUBLIC_BYTES + 8);
+	} else if (rc != MDB_NOTFOUND && rc != 0) {
+		return store_err(rc);
+	}
+	if (revocation) {
+		if (rev_seq != 0)
+			return SD_ESTALE;
+		rev_seq = sr->seq;
+	} else {
+		if (cert_seq >= sr->seq)
+			return SD_ESTALE;
+		if (cert_seq != 0 && (rc = store_drop_record(st, txn,
+		    sr->origin.data, cert_seq, 0, 0)) != 0)
+			return rc;
+		cert_seq = sr->seq;
+	}
+	store_rkey(rkey, sr->origin.data, sr->seq);
+	rv.mv_size = it->len;
+	rv.mv_data = (void *)it->bytes;
+	if ((rc = store_err(mdb_put(txn, st->records, &rk, &rv, 0))) != 0)
+		return rc;
+	memcpy(cval, sr->origin.data, KEY_PUBLIC_BYTES);
+	store_be64_put(cval + KEY_PUBLIC_BYTES, cert_seq);
+	store_be64_put(cval + KEY_PUBLIC_BYTES + 8, rev_seq);
+	v.mv_size = sizeof(cval);
+	v.mv_data = cval;
+	if ((rc = store_err(mdb_put(txn, st->certs, &k, &v, 0))) != 0)
+		return rc;
+	if (revocation)
+		rc = store_purge_origin(st, txn, node);
+	return rc;
+}
+
+static int
+store_apply_one(struct store *st, MDB_txn *txn, const struct store_item *it)
+{
+	const Sd__SignedRecord *sr = it->r->rec;
+	const Sd__RecordBody *b = it->r->body;
+	uint8_t rkey[KEY_PUBLIC_BYTES + 8];
+	MDB_val k = { sizeof(rkey), rkey }, v;
+	int rc;
+
+	/* The same (origin, seq) twice: a duplicate if the bytes match,
+	 * equivocation if not. The first one stays. */
+	store_rkey(rkey, sr->origin.data, sr->seq);
+	rc = mdb_get(txn, st->records, &k, &v);
+	if (rc == 0)
+		return v.mv_size == it->len &&
+		    memcmp(v.mv_data, it->bytes, it->len) == 0 ? SD_ESTALE :
+		    SD_EEXIST;
+	if (rc != MDB_NOTFOUND)
+		return store_err(rc);
+	switch (b->kind_case) {
+	case SD__RECORD_BODY__KIND_MEMBER:
+		return store_apply_member(st, txn, it, b->member->id.data,
+		    b->member);
+	case SD__RECORD_BODY__KIND_TOMBSTONE:
+		return store_apply_member(st, txn, it,
+		    b->tombstone->member_id.data, NULL);
+	case SD__RECORD_BODY__KIND_NODE_CERT:
+		return store_apply_cert(st, txn, it,
+		    b->node_cert->node_key.data, 0);
+	case SD__RECORD_BODY__KIND_REVOCATION:
+		return store_apply_cert(st, txn, it,
+		    b->revocation->node_key.data, 1);
+	default:
+		return SD_EINVAL;
+	}
+}
+
+int
+store_apply(struct store *st, struct store_item *items, size_t n,
+    const uint8_t *origin, uint64_t from, uint64_t to)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	uint8_t wbuf[8];
+	size_t i;
+	int rc;
+
+	if (st->rdonly)
+		return -EROFS;
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		rc = store_apply_one(st, txn, &items[i]);
+		items[i].result = rc;
+		if (rc == SD_ESTALE || rc == SD_EEXIST)
+			rc = 0;
+		if (rc != 0)
+			goto out_abort;
+	}
+	if (origin != NULL) {
+		uint64_t w = 0;
+		k.mv_size = KEY_PUBLIC_BYTES;
+		k.mv_data = (void *)origin;
+		rc = mdb_get(txn, st->marks, &k, &v);
+		if (rc == 0 && v.mv_size == 8)
+			w = store_be64_get(v.mv_data);
+		else if (rc != 0 && rc != MDB_NOTFOUND) {
+			rc = store_err(rc);
+			goto out_abort;
+		}
+		if (w == from && to > from) {
+			store_be64_put(wbuf, to);
+			v.mv_size = 8;
+			v.mv_data = wbuf;
+			if ((rc = store_err(mdb_put(txn, st->marks, &k, &v, 0))) !=
+			    0)
+				goto out_abort;
+		}
+	}
+	return store_err(mdb_txn_commit(txn));
+out_abort:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* ---- reads ---- */
+
+int
+store_mark(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t *w)
+{
+	MDB_txn *txn;
+	MDB_val k = { KEY_PUBLIC_BYTES, (void *)origin }, v;
+	int rc;
+
+	*w = 0;
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	rc = mdb_get(txn, st->marks, &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		*w = store_be64_get(v.mv_data);
+	rc = rc == MDB_NOTFOUND ? 0 : store_err(rc);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int
+store_member_read(struct store *st, MDB_txn *txn, const MDB_val *mval,
+    const uint8_t *origin, store_record_cb cb, void *arg)
+{
+	uint8_t rkey[KEY_PUBLIC_BYTES + 8];
+	MDB_val rk = { sizeof(rkey), rkey }, rv;
+	int rc;
+
+	if (mval->mv_size != STORE_MEMBER_VAL)
+		return SD_ESTORE;
+	store_rkey(rkey, origin, store_be64_get(mval->mv_data));
+	if ((rc = store_err(mdb_get(txn, st->records, &rk, &rv))) != 0)
+		return rc == SD_ENOTFOUND ? SD_ESTORE : rc;
+	return cb(arg, rv.mv_data, rv.mv_size);
+}
+
+int
+store_member_get(struct store *st, const uint8_t *origin,
+    const uint8_t id[MEMBER_ID_BYTES], store_record_cb cb, void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	uint8_t mkey[STORE_KEY_BYTES];
+	MDB_val k = { sizeof(mkey), mkey }, v;
+	int rc, mrc;
+
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if (origin != NULL) {
+		memcpy(mkey, origin, KEY_PUBLIC_BYTES);
+		memcpy(mkey + KEY_PUBLIC_BYTES, id, MEMBER_ID_BYTES);
+		if ((rc = store_err(mdb_get(txn, st->members, &k, &v))) != 0)
+			goto out;
+		if (((uint8_t *)v.mv_data)[8] != 1) {
+			rc = SD_ENOTFOUND;
+			goto out;
+		}
+		rc = store_member_read(st, txn, &v, origin, cb, arg);
+		goto out;
+	}
+	/* Any origin: a scan of the members table. Ids are random, so this is
+	 * only for interactive use (member show without an origin). */
+	if ((rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
+		goto out;
+	rc = SD_ENOTFOUND;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size == STORE_KEY_BYTES &&
+		    memcmp((uint8_t *)k.mv_data + KEY_PUBLIC_BYTES, id,
+		    MEMBER_ID_BYTES) == 0 && v.mv_size == STORE_MEMBER_VAL &&
+		    ((uint8_t *)v.mv_data)[8] == 1) {
+			memcpy(mkey, k.mv_data, STORE_KEY_BYTES);
+			rc = store_member_read(st, txn, &v, mkey, cb, arg);
+			break;
+		}
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_member_state(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    const uint8_t id[MEMBER_ID_BYTES], uint64_t *seq, int *live)
+{
+	MDB_txn *txn;
+	uint8_t mkey[STORE_KEY_BYTES];
+	MDB_val k = { sizeof(mkey), mkey }, v;
+	int rc;
+
+	memcpy(mkey, origin, KEY_PUBLIC_BYTES);
+	memcpy(mkey + KEY_PUBLIC_BYTES, id, MEMBER_ID_BYTES);
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if ((rc = store_err(mdb_get(txn, st->members, &k, &v))) == 0) {
+		if (v.mv_size != STORE_MEMBER_VAL) {
+			rc = SD_ESTORE;
+		} else {
+			*seq = store_be64_get(v.mv_data);
+			*live = ((uint8_t *)v.mv_data)[8] == 1;
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_members_walk(struct store *st, const uint8_t *origin,
+    const uint8_t *after, size_t limit, store_record_cb cb, void *arg,
+    uint8_t next[STORE_KEY_BYTES])
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	uint8_t start[STORE_KEY_BYTES] = { 0 }, okey[STORE_KEY_BYTES];
+	MDB_val k, v;
+	size_t seen = 0;
+	int rc, mrc, op;
+
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
+		goto out_txn;
+	if (after != NULL)
+		memcpy(start, after, STORE_KEY_BYTES);
+	else if (origin != NULL)
+		memcpy(start, origin, KEY_PUBLIC_BYTES);
+	k.mv_size = sizeof(start);
+	k.mv_data = start;
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (mrc == 0 && after != NULL && k.mv_size == STORE_KEY_BYTES &&
+	    memcmp(k.mv_data, after, STORE_KEY_BYTES) == 0)
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	op = MDB_NEXT;
+	for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, op)) {
+		if (k.mv_size != STORE_KEY_BYTES) {
+			rc = SD_ESTORE;
+			break;
+		}
+		if (origin != NULL &&
+		    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
+			break;
+		if (v.mv_size != STORE_MEMBER_VAL) {
+			rc = SD_ESTORE;
+			break;
+		}
+		if (((uint8_t *)v.mv_data)[8] != 1)
+			continue;
+		if (limit != 0 && seen == limit) {
+			rc = 1;
+			break;
+		}
+		memcpy(okey, k.mv_data, STORE_KEY_BYTES);
+		if ((rc = store_member_read(st, txn, &v, okey, cb, arg)) != 0)
+			break;
+		if (next != NULL)
+			memcpy(next, okey, STORE_KEY_BYTES);
+		seen++;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	mdb_cursor_close(cur);
+out_txn:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_range(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t from, uint64_t to, store_record_cb cb, void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	uint8_t start[KEY_PUBLIC_BYTES + 8];
+	MDB_val k = { sizeof(start), start }, v;
+	int rc, mrc;
+
+	if (from >= to)
+		return 0;
+	store_rkey(start, origin, from + 1);
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(txn, st->records, &cur))) != 0)
+		goto out_txn;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != sizeof(start) ||
+		    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0 ||
+		    store_be64_get((uint8_t *)k.mv_data + KEY_PUBLIC_BYTES) > to)
+			break;
+		if ((rc = cb(arg, v.mv_data, v.mv_size)) != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	mdb_cursor_close(cur);
+out_txn:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_cert(struct store *st, const uint8_t node[KEY_PUBLIC_BYTES],
+    store_record_cb cb, void *arg, int *revoked)
+{
+	MDB_txn *txn;
+	MDB_val k = { KEY_PUBLIC_BYTES, (void *)node }, v, rk, rv;
+	uint8_t rkey[KEY_PUBLIC_BYTES + 8];
+	int rc;
+
+	*revoked = 0;
+
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if ((rc = store_err(mdb_get(txn, st->certs, &k, &v))) != 0)
+		goto out;
+	if (v.mv_size != STORE_CERT_VAL) {
+		rc = SD_ESTORE;
+		goto out;
+	}
+	*revoked = store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES + 8)
+	    != 0;
+	if (store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES) == 0) {
+		rc = SD_ENOTFOUND; /* revoked before any cert was seen */
+		goto out;
+	}
+	/* The value names the certificate record: root origin || seq. */
+	memcpy(rkey, v.mv_data, KEY_PUBLIC_BYTES + 8);
+	rk.mv_size = sizeof(rkey);
+	rk.mv_data = rkey;
+	if ((rc = store_err(mdb_get(txn, st->records, &rk, &rv))) != 0)
+		goto out;
+	rc = cb(arg, rv.mv_data, rv.mv_size);
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	MDB_txn *txn;
+	MDB_stat ms;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if ((rc = store_meta_get(st, txn, "members", &out->members)) != 0)
+		goto out;
+	if ((rc = store_err(mdb_stat(txn, st->records, &ms))) != 0)
+		goto out;
+	out->records = ms.ms_entries;
+	if ((rc = store_err(mdb_stat(txn, st->postings, &ms))) != 0)
+		goto out;
+	out->postings = ms.ms_entries;
+	{
+		MDB_cursor *cur;
+		MDB_val k, v;
+		int mrc;
+		if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
+			goto out;
+		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+		    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP))
+			out->terms++;
+		mdb_cursor_close(cur);
+	}
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_df(struct store *st, int field, const char *term, size_t len,
+    uint64_t *df)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	char kb[STORE_PKEY_MAX];
+	MDB_val k, v;
+	size_t cnt = 0;
+	int rc, mrc;
+
+	*df = 0;
+	if (len + 1 > sizeof(kb))
+		return 0;
+	kb[0] = (char)field;
+	memcpy(kb + 1, term, len);
+	k.mv_size = len + 1;
+	k.mv_data = kb;
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
+		goto out;
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+	if (mrc == 0 && mdb_cursor_count(cur, &cnt) == 0)
+		*df = cnt;
+	else if (mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	mdb_cursor_close(cur);
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}

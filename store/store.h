@@ -1,0 +1,149 @@
+/*
+ * store: a node's LMDB environment. The only module (with query.c) that
+ * includes lmdb.h.
+ *
+ * Sub-databases (see docs/STORAGE.md):
+ *   records   origin(32) || be64(seq) -> SignedRecord bytes, as received
+ *   members   origin || member id(16) -> be64(seq) || state(1) || be64(doc)
+ *   docs      be64(doc)                -> origin || member id
+ *   marks     origin                   -> be64(watermark)
+ *   postings  field(1) || term         -> be64(doc)   (DUPSORT|DUPFIXED)
+ *   certs     node key(32)             -> root(32) || be64(cert seq) ||
+ *                                          be64(revocation seq)
+ *   peers     address                  -> reserved for the federation
+ *   meta      name                     -> value (schema, counters)
+ *
+ * Thread rules: a struct store may be used from any number of threads at
+ * once (the environment is opened with MDB_NOTLS); LMDB serialises writers
+ * and readers never block them. Every transaction begins and ends inside
+ * one store_* or query_* call.
+ */
+#ifndef SD_STORE_H
+#define SD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+#include "record.h"
+
+#define STORE_KEY_BYTES (KEY_PUBLIC_BYTES + MEMBER_ID_BYTES)
+#define STORE_SCHEMA 1
+
+struct store;
+
+enum { STORE_RDONLY = 1 };
+
+/* Index fields: the first byte of a postings key. */
+enum {
+	STORE_F_COUNTRY = 'c',
+	STORE_F_REGION = 'r',
+	STORE_F_SECTOR = 's',
+	STORE_F_KIND = 'k',
+	STORE_F_SIZE = 'z',
+	STORE_F_MEMBERSHIP = 'm',
+	STORE_F_NAME = 'n',
+	STORE_F_CAPABILITY = 'a',
+	STORE_F_OFFER = 'o',
+	STORE_F_SEEK = 'e',
+	STORE_F_DESCRIPTION = 'd',
+	STORE_F_CITY = 'l',
+};
+
+/*
+ * store_open(dir, codes, map_mb, flags, out): open (creating if needed and
+ * not STORE_RDONLY) the environment in directory dir with a map of map_mb
+ * MiB. codes must outlive the store. Returns 0 or a negative error.
+ */
+int store_open(const char *dir, const struct codes *codes, size_t map_mb,
+    int flags, struct store **out);
+
+/* store_close(st): close. No call may be in progress. NULL is harmless. */
+void store_close(struct store *st);
+
+/* One record to apply; the caller has opened (verified, validated) it. */
+struct store_item {
+	const uint8_t *bytes; /* the encoded SignedRecord exactly as received */
+	size_t len;
+	const struct record *r;
+	int result; /* out: 0 stored, SD_ESTALE superseded or duplicate,
+	               SD_EEXIST same seq with other bytes (equivocation) */
+};
+
+/*
+ * store_apply(st, items, n, origin, from, to): apply items in one write
+ * transaction, in order. A member or tombstone replaces an older version
+ * of the same (origin, id) and its index entries and record bytes; an
+ * older or equal seq is ignored. A NodeCert replaces an older cert of the
+ * same node; a Revocation marks the node revoked and drops every record
+ * and member of that origin. If origin is not NULL and the watermark of
+ * origin equals from, it becomes to. Returns 0 (see each item's result)
+ * or a negative error, in which case nothing was written.
+ */
+int store_apply(struct store *st, struct store_item *items, size_t n,
+    const uint8_t *origin, uint64_t from, uint64_t to);
+
+/* store_mark(st, origin, w): the watermark of origin (0 if none). */
+int store_mark(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t *w);
+
+/*
+ * A record visitor: rec/len point into the store and are valid only for the
+ * duration of the call. A non-zero return stops the walk and is returned.
+ */
+typedef int (*store_record_cb)(void *arg, const uint8_t *rec, size_t len);
+
+/*
+ * store_member_get(st, origin, id, cb, arg): call cb once with the live
+ * record of member (origin, id); with origin NULL, of the first origin
+ * holding a live member with that id. SD_ENOTFOUND if none.
+ */
+int store_member_get(struct store *st, const uint8_t *origin,
+    const uint8_t id[MEMBER_ID_BYTES], store_record_cb cb, void *arg);
+
+/*
+ * store_member_state(st, origin, id, seq, live): the latest seq known for
+ * (origin, id) and whether it is live (1) or a tombstone (0).
+ * SD_ENOTFOUND if the member was never seen.
+ */
+int store_member_state(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    const uint8_t id[MEMBER_ID_BYTES], uint64_t *seq, int *live);
+
+/*
+ * store_members_walk(st, origin, after, limit, cb, arg, next): call cb for
+ * live members in key order, of one origin (or all if origin is NULL),
+ * starting after key `after` (STORE_KEY_BYTES, or NULL for the start), at
+ * most limit of them (0: no limit). If the walk stopped at the limit with
+ * more to come, next receives the last key visited and 1 is returned.
+ */
+int store_members_walk(struct store *st, const uint8_t *origin,
+    const uint8_t *after, size_t limit, store_record_cb cb, void *arg,
+    uint8_t next[STORE_KEY_BYTES]);
+
+/* store_range(st, origin, from, to, cb, arg): every stored record of origin
+ * with from < seq <= to, in seq order. */
+int store_range(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t from, uint64_t to, store_record_cb cb, void *arg);
+
+/* store_cert(st, node, cb, arg, revoked): cb with the node's current
+ * certificate record; *revoked set to 1 if a revocation is stored.
+ * SD_ENOTFOUND if no certificate. */
+int store_cert(struct store *st, const uint8_t node[KEY_PUBLIC_BYTES],
+    store_record_cb cb, void *arg, int *revoked);
+
+struct store_stats {
+	uint64_t members;  /* live members, all origins */
+	uint64_t records;  /* stored records (live versions, tombstones, certs) */
+	uint64_t postings; /* index entries */
+	uint64_t terms;    /* distinct index keys */
+};
+
+/* store_stats(st, out): counts, read in one transaction. */
+int store_stats(struct store *st, struct store_stats *out);
+
+/* store_df(st, field, term, len, df): how many members have term in field
+ * (document frequency, for ranking). */
+int store_df(struct store *st, int field, const char *term, size_t len,
+    uint64_t *df);
+
+#endif

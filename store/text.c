@@ -1,0 +1,109 @@
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "err.h"
+
+static const char *text_stopwords[] = {
+	"an", "and", "are", "as", "at", "be", "by", "for", "from", "in",
+	"is", "it", "its", "of", "on", "or", "the", "to", "with",
+};
+
+int
+text_is_stopword(const char *tok, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(text_stopwords) / sizeof(text_stopwords[0]); i++)
+		if (strlen(text_stopwords[i]) == len &&
+		    memcmp(text_stopwords[i], tok, len) == 0)
+			return 1;
+	return 0;
+}
+
+int
+text_fold(const char *s, char **out)
+{
+	utf8proc_uint8_t *dst = NULL;
+	utf8proc_ssize_t n;
+
+	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
+	    UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+	    UTF8PROC_IGNORE);
+	if (n < 0)
+		return n == UTF8PROC_ERROR_NOMEM ? -12 : SD_EINVAL;
+	*out = (char *)dst;
+	return 0;
+}
+
+static int
+text_is_word(utf8proc_int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+text_tokens(const char *s, text_token_cb cb, void *arg)
+{
+	char *f;
+	size_t off = 0, len, start = 0;
+	int in_word = 0, rc;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+
+	if ((rc = text_fold(s, &f)) != 0)
+		return rc;
+	len = strlen(f);
+	for (;;) {
+		int word = 0;
+		n = 0;
+		if (off < len) {
+			n = utf8proc_iterate((const utf8proc_uint8_t *)f + off,
+			    (utf8proc_ssize_t)(len - off), &cp);
+			if (n <= 0) {
+				rc = SD_EINVAL;
+				break;
+			}
+			word = text_is_word(cp);
+		}
+		if (word && !in_word) {
+			start = off;
+			in_word = 1;
+		} else if (!word && in_word) {
+			size_t tl = off - start;
+			in_word = 0;
+			if (tl > TEXT_TOKEN_MAX) {
+				/* Cut on a character boundary. */
+				tl = TEXT_TOKEN_MAX;
+				while (tl > 0 && ((unsigned char)f[start + tl] &
+				    0xc0) == 0x80)
+					tl--;
+			}
+			if (tl >= 2 && !text_is_stopword(f + start, tl) &&
+			    (rc = cb(arg, f + start, tl)) != 0)
+				break;
+		}
+		if (off >= len) {
+			rc = 0;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(f);
+	return rc;
+}
