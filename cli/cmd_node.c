@@ -234,13 +234,10 @@ cmd_federation(struct cli *c, int argc, char **argv)
 	long days = 365;
 	int opt, rc = CLI_FAIL, i;
 
-	if (argc < 2) {
-		if (cli_help_requested(argc, argv)) {
-			fed_usage(stdout);
-			return CLI_OK;
-		}
-		fed_usage(stderr);
-		return CLI_USAGE;
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		fed_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	sub = argv[1];
 	argc--;

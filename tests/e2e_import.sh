@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Import and export through the daemon: the real seed organisations, bad
+# rows reported by line with nothing stored, --dry-run, --skip-invalid,
+# JSON Lines, and an export that round-trips into another node.
+source "$(dirname "$0")/lib.sh"
+
+SEED="$SD_SRC/data/seed-organisations.csv"
+sd_root
+sd_node hub
+sd_start hub
+sd_admit hub --countries FI,LT,IT,FR,NO,ES
+
+run_rc imp sdc hub import "$SEED"
+expect_eq "seed import" "$imp_rc" 0
+expect_contains "seed import count" "$imp_out" "10 members imported"
+expect_eq "members after seed" "$(members hub)" 10
+# Importing the same file again updates the same members.
+run_rc imp sdc hub import "$SEED"
+expect_eq "re-import" "$imp_rc" 0
+expect_eq "re-import creates no duplicates" "$(members hub)" 10
+run_rc s sdc hub search --country LT lasers
+expect_contains "seed searchable" "$s_out" "LITEK"
+
+# A file with bad rows: every one reported with its line, nothing stored.
+cat > "$T/bad.csv" <<'CSV'
+name,kind,country,region,city,website,email,sectors,capabilities,employees,description
+Good One Oy,sme,FI,FI1D7,Rovaniemi,https://goodone.example.fi,info@goodone.example.fi,25.62,laser cutting;welding,12,Sheet metal
+Bad Country,sme,ZZ,,,,,,,,
+Bad Region Oy,sme,FI,SE110,,,,,,,
+Bad Nace Oy,sme,FI,FI1D7,,,,99.99,,,
+,sme,FI,FI1D7,,,,,,,
+Bad Web Oy,sme,FI,FI1D7,,www.no-scheme.fi,,,,,
+Bad Mail Oy,sme,FI,FI1D7,,,not-an-address,,,,
+Bad Kind Oy,spaceship,FI,FI1D7,,,,,,,
+Bad Employees Oy,sme,FI,FI1D7,,,,,,many,
+Multi Line Oy,sme,FI,FI1D7,,,,,"a;b",,"First line, with a comma
+second line of the description"
+Too Many Fields,sme,FI,FI1D7,,,,,,,,extra
+Good Two Oy,sme,FI,FI1D7,,,,,,,
+CSV
+before=$(members hub)
+run_rc bad sdc hub import "$T/bad.csv"
+expect_eq "bad file refused" "$bad_rc" 1
+expect_contains "line 3" "$bad_err" "bad.csv:3: unknown country 'ZZ'"
+expect_contains "line 4" "$bad_err" "bad.csv:4: NUTS region 'SE110' is not in country FI"
+expect_contains "line 5" "$bad_err" "bad.csv:5: unknown NACE Rev. 2.1 code '99.99'"
+expect_contains "line 6" "$bad_err" "bad.csv:6: name is empty"
+expect_contains "line 7" "$bad_err" "bad.csv:7: invalid website 'www.no-scheme.fi'"
+expect_contains "line 8" "$bad_err" "bad.csv:8: invalid email address 'not-an-address'"
+expect_contains "line 9" "$bad_err" "bad.csv:9: unknown kind 'spaceship'"
+expect_contains "line 10" "$bad_err" "bad.csv:10: employees must be a whole number"
+expect_contains "line 13 (after a two-line row)" "$bad_err" "bad.csv:13: more fields than the header's 11 columns"
+expect_not_contains "good row 2 not reported" "$bad_err" "bad.csv:2:"
+expect_not_contains "multi-line row not reported" "$bad_err" "bad.csv:11:"
+expect_contains "summary" "$bad_err" "9 of 12 rows are invalid; nothing stored"
+expect_eq "nothing stored" "$(members hub)" "$before"
+
+run_rc dry sdc hub import --dry-run "$T/bad.csv"
+expect_eq "dry run of bad file" "$dry_rc" 1
+expect_eq "dry run stores nothing" "$(members hub)" "$before"
+head -2 "$T/bad.csv" > "$T/good.csv"
+run_rc dry sdc hub import --dry-run "$T/good.csv"
+expect_eq "dry run of good file" "$dry_rc" 0
+expect_contains "dry run message" "$dry_out" "1 rows valid; nothing stored (dry run)"
+expect_eq "dry run stores nothing" "$(members hub)" "$before"
+
+run_rc skip sdc hub import --skip-invalid "$T/bad.csv"
+expect_eq "skip-invalid" "$skip_rc" 0
+expect_contains "skip-invalid count" "$skip_out" "3 members imported, 9 invalid rows skipped"
+expect_eq "good rows stored" "$(members hub)" $((before + 3))
+run_rc s sdc hub search --json "second line"
+expect_contains "multi-line description kept" "$s_out" '"description":"First line, with a comma\nsecond line of the description"'
+
+# Whole-file problems.
+printf 'name,kind,country,colour\nX,sme,FI,red\n' > "$T/col.csv"
+run_rc col sdc hub import "$T/col.csv"
+expect_eq "unknown column" "$col_rc" 1
+expect_contains "unknown column message" "$col_err" "line 1: unknown column 'colour'"
+printf 'name,kind,country\n"Open quote,sme,FI\n' > "$T/quote.csv"
+run_rc q sdc hub import "$T/quote.csv"
+expect_eq "unterminated quote" "$q_rc" 1
+: > "$T/empty.csv"
+run_rc e sdc hub import "$T/empty.csv"
+expect_eq "empty file" "$e_rc" 1
+expect_contains "empty file message" "$e_err" "header row is required"
+run_rc m sdc hub import "$T/missing.csv"
+expect_eq "missing file" "$m_rc" 1
+run_rc f sdc hub import "$T/file.txt"
+expect_eq "unknown format" "$f_rc" 2
+
+# JSON Lines, with its own bad lines.
+cat > "$T/in.jsonl" <<'JSONL'
+{"name":"Jyväskylä Robotics Oy","kind":"sme","country":"FI","region":"FI1D7","capabilities":["robot welding","machine vision"],"employees":40}
+
+{"name":"Broken"
+{"name":"Bad Type Oy","kind":"sme","country":"FI","employees":1.5}
+["not","an","object"]
+{"name":"Unknown Field Oy","kind":"sme","country":"FI","colour":"red"}
+JSONL
+run_rc j sdc hub import "$T/in.jsonl"
+expect_eq "bad jsonl refused" "$j_rc" 1
+expect_contains "jsonl line 3" "$j_err" "in.jsonl:3: invalid JSON"
+expect_contains "jsonl line 4" "$j_err" "in.jsonl:4: employees has the wrong JSON type"
+expect_contains "jsonl line 5" "$j_err" "in.jsonl:5: not a JSON object"
+expect_contains "jsonl line 6" "$j_err" "in.jsonl:6: unknown field 'colour'"
+run_rc j sdc hub import --skip-invalid "$T/in.jsonl"
+expect_eq "jsonl skip-invalid" "$j_rc" 0
+run_rc s sdc hub search jyvaskyla
+expect_contains "accent folding through the CLI" "$s_out" "Jyväskylä Robotics Oy"
+
+# Export round-trips: node 2, certified for the same scope, imports node
+# 1's export and exports the same members.
+sdc hub export -o "$T/hub.jsonl"
+expect_eq "export lines" "$(wc -l < "$T/hub.jsonl")" "$(members hub)"
+sd_node hub2
+sd_start hub2
+sd_admit hub2 --countries FI,LT,IT,FR,NO,ES
+run_rc rt sdc hub2 import "$T/hub.jsonl"
+expect_eq "import of export" "$rt_rc" 0
+sdc hub2 export -o "$T/hub2.jsonl"
+strip='import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+for r in rows: r.pop("origin"); r.pop("seq")
+print(json.dumps(sorted(rows,key=lambda r:r["id"]),sort_keys=True))'
+a=$(python3 -c "$strip" "$T/hub.jsonl")
+b=$(python3 -c "$strip" "$T/hub2.jsonl")
+expect_eq "export of node 2 equals export of node 1" "$b" "$a"
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/hub.jsonl" && ok || fail "export is not JSON Lines"
+
+finish

@@ -1,0 +1,127 @@
+# Shared helpers of the end-to-end tests (sourced, not run).
+# SD_BIN: the build directory with stardust and stardustd; SD_SRC: the
+# source tree. Every test works in its own temporary directory, which is
+# removed (and every daemon it started stopped) when the test exits.
+set -euo pipefail
+
+: "${SD_BIN:?SD_BIN must name the build directory}"
+: "${SD_SRC:?SD_SRC must name the source directory}"
+SD="$SD_BIN/stardust"
+SDD="$SD_BIN/stardustd"
+T=$(mktemp -d "${TMPDIR:-/tmp}/sde2e.XXXXXX")
+SD_PIDS=()
+SD_FAILS=0
+SD_CHECKS=0
+
+sd_cleanup() {
+	local p
+	for p in "${SD_PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${SD_PIDS[@]:-}"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+trap sd_cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	SD_FAILS=$((SD_FAILS + 1))
+}
+
+ok() {
+	SD_CHECKS=$((SD_CHECKS + 1))
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq() {
+	if [ "$2" == "$3" ]; then ok; else fail "$1: got '$2', expected '$3'"; fi
+}
+
+# expect_contains WHAT HAYSTACK NEEDLE
+expect_contains() {
+	if [[ "$2" == *"$3"* ]]; then ok; else
+		fail "$1: output does not contain '$3'; it was: $2"; fi
+}
+
+expect_not_contains() {
+	if [[ "$2" != *"$3"* ]]; then ok; else
+		fail "$1: output contains '$3'; it was: $2"; fi
+}
+
+# run_rc VAR_PREFIX CMD...: runs CMD, capturing stdout, stderr, status in
+# ${VAR_PREFIX}_out, _err, _rc without stopping the test.
+run_rc() {
+	local name=$1; shift
+	local out err rc
+	out=$("$@" 2>"$T/.stderr") && rc=0 || rc=$?
+	err=$(cat "$T/.stderr")
+	printf -v "${name}_out" '%s' "$out"
+	printf -v "${name}_err" '%s' "$err"
+	printf -v "${name}_rc" '%s' "$rc"
+}
+
+# sd_root: create the federation root in $T/root; sets ROOT.
+sd_root() {
+	"$SD" federation init --dir "$T/root" >/dev/null
+	ROOT=$(cat "$T/root/root.pub")
+}
+
+# sd_node NAME: create a node in $T/NAME (needs ROOT).
+sd_node() {
+	"$SD" node init --dir "$T/$1" --root-key "$ROOT" --name "$1" >/dev/null
+}
+
+# sd_start NAME: start the node's daemon in the foreground (background
+# job), logging to $T/NAME.log; waits until its socket answers.
+sd_start() {
+	local name=$1 i
+	"$SDD" -f "$T/$name/stardust.conf" -d 2>>"$T/$name.log" &
+	SD_PIDS+=($!)
+	eval "PID_$name=$!"
+	for i in $(seq 1 100); do
+		if "$SD" -c "$T/$name/stardust.conf" status >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "daemon $name did not start:" >&2
+	cat "$T/$name.log" >&2
+	return 1
+}
+
+# sd_stop NAME: stop the node's daemon (SIGTERM) and wait for it.
+sd_stop() {
+	local pid
+	eval "pid=\$PID_$1"
+	kill -TERM "$pid"
+	wait "$pid" || true
+}
+
+# sd_admit NAME ARGS...: certify node NAME with federation admit ARGS and
+# give it the certificate.
+sd_admit() {
+	local name=$1; shift
+	local key
+	key=$("$SD" -c "$T/$name/stardust.conf" status | awk '/node key/{print $3}')
+	"$SD" federation admit "$key" --dir "$T/root" --name "$name" "$@" \
+		-o "$T/$name.cert" >/dev/null
+	"$SD" -c "$T/$name/stardust.conf" cert add "$T/$name.cert" >/dev/null
+}
+
+# sdc NAME ARGS...: the CLI against node NAME.
+sdc() {
+	local name=$1; shift
+	"$SD" -c "$T/$name/stardust.conf" "$@"
+}
+
+# members NAME: the node's live member count.
+members() {
+	sdc "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["members"])'
+}
+
+finish() {
+	echo "$(basename "$0"): $SD_CHECKS passed, $SD_FAILS failed"
+	[ "$SD_FAILS" -eq 0 ]
+}
