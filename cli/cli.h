@@ -15,9 +15,9 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 struct cli {
 	const char *config_path; /* -c, $STARDUST_CONFIG or ./stardust.conf */
-	struct config *cfg;      /* loaded on first use */
-	struct codes *codes;     /* loaded on first use */
-	struct client *client;   /* connected on first use */
+	struct config *cfg; /* loaded on first use */
+	struct codes *codes; /* loaded on first use */
+	struct client *client; /* connected on first use */
 };
 
 /* cli_error(fmt, ...): "stardust: <message>" on stderr. */

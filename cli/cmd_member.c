@@ -30,10 +30,14 @@ member_usage(FILE *f)
 	    "       stardust member list [--all] [--json] [--limit N]\n"
 	    "\n"
 	    "Members are organisations this node publishes (signed with its\n"
-	    "key) or has received. ID is the member's 32-hex-digit id, printed\n"
-	    "by add, list and search. `add` derives the id from the country and\n"
-	    "name unless --id is given; `update` changes only the fields given\n"
-	    "(a list option replaces that list); `remove` publishes a tombstone\n"
+	    "key) or has received. ID is the member's 32-hex-digit id, "
+	    "printed\n"
+	    "by add, list and search. `add` derives the id from the country "
+	    "and\n"
+	    "name unless --id is given; `update` changes only the fields "
+	    "given\n"
+	    "(a list option replaces that list); `remove` publishes a "
+	    "tombstone\n"
 	    "that erases the member everywhere.\n"
 	    "\n"
 	    "FIELDS:\n"
@@ -124,12 +128,13 @@ member_print_json(const Sd__SignedRecord *sr, const Sd__Member *m, double score,
 
 	if (o == NULL)
 		return;
-	json_object_set_new(o, "size", m->has_employees ?
-	    json_string(record_size_class(m->employees)) : json_null());
+	json_object_set_new(o, "size",
+	    m->has_employees ? json_string(record_size_class(m->employees))
+	                     : json_null());
 	if (with_score) {
 		json_object_set_new(o, "score", json_real(score));
-		json_object_set_new(o, "matched", json_string(matched ? matched :
-		    ""));
+		json_object_set_new(
+		    o, "matched", json_string(matched ? matched : ""));
 	}
 	if ((s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
 		puts(s);
@@ -229,7 +234,7 @@ member_list(struct cli *c, int all, int json, size_t limit)
 		if ((rc = cli_call(c, &req, &resp)) != CLI_OK)
 			break;
 		for (i = 0; i < resp->n_hits && (limit == 0 || shown < limit);
-		    i++) {
+		     i++) {
 			struct record r = { 0 };
 			const Sd__Member *m;
 			char hex[33];
@@ -252,7 +257,8 @@ member_list(struct cli *c, int all, int json, size_t limit)
 			record_close(&r);
 			shown++;
 		}
-		have_after = resp->has_next && resp->next.len == STORE_KEY_BYTES;
+		have_after =
+		    resp->has_next && resp->next.len == STORE_KEY_BYTES;
 		if (have_after)
 			memcpy(after, resp->next.data, STORE_KEY_BYTES);
 		sd__response__free_unpacked(resp, NULL);
@@ -280,8 +286,9 @@ cmd_member(struct cli *c, int argc, char **argv)
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	sub = argv[1];
-	if (strcmp(sub, "add") && strcmp(sub, "update") && strcmp(sub, "remove") &&
-	    strcmp(sub, "show") && strcmp(sub, "list")) {
+	if (strcmp(sub, "add") && strcmp(sub, "update") &&
+	    strcmp(sub, "remove") && strcmp(sub, "show") &&
+	    strcmp(sub, "list")) {
 		cli_error("unknown member command '%s'", sub);
 		member_usage(stderr);
 		return CLI_USAGE;
@@ -335,7 +342,7 @@ cmd_member(struct cli *c, int argc, char **argv)
 		/* The first use of a list option replaces the list, later
 		 * ones extend it. */
 		if (memberio_set(m, field, optarg, opt >= 20 && seen[opt], err,
-		    sizeof(err)) != 0) {
+		        sizeof(err)) != 0) {
 			cli_error("--%s: %s", field, err);
 			rc = CLI_USAGE;
 			goto out;
@@ -359,7 +366,8 @@ cmd_member(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		if (m->name == NULL || m->country == NULL || m->kind == 0) {
-			cli_error("member add needs --name, --kind and --country");
+			cli_error(
+			    "member add needs --name, --kind and --country");
 			rc = CLI_USAGE;
 			goto out;
 		}
@@ -393,7 +401,8 @@ cmd_member(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "show") == 0) {
 		struct record r = { 0 };
 		if ((rc = member_fetch(c, id, have_origin ? origin : NULL,
-		    &resp)) != CLI_OK || resp->n_hits != 1)
+		         &resp)) != CLI_OK ||
+		    resp->n_hits != 1)
 			goto out;
 		if (member_open(c, resp->hits[0], &r) != 0) {
 			rc = CLI_FAIL;
@@ -438,15 +447,16 @@ cmd_member(struct cli *c, int argc, char **argv)
 		}
 		/* Overlay what was given on the current version. */
 		{
-			char **slots_new[] = { &nm->name, &nm->country, &nm->region,
-				&nm->city, &nm->website, &nm->email, &nm->phone,
-				&nm->description };
+			char **slots_new[] = { &nm->name, &nm->country,
+				&nm->region, &nm->city, &nm->website,
+				&nm->email, &nm->phone, &nm->description };
 			char **slots_cur[] = { &cur->name, &cur->country,
-				&cur->region, &cur->city, &cur->website, &cur->email,
-				&cur->phone, &cur->description };
+				&cur->region, &cur->city, &cur->website,
+				&cur->email, &cur->phone, &cur->description };
 			size_t k;
-			for (k = 0; k < sizeof(slots_new) / sizeof(slots_new[0]);
-			    k++) {
+			for (k = 0;
+			     k < sizeof(slots_new) / sizeof(slots_new[0]);
+			     k++) {
 				if (*slots_new[k] == NULL ||
 				    *slots_new[k] == protobuf_c_empty_string)
 					continue;
@@ -469,14 +479,22 @@ cmd_member(struct cli *c, int argc, char **argv)
 			cur->has_nace_rev = 1;
 			cur->nace_rev = nm->nace_rev;
 		}
-#define OVER_LIST(f) \
-		if (seen[f##_OPT]) { \
-			char **t = cur->f; size_t tn = cur->n_##f; \
-			cur->f = nm->f; cur->n_##f = nm->n_##f; \
-			nm->f = t; nm->n_##f = tn; \
-		}
-		enum { sectors_OPT = 20, capabilities_OPT = 21, offers_OPT = 22,
-			seeks_OPT = 23, languages_OPT = 24 };
+#define OVER_LIST(f)                                                           \
+	if (seen[f##_OPT]) {                                                   \
+		char **t = cur->f;                                             \
+		size_t tn = cur->n_##f;                                        \
+		cur->f = nm->f;                                                \
+		cur->n_##f = nm->n_##f;                                        \
+		nm->f = t;                                                     \
+		nm->n_##f = tn;                                                \
+	}
+		enum {
+			sectors_OPT = 20,
+			capabilities_OPT = 21,
+			offers_OPT = 22,
+			seeks_OPT = 23,
+			languages_OPT = 24
+		};
 		OVER_LIST(sectors)
 		OVER_LIST(capabilities)
 		OVER_LIST(offers)
@@ -574,30 +592,33 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 				continue;
 		} else {
 			if (r->m == NULL) {
-				fprintf(stderr, "%s:%ld: %s\n", im->path, r->line,
-				    r->err);
+				fprintf(stderr, "%s:%ld: %s\n", im->path,
+				    r->line, r->err);
 				imp_mark_bad(im, base + i);
 				continue;
 			}
 			if (r->m->name == NULL || r->m->country == NULL ||
 			    r->m->kind == 0) {
-				fprintf(stderr, "%s:%ld: name, kind and country "
-				    "are required\n", im->path, r->line);
+				fprintf(stderr,
+				    "%s:%ld: name, kind and country "
+				    "are required\n",
+				    im->path, r->line);
 				imp_mark_bad(im, base + i);
 				continue;
 			}
 			if ((rc = memberio_default_id(r->m)) != 0)
 				goto out;
-			if (record_member_validate(im->c->codes, r->m, err,
-			    sizeof(err)) != 0) {
-				fprintf(stderr, "%s:%ld: %s\n", im->path, r->line,
-				    err);
+			if (record_member_validate(
+			        im->c->codes, r->m, err, sizeof(err)) != 0) {
+				fprintf(stderr, "%s:%ld: %s\n", im->path,
+				    r->line, err);
 				imp_mark_bad(im, base + i);
 				continue;
 			}
 			/* Remember ids to find duplicates across the file. */
 			if (im->nids == im->capids) {
-				size_t ncap = im->capids ? im->capids * 2 : 4096;
+				size_t ncap =
+				    im->capids ? im->capids * 2 : 4096;
 				uint8_t *nv = realloc(im->ids, ncap * 16);
 				if (nv == NULL) {
 					rc = -ENOMEM;
@@ -638,8 +659,8 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 	if (im->pass == 2) {
 		im->stored += resp->stored;
 		if (im->progress)
-			fprintf(stderr, "\rimported %zu of %zu rows", im->stored,
-			    im->rows);
+			fprintf(stderr, "\rimported %zu of %zu rows",
+			    im->stored, im->rows);
 	} else if (im->progress) {
 		fprintf(stderr, "\rchecked %zu rows", im->rows);
 	}
@@ -659,14 +680,16 @@ import_usage(FILE *f)
 	    "                        [--skip-invalid] [--batch N]\n"
 	    "\n"
 	    "Loads members from FILE (\"-\" for standard input): CSV with a\n"
-	    "header row naming the fields, or JSON Lines (one object per line,\n"
+	    "header row naming the fields, or JSON Lines (one object per "
+	    "line,\n"
 	    "as written by `stardust export`). The format follows the file's\n"
 	    "extension (.csv, .jsonl) unless --format is given. A member\n"
 	    "without an id gets one derived from its country and name, so\n"
 	    "importing a file again updates those members.\n"
 	    "\n"
 	    "Every row is checked first, and every bad row is reported as\n"
-	    "FILE:LINE: reason. By default nothing is stored if any row is bad.\n"
+	    "FILE:LINE: reason. By default nothing is stored if any row is "
+	    "bad.\n"
 	    "\n"
 	    "  --dry-run       check only; store nothing\n"
 	    "  --skip-invalid  store the good rows even if some are bad\n"
@@ -703,7 +726,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 1 || v > NODE_PUT_MAX) {
-				cli_error("--batch must be 1 to %d", NODE_PUT_MAX);
+				cli_error(
+				    "--batch must be 1 to %d", NODE_PUT_MAX);
 				return CLI_USAGE;
 			}
 			batch = v;
@@ -720,11 +744,13 @@ cmd_import(struct cli *c, int argc, char **argv)
 	im.path = argv[optind];
 	if ((fmt = import_format(im.path, fmtname)) == 0) {
 		cli_error("cannot tell the format of '%s': use --format csv or "
-		    "--format jsonl", im.path);
+		          "--format jsonl",
+		    im.path);
 		return CLI_USAGE;
 	}
 	if (strcmp(im.path, "-") == 0 && !im.dry_run) {
-		cli_error("reading standard input is only possible with "
+		cli_error(
+		    "reading standard input is only possible with "
 		    "--dry-run (a file is read twice: check, then store)");
 		return CLI_USAGE;
 	}
@@ -733,8 +759,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	im.progress = isatty(STDERR_FILENO);
 	/* Pass 1: parse and check everything, store nothing. */
 	im.pass = 1;
-	rc = import_read(im.path, fmt, batch, imp_batch_cb, &im, err,
-	    sizeof(err));
+	rc = import_read(
+	    im.path, fmt, batch, imp_batch_cb, &im, err, sizeof(err));
 	if (im.progress)
 		fputc('\n', stderr);
 	if (rc != 0) {
@@ -746,19 +772,23 @@ cmd_import(struct cli *c, int argc, char **argv)
 	if (im.nids > 1) {
 		qsort(im.ids, im.nids, 16, id_cmp);
 		for (i = 1; i < im.nids; i++)
-			if (memcmp(im.ids + 16 * i, im.ids + 16 * (i - 1), 16) == 0)
+			if (memcmp(im.ids + 16 * i, im.ids + 16 * (i - 1),
+			        16) == 0)
 				dups++;
 	}
 	if (dups > 0) {
-		cli_error("%s: %zu rows repeat the id (or the country and name) "
-		    "of an earlier row", im.path, dups);
+		cli_error(
+		    "%s: %zu rows repeat the id (or the country and name) "
+		    "of an earlier row",
+		    im.path, dups);
 		rc = CLI_FAIL;
 		goto out;
 	}
 	if (im.bad > 0 && (!im.skip_invalid || im.dry_run)) {
 		cli_error("%zu of %zu rows are invalid; %s", im.bad, im.rows,
-		    im.dry_run ? "nothing stored (dry run)" :
-		    "nothing stored (use --skip-invalid to store the good rows)");
+		    im.dry_run ? "nothing stored (dry run)"
+		               : "nothing stored (use --skip-invalid to store "
+		                 "the good rows)");
 		rc = CLI_FAIL;
 		goto out;
 	}
@@ -770,13 +800,13 @@ cmd_import(struct cli *c, int argc, char **argv)
 	/* Pass 2: read again and store the good rows, batch by batch. */
 	im.pass = 2;
 	im.rows = 0;
-	rc = import_read(im.path, fmt, batch, imp_batch_cb, &im, err,
-	    sizeof(err));
+	rc = import_read(
+	    im.path, fmt, batch, imp_batch_cb, &im, err, sizeof(err));
 	if (im.progress)
 		fputc('\n', stderr);
 	if (rc != 0) {
-		cli_error("%s: %s; %zu members were stored before this", im.path,
-		    err[0] ? err : "import failed", im.stored);
+		cli_error("%s: %s; %zu members were stored before this",
+		    im.path, err[0] ? err : "import failed", im.stored);
 		rc = CLI_FAIL;
 		goto out;
 	}
@@ -811,9 +841,11 @@ cmd_export(struct cli *c, int argc, char **argv)
 		case 'a': all = 1; break;
 		case 'o': out = optarg; break;
 		case 'h':
-			printf("usage: stardust export [--all] [-o FILE]\n\n"
+			printf(
+			    "usage: stardust export [--all] [-o FILE]\n\n"
 			    "Writes this node's own members (with --all, every "
-			    "member it holds,\nfrom every origin) as JSON Lines, "
+			    "member it holds,\nfrom every origin) as JSON "
+			    "Lines, "
 			    "sorted by origin and id.\nThe output imports back "
 			    "with `stardust import FILE.jsonl`.\n");
 			return CLI_OK;
@@ -829,7 +861,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (out != NULL) {
 		fflush(stdout);
 		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644)) < 0) {
+		         0644)) < 0) {
 			cli_error("%s: %s", out, strerror(errno));
 			return CLI_FAIL;
 		}

@@ -26,7 +26,8 @@ node_usage(FILE *f)
 	    "\n"
 	    "Creates a node in DIR (made if missing, mode 0700): an ed25519\n"
 	    "identity key in DIR/node.key (mode 0600), the LMDB store in\n"
-	    "DIR/db and the configuration DIR/stardust.conf. Prints the node's\n"
+	    "DIR/db and the configuration DIR/stardust.conf. Prints the "
+	    "node's\n"
 	    "public key, which the federation operator admits with\n"
 	    "`stardust federation admit`.\n"
 	    "\n"
@@ -100,14 +101,15 @@ cmd_node(struct cli *c, int argc, char **argv)
 	}
 	if (!cli_name_ok(name)) {
 		cli_error("--name must be 1-200 characters of text without "
-		    "'#' or ';'");
+		          "'#' or ';'");
 		return CLI_USAGE;
 	}
 	if (cli_mkdir(dir) != 0)
 		return CLI_FAIL;
 	snprintf(path, sizeof(path), "%s/node.key", dir);
 	if (access(path, F_OK) == 0) {
-		cli_error("%s already exists: this directory holds a node", path);
+		cli_error(
+		    "%s already exists: this directory holds a node", path);
 		return CLI_FAIL;
 	}
 	if (key_generate(&k) != 0 || key_save(k, path) != 0) {
@@ -145,7 +147,8 @@ fed_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: stardust federation init --dir ROOTDIR\n"
-	    "       stardust federation admit NODE_KEY --dir ROOTDIR --name NAME\n"
+	    "       stardust federation admit NODE_KEY --dir ROOTDIR --name "
+	    "NAME\n"
 	    "            --countries CC[,CC...] [--nuts CODE[,CODE...]]\n"
 	    "            [--address HOST:PORT]... [--days N] -o FILE\n"
 	    "       stardust federation revoke NODE_KEY --dir ROOTDIR\n"
@@ -183,9 +186,10 @@ fed_next_seq(const char *dir, uint64_t *seq)
 	}
 	*seq = cur + 1;
 	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)*seq);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf) || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0) {
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
+	        0 ||
+	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf) ||
+	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
 		cli_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -197,7 +201,8 @@ fed_write(const char *out, const uint8_t *rec, size_t len)
 {
 	int fd;
 
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
+	        0 ||
 	    write(fd, rec, len) != (ssize_t)len || fsync(fd) != 0 ||
 	    close(fd) != 0) {
 		cli_error("%s: %s", out, strerror(errno));
@@ -271,8 +276,14 @@ cmd_federation(struct cli *c, int argc, char **argv)
 		}
 		case 'R': reason = optarg; break;
 		case 'o': out = optarg; break;
-		case 'h': fed_usage(stdout); rc = CLI_OK; goto out;
-		default: fed_usage(stderr); rc = CLI_USAGE; goto out;
+		case 'h':
+			fed_usage(stdout);
+			rc = CLI_OK;
+			goto out;
+		default:
+			fed_usage(stderr);
+			rc = CLI_USAGE;
+			goto out;
 		}
 	}
 	if (dir == NULL) {
@@ -291,8 +302,8 @@ cmd_federation(struct cli *c, int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/root.key", dir);
 		if (key_generate(&k) != 0 || (i = key_save(k, path)) != 0) {
 			cli_error("%s: cannot create the root key (%s)", path,
-			    access(path, F_OK) == 0 ? "it exists already" :
-			    strerror(errno));
+			    access(path, F_OK) == 0 ? "it exists already"
+			                            : strerror(errno));
 			goto out;
 		}
 		key_public_hex(k->pk, hex);
@@ -343,8 +354,10 @@ cmd_federation(struct cli *c, int argc, char **argv)
 		nc.n_nuts_prefixes = nnuts;
 		nc.addresses = addrs;
 		nc.n_addresses = naddrs;
-		nc.not_after_ms = body.signed_at_ms + (uint64_t)days * 86400000u;
-		if (record_cert_validate(c->codes, &nc, err, sizeof(err)) != 0) {
+		nc.not_after_ms =
+		    body.signed_at_ms + (uint64_t)days * 86400000u;
+		if (record_cert_validate(c->codes, &nc, err, sizeof(err)) !=
+		    0) {
 			cli_error("%s", err);
 			rc = CLI_USAGE;
 			goto out;
@@ -399,7 +412,8 @@ cmd_cert(struct cli *c, int argc, char **argv)
 	if (cli_help_requested(argc, argv) || argc != 3 ||
 	    strcmp(argv[1], "add") != 0) {
 		FILE *o = cli_help_requested(argc, argv) ? stdout : stderr;
-		fprintf(o, "usage: stardust cert add FILE\n\n"
+		fprintf(o,
+		    "usage: stardust cert add FILE\n\n"
 		    "Gives the node a record signed by the federation root: a\n"
 		    "node certificate (from `stardust federation admit`) or a\n"
 		    "revocation. The node checks the root's signature.\n");
@@ -444,7 +458,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			printf("usage: stardust status [--json]\n\n"
-			    "The node's key, certificate, own seq and counts.\n");
+			       "The node's key, certificate, own seq and "
+			       "counts.\n");
 			return CLI_OK;
 		} else {
 			cli_error("status: unknown argument '%s'", argv[i]);
@@ -464,9 +479,9 @@ cmd_status(struct cli *c, int argc, char **argv)
 		    sizeof(err));
 	if (json) {
 		printf("{\"node_key\":\"%s\",\"own_seq\":%" PRIu64
-		    ",\"members\":%" PRIu64 ",\"own_members\":%" PRIu64
-		    ",\"records\":%" PRIu64 ",\"certified\":%s}\n", hex,
-		    resp->status->own_seq, resp->status->members,
+		       ",\"members\":%" PRIu64 ",\"own_members\":%" PRIu64
+		       ",\"records\":%" PRIu64 ",\"certified\":%s}\n",
+		    hex, resp->status->own_seq, resp->status->members,
 		    resp->status->own_members, resp->status->records,
 		    cert.body ? "true" : "false");
 		goto out;

@@ -32,13 +32,16 @@ search_usage(FILE *f)
 	    "  --region NUTS      NUTS prefix at any level: FI1, FI1D, FI1D7\n"
 	    "  --sector NACE      NACE prefix at any level: C, C25, 25.6, "
 	    "25.62\n"
-	    "  --kind KIND        sme, large, cluster, rto, university, agency,\n"
+	    "  --kind KIND        sme, large, cluster, rto, university, "
+	    "agency,\n"
 	    "                     network, investor\n"
 	    "  --size CLASS       by employees: micro <10, small <50, medium "
 	    "<250,\n"
 	    "                     large\n"
-	    "  --limit N          at most N results (default 20, at most 10000)\n"
-	    "  --json             one JSON object per line (see docs/FORMATS.md)\n");
+	    "  --limit N          at most N results (default 20, at most "
+	    "10000)\n"
+	    "  --json             one JSON object per line (see "
+	    "docs/FORMATS.md)\n");
 }
 
 int
@@ -71,8 +74,8 @@ cmd_search(struct cli *c, int argc, char **argv)
 				goto out;
 			break;
 		case 'x':
-			if (cli_split_add(&q.not_countries, &q.n_not_countries,
-			    optarg))
+			if (cli_split_add(
+			        &q.not_countries, &q.n_not_countries, optarg))
 				goto out;
 			break;
 		case 'r':
@@ -103,7 +106,10 @@ cmd_search(struct cli *c, int argc, char **argv)
 			break;
 		}
 		case 'j': json = 1; break;
-		case 'h': search_usage(stdout); rc = CLI_OK; goto out;
+		case 'h':
+			search_usage(stdout);
+			rc = CLI_OK;
+			goto out;
 		default: search_usage(stderr); goto out;
 		}
 	}
@@ -113,8 +119,10 @@ cmd_search(struct cli *c, int argc, char **argv)
 		for (i = 0; i < nkinds; i++) {
 			int k = record_kind_parse(kinds[i]);
 			if (k < 0) {
-				cli_error("unknown kind '%s' (sme, large, cluster, "
-				    "rto, university, agency, network, investor)",
+				cli_error(
+				    "unknown kind '%s' (sme, large, cluster, "
+				    "rto, university, agency, network, "
+				    "investor)",
 				    kinds[i]);
 				goto out;
 			}
@@ -158,7 +166,7 @@ cmd_search(struct cli *c, int argc, char **argv)
 		const Sd__Member *m;
 		if (cli_codes(c) == NULL ||
 		    record_open(c->codes, h->record.data, h->record.len,
-		    record_now_ms(), &r, errb, sizeof(errb)) != 0 ||
+		        record_now_ms(), &r, errb, sizeof(errb)) != 0 ||
 		    r.body->kind_case != SD__RECORD_BODY__KIND_MEMBER) {
 			cli_error("daemon sent a bad record");
 			record_close(&r);
@@ -167,16 +175,18 @@ cmd_search(struct cli *c, int argc, char **argv)
 		}
 		m = r.body->member;
 		if (json) {
-			json_t *o = memberio_to_json(m, r.rec->origin.data,
-			    r.rec->seq);
+			json_t *o =
+			    memberio_to_json(m, r.rec->origin.data, r.rec->seq);
 			char *s;
-			json_object_set_new(o, "size", m->has_employees ?
-			    json_string(record_size_class(m->employees)) :
-			    json_null());
+			json_object_set_new(o, "size",
+			    m->has_employees
+			        ? json_string(record_size_class(m->employees))
+			        : json_null());
 			json_object_set_new(o, "score", json_real(h->score));
-			json_object_set_new(o, "matched", json_string(
-			    h->n_matched ? h->matched[0] : ""));
-			if ((s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII))) {
+			json_object_set_new(o, "matched",
+			    json_string(h->n_matched ? h->matched[0] : ""));
+			if ((s = json_dumps(
+			         o, JSON_COMPACT | JSON_ENSURE_ASCII))) {
 				puts(s);
 				free(s);
 			}
@@ -185,8 +195,9 @@ cmd_search(struct cli *c, int argc, char **argv)
 			char caps[512];
 			size_t used = 0, k;
 			caps[0] = '\0';
-			for (k = 0; k < m->n_capabilities && used < sizeof(caps) - 3;
-			    k++)
+			for (k = 0;
+			     k < m->n_capabilities && used < sizeof(caps) - 3;
+			     k++)
 				used += (size_t)snprintf(caps + used,
 				    sizeof(caps) - used, "%s%s", k ? "; " : "",
 				    m->capabilities[k]);
@@ -197,7 +208,8 @@ cmd_search(struct cli *c, int argc, char **argv)
 			cli_cell(stdout, m->region ? m->region : "", 7);
 			cli_cell(stdout, m->city ? m->city : "", 15);
 			cli_cell(stdout, score, 7);
-			cli_cell(stdout, h->n_matched ? h->matched[0] : caps, 60);
+			cli_cell(
+			    stdout, h->n_matched ? h->matched[0] : caps, 60);
 			fputc('\n', stdout);
 		}
 		record_close(&r);

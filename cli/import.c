@@ -82,7 +82,7 @@ struct csvstate {
 	char *cols[IMPORT_COLS_MAX];
 	int ncols;
 	Sd__Member *m; /* the row being built */
-	int field;     /* index of the next field in the row */
+	int field; /* index of the next field in the row */
 	long line, row_line;
 	size_t row_bytes;
 	char rowerr[256];
@@ -120,7 +120,8 @@ csv_field_cb(void *s, size_t len, void *arg)
 	if (cs->rowerr[0] == '\0') {
 		if (cs->field >= cs->ncols) {
 			snprintf(cs->rowerr, sizeof(cs->rowerr),
-			    "more fields than the header's %d columns", cs->ncols);
+			    "more fields than the header's %d columns",
+			    cs->ncols);
 		} else if ((v = strndup(s ? s : "", len)) == NULL) {
 			snprintf(cs->fatal, sizeof(cs->fatal), "out of memory");
 		} else {
@@ -150,13 +151,15 @@ csv_row_cb(int c, void *arg)
 		for (i = 0; i < cs->ncols; i++) {
 			if (!memberio_is_field(cs->cols[i])) {
 				snprintf(cs->fatal, sizeof(cs->fatal),
-				    "line 1: unknown column '%.40s'", cs->cols[i]);
+				    "line 1: unknown column '%.40s'",
+				    cs->cols[i]);
 				return;
 			}
 			for (j = 0; j < i; j++)
 				if (strcmp(cs->cols[i], cs->cols[j]) == 0) {
 					snprintf(cs->fatal, sizeof(cs->fatal),
-					    "line 1: column '%.40s' appears twice",
+					    "line 1: column '%.40s' appears "
+					    "twice",
 					    cs->cols[i]);
 					return;
 				}
@@ -202,19 +205,22 @@ import_csv(FILE *f, struct batch *b, char *err, size_t errlen)
 	while ((n = getline(&line, &cap, f)) > 0) {
 		const char *s = line;
 		cs.line++;
-		if (cs.line == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		if (cs.line == 1 && n >= 3 &&
+		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 			s += 3; /* a UTF-8 byte order mark */
 			n -= 3;
 		}
 		cs.row_bytes += (size_t)n;
 		if (cs.row_bytes > IMPORT_ROW_MAX) {
-			snprintf(err, errlen, "line %ld: row longer than %d bytes "
-			    "(an unclosed quote?)", cs.row_line, IMPORT_ROW_MAX);
+			snprintf(err, errlen,
+			    "line %ld: row longer than %d bytes "
+			    "(an unclosed quote?)",
+			    cs.row_line, IMPORT_ROW_MAX);
 			rc = SD_ETOOBIG;
 			goto out;
 		}
-		if (csv_parse(&p, s, (size_t)n, csv_field_cb, csv_row_cb, &cs) !=
-		    (size_t)n) {
+		if (csv_parse(&p, s, (size_t)n, csv_field_cb, csv_row_cb,
+		        &cs) != (size_t)n) {
 			snprintf(err, errlen, "line %ld: %s", cs.line,
 			    csv_strerror(csv_error(&p)));
 			rc = SD_EINVAL;
@@ -226,8 +232,8 @@ import_csv(FILE *f, struct batch *b, char *err, size_t errlen)
 	if (!cs.fatal[0] && b->rc == 0 &&
 	    csv_fini(&p, csv_field_cb, csv_row_cb, &cs) != 0) {
 		snprintf(err, errlen, "line %ld: %s", cs.row_line,
-		    csv_error(&p) == CSV_EPARSE ? "unterminated quoted field" :
-		    csv_strerror(csv_error(&p)));
+		    csv_error(&p) == CSV_EPARSE ? "unterminated quoted field"
+		                                : csv_strerror(csv_error(&p)));
 		rc = SD_EINVAL;
 		goto out;
 	}
@@ -291,8 +297,8 @@ import_jsonl(FILE *f, struct batch *b, char *err, size_t errlen)
 			rc = -ENOMEM;
 			break;
 		}
-		if ((rc = memberio_from_json(obj, r->m, r->err,
-		    sizeof(r->err))) != 0) {
+		if ((rc = memberio_from_json(
+		         obj, r->m, r->err, sizeof(r->err))) != 0) {
 			if (r->err[0] == '\0')
 				snprintf(r->err, sizeof(r->err), "%s",
 				    sd_strerror(rc));
@@ -334,8 +340,8 @@ import_read(const char *path, int format, size_t batch, import_batch_cb cb,
 		free(b.rows);
 		return rc;
 	}
-	rc = format == IMPORT_CSV ? import_csv(f, &b, err, errlen) :
-	    import_jsonl(f, &b, err, errlen);
+	rc = format == IMPORT_CSV ? import_csv(f, &b, err, errlen)
+	                          : import_jsonl(f, &b, err, errlen);
 	if (rc == 0)
 		rc = batch_flush(&b);
 	else

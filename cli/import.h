@@ -16,9 +16,9 @@ enum { IMPORT_CSV = 1, IMPORT_JSONL = 2 };
 #define IMPORT_ROW_MAX (1024 * 1024) /* bytes in one row */
 
 struct import_row {
-	long line;       /* where the row starts, from 1 */
-	Sd__Member *m;   /* NULL if the row could not be parsed */
-	char err[256];   /* why, when m is NULL */
+	long line; /* where the row starts, from 1 */
+	Sd__Member *m; /* NULL if the row could not be parsed */
+	char err[256]; /* why, when m is NULL */
 };
 
 /* Called with each batch; the rows (and their members) are freed after
@@ -36,7 +36,7 @@ int import_format(const char *path, const char *name);
  * Whole-file problems (unreadable, bad CSV header) return a negative code
  * with a message in err; row problems are reported per row.
  */
-int import_read(const char *path, int format, size_t batch,
-    import_batch_cb cb, void *arg, char *err, size_t errlen);
+int import_read(const char *path, int format, size_t batch, import_batch_cb cb,
+    void *arg, char *err, size_t errlen);
 
 #endif

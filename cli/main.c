@@ -3,10 +3,10 @@
  * stardustd over its control socket; `node init` and `federation ...`
  * work on files and need no daemon.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 
 #include "cli.h"
 #include "err.h"
@@ -18,7 +18,7 @@ static const struct {
 } commands[] = {
 	{ "node", cmd_node, "node init: create a node (key, store, config)" },
 	{ "federation", cmd_federation,
-	  "federation init|admit|revoke: the federation root's tasks" },
+	    "federation init|admit|revoke: the federation root's tasks" },
 	{ "cert", cmd_cert, "cert add FILE: give the node a root record" },
 	{ "status", cmd_status, "the node's identity, certificate, counts" },
 	{ "member", cmd_member, "member add|update|remove|show|list" },
@@ -32,13 +32,16 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: stardust [-c CONFIG] COMMAND [ARGS...]\n\n"
-	    "Stardust: a federated directory of organisations for cross-border\n"
+	fprintf(f,
+	    "usage: stardust [-c CONFIG] COMMAND [ARGS...]\n\n"
+	    "Stardust: a federated directory of organisations for "
+	    "cross-border\n"
 	    "partner search. This tool drives the local node (stardustd).\n\n"
 	    "Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].what);
-	fprintf(f, "\nOptions:\n"
+	fprintf(f,
+	    "\nOptions:\n"
 	    "  -c CONFIG   the node's configuration file (default:\n"
 	    "              $STARDUST_CONFIG, else ./stardust.conf)\n"
 	    "  -h, --help  this help; `stardust COMMAND --help` for a command\n"

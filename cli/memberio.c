@@ -89,8 +89,9 @@ mio_trim_dup(const char *s, size_t len)
 		s++;
 		len--;
 	}
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
-	    s[len - 1] == '\r' || s[len - 1] == '\n'))
+	while (len > 0 &&
+	    (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+	        s[len - 1] == '\n'))
 		len--;
 	if ((o = malloc(len + 1)) == NULL)
 		return NULL;
@@ -127,7 +128,8 @@ mio_list_set(char ***v, size_t *n, const char *value, int append, char *err,
 				    "too many list items (at most %d)",
 				    MEMBERIO_LIST_MAX);
 			}
-			if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL) {
+			if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) ==
+			    NULL) {
 				free(item);
 				return -ENOMEM;
 			}
@@ -173,13 +175,34 @@ mio_uint(const char *value, uint32_t *out)
 }
 
 static const char *mio_ignored[] = {
-	"origin", "seq", "signed_at", "score", "matched", "size",
+	"origin",
+	"seq",
+	"signed_at",
+	"score",
+	"matched",
+	"size",
 };
 
 static const char *mio_fields[] = {
-	"id", "name", "kind", "country", "region", "city", "website", "email",
-	"phone", "description", "sectors", "capabilities", "offers", "seeks",
-	"employees", "founded", "memberships", "languages", "nace_rev",
+	"id",
+	"name",
+	"kind",
+	"country",
+	"region",
+	"city",
+	"website",
+	"email",
+	"phone",
+	"description",
+	"sectors",
+	"capabilities",
+	"offers",
+	"seeks",
+	"employees",
+	"founded",
+	"memberships",
+	"languages",
+	"nace_rev",
 };
 
 static int
@@ -232,7 +255,8 @@ memberio_set(Sd__Member *m, const char *field, const char *value, int append,
 		if ((k = record_kind_parse(value)) < 0)
 			return mio_err(err, errlen,
 			    "unknown kind '%.20s' (sme, large, cluster, rto, "
-			    "university, agency, network, investor)", value);
+			    "university, agency, network, investor)",
+			    value);
 		m->kind = (Sd__MemberKind)k;
 		return 0;
 	}
@@ -247,8 +271,10 @@ memberio_set(Sd__Member *m, const char *field, const char *value, int append,
 			return 0;
 		}
 		if (mio_uint(value, &n) != 0)
-			return mio_err(err, errlen, "%s must be a whole number, "
-			    "not '%.20s'", field, value);
+			return mio_err(err, errlen,
+			    "%s must be a whole number, "
+			    "not '%.20s'",
+			    field, value);
 		if (emp) {
 			m->employees = n;
 			m->has_employees = 1;
@@ -270,20 +296,20 @@ memberio_set(Sd__Member *m, const char *field, const char *value, int append,
 		return 0;
 	}
 	if (strcmp(field, "sectors") == 0)
-		return mio_list_set(&m->sectors, &m->n_sectors, value, append,
-		    err, errlen);
+		return mio_list_set(
+		    &m->sectors, &m->n_sectors, value, append, err, errlen);
 	if (strcmp(field, "capabilities") == 0)
 		return mio_list_set(&m->capabilities, &m->n_capabilities, value,
 		    append, err, errlen);
 	if (strcmp(field, "offers") == 0)
-		return mio_list_set(&m->offers, &m->n_offers, value, append, err,
-		    errlen);
+		return mio_list_set(
+		    &m->offers, &m->n_offers, value, append, err, errlen);
 	if (strcmp(field, "seeks") == 0)
-		return mio_list_set(&m->seeks, &m->n_seeks, value, append, err,
-		    errlen);
+		return mio_list_set(
+		    &m->seeks, &m->n_seeks, value, append, err, errlen);
 	if (strcmp(field, "languages") == 0)
-		return mio_list_set(&m->languages, &m->n_languages, value, append,
-		    err, errlen);
+		return mio_list_set(
+		    &m->languages, &m->n_languages, value, append, err, errlen);
 	if (strcmp(field, "memberships") == 0) {
 		char **ids = NULL;
 		size_t n = 0;
@@ -304,10 +330,13 @@ memberio_set(Sd__Member *m, const char *field, const char *value, int append,
 				rc = -ENOMEM;
 			} else if (memberio_parse_id(ids[i], id) != 0) {
 				free(id);
-				rc = mio_err(err, errlen, "membership '%.40s' is not "
-				    "a 32-hex-digit member id", ids[i]);
+				rc = mio_err(err, errlen,
+				    "membership '%.40s' is not "
+				    "a 32-hex-digit member id",
+				    ids[i]);
 			} else if ((nv = realloc(m->memberships,
-			    (m->n_memberships + 1) * sizeof(*nv))) == NULL) {
+			                (m->n_memberships + 1) *
+			                    sizeof(*nv))) == NULL) {
 				free(id);
 				rc = -ENOMEM;
 			} else {
@@ -359,12 +388,14 @@ memberio_from_json(json_t *obj, Sd__Member *m, char *err, size_t errlen)
 
 	if (!json_is_object(obj))
 		return mio_err(err, errlen, "not a JSON object");
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		if (!memberio_is_field(key))
-			return mio_err(err, errlen, "unknown field '%.40s'", key);
+			return mio_err(
+			    err, errlen, "unknown field '%.40s'", key);
 		if (json_is_string(val)) {
-			rc = memberio_set(m, key, json_string_value(val), 0, err,
-			    errlen);
+			rc = memberio_set(
+			    m, key, json_string_value(val), 0, err, errlen);
 		} else if (json_is_integer(val)) {
 			snprintf(num, sizeof(num), "%lld",
 			    (long long)json_integer_value(val));
@@ -373,23 +404,26 @@ memberio_from_json(json_t *obj, Sd__Member *m, char *err, size_t errlen)
 			rc = 0;
 		} else if (json_is_array(val)) {
 			rc = memberio_set(m, key, "", 0, err, errlen);
-			json_array_foreach(val, i, item) {
+			json_array_foreach(val, i, item)
+			{
 				if (rc != 0)
 					break;
 				if (!json_is_string(item))
 					return mio_err(err, errlen,
 					    "%s must hold strings", key);
-				if (strchr(json_string_value(item), ';') != NULL)
+				if (strchr(json_string_value(item), ';') !=
+				    NULL)
 					return mio_err(err, errlen,
-					    "%s item must not contain ';'", key);
-				rc = memberio_set(m, key, json_string_value(item), 1,
-				    err, errlen);
+					    "%s item must not contain ';'",
+					    key);
+				rc = memberio_set(m, key,
+				    json_string_value(item), 1, err, errlen);
 			}
 		} else if (mio_is_ignored(key)) {
 			rc = 0;
 		} else {
-			return mio_err(err, errlen, "%s has the wrong JSON type",
-			    key);
+			return mio_err(
+			    err, errlen, "%s has the wrong JSON type", key);
 		}
 		if (rc != 0)
 			return rc;
@@ -447,7 +481,8 @@ memberio_to_json(const Sd__Member *m, const uint8_t *origin, uint64_t seq)
 		json_object_set_new(o, "founded", json_integer(m->founded));
 	a = json_array();
 	for (i = 0; i < m->n_memberships; i++) {
-		memberio_hex(m->memberships[i].data, m->memberships[i].len, hex);
+		memberio_hex(
+		    m->memberships[i].data, m->memberships[i].len, hex);
 		json_array_append_new(a, json_string(hex));
 	}
 	json_object_set_new(o, "memberships", a);
@@ -478,8 +513,8 @@ memberio_default_id(Sd__Member *m)
 	}
 	crypto_generichash_init(&h, NULL, 0, 16);
 	crypto_generichash_update(&h, (const uint8_t *)ctx, sizeof(ctx));
-	crypto_generichash_update(&h, (const uint8_t *)m->country,
-	    strlen(m->country) + 1);
+	crypto_generichash_update(
+	    &h, (const uint8_t *)m->country, strlen(m->country) + 1);
 	crypto_generichash_update(&h, (const uint8_t *)folded, strlen(folded));
 	crypto_generichash_final(&h, m->id.data, 16);
 	m->id.len = 16;
@@ -547,7 +582,8 @@ memberio_copy(const Sd__Member *s)
 	m->phone = mio_dup(s->phone, &oom);
 	m->sectors = mio_dup_strv(s->sectors, s->n_sectors, &oom);
 	m->n_sectors = m->sectors ? s->n_sectors : 0;
-	m->capabilities = mio_dup_strv(s->capabilities, s->n_capabilities, &oom);
+	m->capabilities =
+	    mio_dup_strv(s->capabilities, s->n_capabilities, &oom);
 	m->n_capabilities = m->capabilities ? s->n_capabilities : 0;
 	m->offers = mio_dup_strv(s->offers, s->n_offers, &oom);
 	m->n_offers = m->offers ? s->n_offers : 0;
@@ -556,8 +592,8 @@ memberio_copy(const Sd__Member *s)
 	m->languages = mio_dup_strv(s->languages, s->n_languages, &oom);
 	m->n_languages = m->languages ? s->n_languages : 0;
 	if (s->n_memberships &&
-	    (m->memberships = calloc(s->n_memberships,
-	    sizeof(*m->memberships))) != NULL) {
+	    (m->memberships = calloc(
+	         s->n_memberships, sizeof(*m->memberships))) != NULL) {
 		m->n_memberships = s->n_memberships;
 		for (i = 0; i < s->n_memberships; i++) {
 			m->memberships[i].data = malloc(16);
@@ -566,8 +602,8 @@ memberio_copy(const Sd__Member *s)
 				continue;
 			}
 			memcpy(m->memberships[i].data, s->memberships[i].data,
-			    s->memberships[i].len > 16 ? 16 :
-			    s->memberships[i].len);
+			    s->memberships[i].len > 16 ? 16
+			                               : s->memberships[i].len);
 			m->memberships[i].len = 16;
 		}
 	}
@@ -622,8 +658,8 @@ memberio_print(FILE *f, const Sd__Member *m, const struct codes *codes,
 	if (m->has_founded)
 		fprintf(f, "%-14s %u\n", "founded", m->founded);
 	for (i = 0; i < m->n_sectors; i++) {
-		const char *label = codes ? codes_nace_label(codes, rev,
-		    m->sectors[i]) : NULL;
+		const char *label =
+		    codes ? codes_nace_label(codes, rev, m->sectors[i]) : NULL;
 		fprintf(f, "%-14s %s%s%s\n", i ? "" : "sectors", m->sectors[i],
 		    label ? "  " : "", label ? label : "");
 	}
@@ -632,7 +668,8 @@ memberio_print(FILE *f, const Sd__Member *m, const struct codes *codes,
 	mio_print_list(f, "seeks", m->seeks, m->n_seeks);
 	mio_print_list(f, "languages", m->languages, m->n_languages);
 	for (i = 0; i < m->n_memberships; i++) {
-		memberio_hex(m->memberships[i].data, m->memberships[i].len, hex);
+		memberio_hex(
+		    m->memberships[i].data, m->memberships[i].len, hex);
 		fprintf(f, "%-14s %s\n", i ? "" : "member of", hex);
 	}
 	if (m->description && m->description[0])

@@ -49,8 +49,8 @@ int memberio_from_json(json_t *obj, Sd__Member *m, char *err, size_t errlen);
 
 /* memberio_to_json(m, origin, seq): a new JSON object (caller decrefs);
  * origin may be NULL. */
-json_t *memberio_to_json(const Sd__Member *m, const uint8_t *origin,
-    uint64_t seq);
+json_t *
+memberio_to_json(const Sd__Member *m, const uint8_t *origin, uint64_t seq);
 
 /* memberio_default_id(m): if m has no id, derive one from its country and
  * folded name, so importing the same organisation twice updates it. */

@@ -54,8 +54,9 @@ cli_call(struct cli *c, Sd__Request *req, Sd__Response **resp)
 		return CLI_FAIL;
 	}
 	if ((*resp)->code != 0) {
-		cli_error("%s", (*resp)->message ? (*resp)->message :
-		    sd_strerror((*resp)->code));
+		cli_error("%s",
+		    (*resp)->message ? (*resp)->message
+		                     : sd_strerror((*resp)->code));
 		return CLI_FAIL;
 	}
 	return CLI_OK;
@@ -69,7 +70,8 @@ cli_help_requested(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
 			return 1;
 	}
 	return 0;
@@ -98,7 +100,8 @@ cli_split_add(char ***list, size_t *n, const char *value)
 		if (comma > p) {
 			if ((item = strndup(p, (size_t)(comma - p))) == NULL)
 				return -ENOMEM;
-			if ((nv = realloc(*list, (*n + 1) * sizeof(*nv))) == NULL) {
+			if ((nv = realloc(*list, (*n + 1) * sizeof(*nv))) ==
+			    NULL) {
 				free(item);
 				return -ENOMEM;
 			}

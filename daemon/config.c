@@ -38,20 +38,26 @@ config_abs(const char *dir, const char *p)
 }
 
 static const char *config_keys[] = {
-	"name", "data_dir", "root_key", "key_file", "socket", "map_size_mb",
+	"name",
+	"data_dir",
+	"root_key",
+	"key_file",
+	"socket",
+	"map_size_mb",
 	"log_level",
 };
 
 static int
-config_handler(void *user, const char *section, const char *name,
-    const char *value)
+config_handler(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct config_parse *p = user;
 	size_t i, nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 	char **slot = NULL;
 
 	if (strcmp(section, "node") != 0) {
-		snprintf(p->err, sizeof(p->err), "unknown section [%s]", section);
+		snprintf(
+		    p->err, sizeof(p->err), "unknown section [%s]", section);
 		return 0;
 	}
 	for (i = 0; i < nkeys; i++)
@@ -109,8 +115,7 @@ config_handler(void *user, const char *section, const char *name,
 	if (slot != NULL) {
 		if (value[0] == '\0' || strlen(value) > 1024) {
 			snprintf(p->err, sizeof(p->err),
-			    "'%s' must be 1 to 1024 characters",
-			    name);
+			    "'%s' must be 1 to 1024 characters", name);
 			return 0;
 		}
 		if ((*slot = strdup(value)) == NULL)
@@ -145,7 +150,8 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 		if (line < 0)
 			snprintf(err, errlen, "%s: cannot read", path);
 		else if (p.err[0])
-			snprintf(err, errlen, "%s: line %d: %s", path, line, p.err);
+			snprintf(
+			    err, errlen, "%s: line %d: %s", path, line, p.err);
 		else
 			snprintf(err, errlen, "%s: line %d: syntax error", path,
 			    line);
@@ -159,19 +165,23 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	}
 	if ((c->path = strdup(real)) == NULL ||
 	    (c->data_dir = config_abs(p.dir, p.data_dir ? p.data_dir : ".")) ==
-	    NULL ||
+	        NULL ||
 	    (c->db_dir = config_abs(c->data_dir, "db")) == NULL ||
-	    (c->key_file = p.key_file ? config_abs(p.dir, p.key_file) :
-	    config_abs(c->data_dir, "node.key")) == NULL ||
-	    (c->socket = p.socket ? config_abs(p.dir, p.socket) :
-	    config_abs(c->data_dir, "control.sock")) == NULL ||
+	    (c->key_file = p.key_file
+	            ? config_abs(p.dir, p.key_file)
+	            : config_abs(c->data_dir, "node.key")) == NULL ||
+	    (c->socket = p.socket
+	            ? config_abs(p.dir, p.socket)
+	            : config_abs(c->data_dir, "control.sock")) == NULL ||
 	    (c->name == NULL && (c->name = strdup("stardust")) == NULL)) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	if (strlen(c->socket) >= 100) {
-		snprintf(err, errlen, "%s: socket path '%s' is too long for a "
-		    "Unix socket (at most 99 bytes)", path, c->socket);
+		snprintf(err, errlen,
+		    "%s: socket path '%s' is too long for a "
+		    "Unix socket (at most 99 bytes)",
+		    path, c->socket);
 		rc = SD_ECONFIG;
 		goto out;
 	}
@@ -223,16 +233,19 @@ config_write_new(const char *path, const char *name, const char *root_key_hex)
 	FILE *f;
 	int fd, rc = 0;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) <
+	    0)
 		return -errno;
 	if ((f = fdopen(fd, "w")) == NULL) {
 		rc = -errno;
 		close(fd);
 		return rc;
 	}
-	fprintf(f, "# Stardust node configuration; see docs/OPERATIONS.md.\n"
+	fprintf(f,
+	    "# Stardust node configuration; see docs/OPERATIONS.md.\n"
 	    "[node]\nname = %s\ndata_dir = .\nroot_key = %s\n"
-	    "map_size_mb = 4096\nlog_level = info\n", name, root_key_hex);
+	    "map_size_mb = 4096\nlog_level = info\n",
+	    name, root_key_hex);
 	if (fflush(f) != 0 || fsync(fd) != 0)
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)

@@ -23,12 +23,12 @@
 enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 struct config {
-	char *path;     /* absolute path of the file */
+	char *path; /* absolute path of the file */
 	char *name;
 	char *data_dir; /* absolute */
-	char *db_dir;   /* <data_dir>/db */
+	char *db_dir; /* <data_dir>/db */
 	char *key_file; /* absolute */
-	char *socket;   /* absolute */
+	char *socket; /* absolute */
 	uint8_t root_key[32];
 	size_t map_size_mb;
 	int log_level;
@@ -38,8 +38,8 @@ struct config {
  * config_load(path, out, err, errlen): parse path into *out (free with
  * config_free). On error a negative code and a message naming the line.
  */
-int config_load(const char *path, struct config **out, char *err,
-    size_t errlen);
+int
+config_load(const char *path, struct config **out, char *err, size_t errlen);
 
 /* config_free(c): release; NULL harmless. */
 void config_free(struct config *c);
@@ -49,7 +49,7 @@ void config_print(const struct config *c, FILE *f);
 
 /* config_write_new(path, name, data_dir, root_key_hex): create a new
  * config file (refuses to overwrite). */
-int config_write_new(const char *path, const char *name,
-    const char *root_key_hex);
+int
+config_write_new(const char *path, const char *name, const char *root_key_hex);
 
 #endif

@@ -27,7 +27,7 @@ struct conn {
 	struct control *ctl;
 	struct conn *prev, *next;
 	struct frame_reader fr;
-	int busy;    /* a request is on the thread pool */
+	int busy; /* a request is on the thread pool */
 	int closing; /* uv_close called (or due once the request is back) */
 };
 
@@ -108,8 +108,8 @@ work_cb(uv_work_t *req)
 {
 	struct work *w = (struct work *)req;
 
-	w->rc = node_handle(w->conn->ctl->node, w->in, w->inlen, &w->out,
-	    &w->outlen);
+	w->rc = node_handle(
+	    w->conn->ctl->node, w->in, w->inlen, &w->out, &w->outlen);
 }
 
 static void
@@ -142,7 +142,7 @@ after_work_cb(uv_work_t *req, int status)
 	bufs[1] = uv_buf_init((char *)w->out, (unsigned int)w->outlen);
 	free(w);
 	if (uv_write(&wr->req, (uv_stream_t *)&c->pipe, bufs, 2,
-	    conn_write_cb) != 0) {
+	        conn_write_cb) != 0) {
 		free(wr->payload);
 		free(wr);
 		conn_close(c);
@@ -171,8 +171,8 @@ conn_next(struct conn *c)
 		return;
 	}
 	if (rc == 0) {
-		uv_read_start((uv_stream_t *)&c->pipe, conn_alloc_cb,
-		    conn_read_cb);
+		uv_read_start(
+		    (uv_stream_t *)&c->pipe, conn_alloc_cb, conn_read_cb);
 		return;
 	}
 	uv_read_stop((uv_stream_t *)&c->pipe);
@@ -204,8 +204,8 @@ conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (n > 0 && frame_reader_feed(&c->fr, (uint8_t *)buf->base,
-	    (size_t)n) != 0) {
+	if (n > 0 &&
+	    frame_reader_feed(&c->fr, (uint8_t *)buf->base, (size_t)n) != 0) {
 		free(buf->base);
 		node_log(c->ctl->node, LOG_WARN,
 		    "control: frame above %u bytes, connection dropped",
@@ -281,12 +281,13 @@ control_start(uv_loop_t *loop, struct node *n, struct control **out)
 
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			node_log(n, LOG_ERROR, "%s exists and is not a socket", path);
+			node_log(n, LOG_ERROR, "%s exists and is not a socket",
+			    path);
 			return -EEXIST;
 		}
 		if (control_in_use(path)) {
-			node_log(n, LOG_ERROR, "another daemon is listening on %s",
-			    path);
+			node_log(n, LOG_ERROR,
+			    "another daemon is listening on %s", path);
 			return -EADDRINUSE;
 		}
 		unlink(path);
@@ -302,7 +303,8 @@ control_start(uv_loop_t *loop, struct node *n, struct control **out)
 	if (rc == 0 && chmod(path, 0600) != 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&ctl->listener, 64, control_conn_cb);
+		rc = uv_listen(
+		    (uv_stream_t *)&ctl->listener, 64, control_conn_cb);
 	if (rc != 0) {
 		node_log(n, LOG_ERROR, "control socket %s: %s", path,
 		    uv_strerror(rc));

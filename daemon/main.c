@@ -35,13 +35,16 @@ usage(FILE *f)
 	    "signs what it publishes and answers the stardust CLI on a 0600\n"
 	    "Unix control socket.\n"
 	    "\n"
-	    "  -f CONFIG  the node's configuration file (see docs/OPERATIONS.md)\n"
+	    "  -f CONFIG  the node's configuration file (see "
+	    "docs/OPERATIONS.md)\n"
 	    "  -d         stay in the foreground and log to stderr\n"
 	    "  -n         check the configuration, print it and exit\n"
 	    "  -h         this help\n"
 	    "\n"
-	    "Without -d the daemon detaches and logs to <data_dir>/stardustd.log;\n"
-	    "its pid is in <data_dir>/stardustd.pid. SIGTERM or SIGINT stop it\n"
+	    "Without -d the daemon detaches and logs to "
+	    "<data_dir>/stardustd.log;\n"
+	    "its pid is in <data_dir>/stardustd.pid. SIGTERM or SIGINT stop "
+	    "it\n"
 	    "cleanly.\n");
 }
 
@@ -107,21 +110,11 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	while ((opt = getopt(argc, argv, "f:dnh")) != -1) {
 		switch (opt) {
-		case 'f':
-			path = optarg;
-			break;
-		case 'd':
-			foreground = 1;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		case 'f': path = optarg; break;
+		case 'd': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (path == NULL || optind != argc) {
@@ -161,8 +154,8 @@ main(int argc, char **argv)
 	{
 		char hex[65];
 		key_public_hex(d.node->key->pk, hex);
-		node_log(d.node, LOG_INFO, "node %s ready on %s (seq %llu)", hex,
-		    d.node->cfg->socket, (unsigned long long)d.node->seq);
+		node_log(d.node, LOG_INFO, "node %s ready on %s (seq %llu)",
+		    hex, d.node->cfg->socket, (unsigned long long)d.node->seq);
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);

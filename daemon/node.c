@@ -47,17 +47,19 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 	n->cfg = cfg;
 	pthread_mutex_init(&n->wlock, NULL);
 	if ((rc = key_load(cfg->key_file, &n->key)) != 0) {
-		snprintf(err, errlen, "%s: %s%s", cfg->key_file, sd_strerror(rc),
+		snprintf(err, errlen, "%s: %s%s", cfg->key_file,
+		    sd_strerror(rc),
 		    rc == SD_EPERM ? " (must not be accessible by group or "
-		    "others: chmod 600)" : "");
+		                     "others: chmod 600)"
+		                   : "");
 		goto out_err;
 	}
 	if ((rc = codes_new(&n->codes)) != 0) {
 		snprintf(err, errlen, "code lists: %s", sd_strerror(rc));
 		goto out_err;
 	}
-	if ((rc = store_open(cfg->db_dir, n->codes, cfg->map_size_mb, 0,
-	    &n->st)) != 0) {
+	if ((rc = store_open(
+	         cfg->db_dir, n->codes, cfg->map_size_mb, 0, &n->st)) != 0) {
 		snprintf(err, errlen, "%s: %s", cfg->db_dir, sd_strerror(rc));
 		goto out_err;
 	}
@@ -246,12 +248,14 @@ node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen)
 
 	rc = store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked);
 	if (rc == SD_ENOTFOUND) {
-		snprintf(err, errlen, "this node has no certificate from the "
+		snprintf(err, errlen,
+		    "this node has no certificate from the "
 		    "federation root yet (stardust cert add FILE)");
 		return SD_ENOCERT;
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "reading certificate: %s", sd_strerror(rc));
+		snprintf(
+		    err, errlen, "reading certificate: %s", sd_strerror(rc));
 		return rc;
 	}
 	if (revoked) {
@@ -260,7 +264,7 @@ node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen)
 		goto out;
 	}
 	if ((rc = record_open(n->codes, cc.buf, cc.len, record_now_ms(), cert,
-	    err, errlen)) != 0)
+	         err, errlen)) != 0)
 		goto out;
 	if (cert->body->node_cert->not_after_ms < record_now_ms()) {
 		record_close(cert);
@@ -289,8 +293,8 @@ struct pub {
  * transaction. Called with wlock held.
  */
 static int
-node_publish(struct node *n, struct pub *pubs, struct store_item *items,
-    size_t cnt)
+node_publish(
+    struct node *n, struct pub *pubs, struct store_item *items, size_t cnt)
 {
 	uint8_t *body;
 	size_t i, blen;
@@ -319,8 +323,8 @@ node_publish(struct node *n, struct pub *pubs, struct store_item *items,
 		items[i].len = pubs[i].len;
 		items[i].r = &pubs[i].r;
 	}
-	if ((rc = store_apply(n->st, items, cnt, n->key->pk, n->seq,
-	    n->seq + cnt)) != 0)
+	if ((rc = store_apply(
+	         n->st, items, cnt, n->key->pk, n->seq, n->seq + cnt)) != 0)
 		return rc;
 	for (i = 0; i < cnt; i++)
 		if (items[i].result != 0)
@@ -353,10 +357,10 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 	/* Validation needs no lock; existence checks are repeated under it. */
 	for (i = 0; i < pm->n_members; i++) {
 		const Sd__Member *m = pm->members[i];
-		if ((rc = record_member_validate(n->codes, m, err,
-		    sizeof(err))) == 0)
-			rc = record_scope_check(cert.body->node_cert, m, err,
-			    sizeof(err));
+		if ((rc = record_member_validate(
+		         n->codes, m, err, sizeof(err))) == 0)
+			rc = record_scope_check(
+			    cert.body->node_cert, m, err, sizeof(err));
 		if (rc != 0) {
 			if (resp_row(rs, (uint32_t)i, err) != 0)
 				goto out;
@@ -374,16 +378,20 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 		if (!ok[i])
 			continue;
 		exists = store_member_state(n->st, n->key->pk,
-		    pm->members[i]->id.data, &seq, &live) == 0 && live;
+		             pm->members[i]->id.data, &seq, &live) == 0 &&
+		    live;
 		for (j = 0; j < i && !exists; j++)
-			if (ok[j] && memcmp(pm->members[j]->id.data,
-			    pm->members[i]->id.data, MEMBER_ID_BYTES) == 0)
+			if (ok[j] &&
+			    memcmp(pm->members[j]->id.data,
+			        pm->members[i]->id.data, MEMBER_ID_BYTES) == 0)
 				exists = 2;
 		if (exists == 2) {
-			snprintf(err, sizeof(err), "the same member id appears "
+			snprintf(err, sizeof(err),
+			    "the same member id appears "
 			    "earlier in this import");
 		} else if (pm->mode == 1 && exists) {
-			snprintf(err, sizeof(err), "a member with this id already "
+			snprintf(err, sizeof(err),
+			    "a member with this id already "
 			    "exists (use update)");
 		} else if (pm->mode == 2 && !exists) {
 			snprintf(err, sizeof(err), "no such member");
@@ -397,8 +405,10 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 			goto out;
 	}
 	if (bad > 0 && !pm->skip_invalid) {
-		rc = resp_fail(rs, SD_EINVAL, "%zu of %zu members are invalid; "
-		    "nothing stored", bad, pm->n_members);
+		rc = resp_fail(rs, SD_EINVAL,
+		    "%zu of %zu members are invalid; "
+		    "nothing stored",
+		    bad, pm->n_members);
 		goto out;
 	}
 	if (pm->dry_run || good == 0) {
@@ -461,7 +471,8 @@ node_remove(struct node *n, const Sd__RemoveMember *rm, struct resp *rs)
 	pthread_mutex_lock(&n->wlock);
 	rc = store_member_state(n->st, n->key->pk, rm->id.data, &seq, &live);
 	if (rc == SD_ENOTFOUND || (rc == 0 && !live)) {
-		rc = resp_fail(rs, SD_ENOTFOUND, "no member with this id "
+		rc = resp_fail(rs, SD_ENOTFOUND,
+		    "no member with this id "
 		    "published by this node");
 		goto out;
 	}
@@ -490,17 +501,19 @@ node_add_cert(struct node *n, const Sd__AddCert *ac, struct resp *rs)
 	int rc;
 
 	if ((rc = record_open(n->codes, ac->record.data, ac->record.len,
-	    record_now_ms(), &r, err, sizeof(err))) != 0)
+	         record_now_ms(), &r, err, sizeof(err))) != 0)
 		return resp_fail(rs, rc, "%s", err);
 	if (memcmp(r.rec->origin.data, n->cfg->root_key, KEY_PUBLIC_BYTES) !=
 	    0) {
-		rc = resp_fail(rs, SD_ESIG, "record is not signed by this "
+		rc = resp_fail(rs, SD_ESIG,
+		    "record is not signed by this "
 		    "federation's root key");
 		goto out;
 	}
 	if (r.body->kind_case != SD__RECORD_BODY__KIND_NODE_CERT &&
 	    r.body->kind_case != SD__RECORD_BODY__KIND_REVOCATION) {
-		rc = resp_fail(rs, SD_EINVAL, "record is neither a node "
+		rc = resp_fail(rs, SD_EINVAL,
+		    "record is neither a node "
 		    "certificate nor a revocation");
 		goto out;
 	}
@@ -509,8 +522,8 @@ node_add_cert(struct node *n, const Sd__AddCert *ac, struct resp *rs)
 	item.len = ac->record.len;
 	item.r = &r;
 	pthread_mutex_lock(&n->wlock);
-	rc = store_apply(n->st, &item, 1, n->cfg->root_key, r.rec->seq - 1,
-	    r.rec->seq);
+	rc = store_apply(
+	    n->st, &item, 1, n->cfg->root_key, r.rec->seq - 1, r.rec->seq);
 	pthread_mutex_unlock(&n->wlock);
 	if (rc != 0) {
 		resp_fail(rs, rc, "storing failed: %s", sd_strerror(rc));
@@ -519,12 +532,13 @@ node_add_cert(struct node *n, const Sd__AddCert *ac, struct resp *rs)
 	if (item.result == SD_ESTALE)
 		resp_fail(rs, 0, "already known (or superseded)");
 	else if (item.result != 0)
-		rc = resp_fail(rs, item.result, "refused: %s",
-		    sd_strerror(item.result));
+		rc = resp_fail(
+		    rs, item.result, "refused: %s", sd_strerror(item.result));
 	node_log(n, LOG_INFO, "root record seq %llu (%s) %s",
 	    (unsigned long long)r.rec->seq,
 	    r.body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT ? "certificate"
-	    : "revocation", item.result == 0 ? "stored" : "not stored");
+	                                                         : "revocation",
+	    item.result == 0 ? "stored" : "not stored");
 out:
 	record_close(&r);
 	return rc;
@@ -539,17 +553,17 @@ node_get(struct node *n, const Sd__GetMember *gm, struct resp *rs)
 
 	if (gm->id.len != MEMBER_ID_BYTES ||
 	    (gm->has_origin && gm->origin.len != 0 &&
-	    gm->origin.len != KEY_PUBLIC_BYTES))
+	        gm->origin.len != KEY_PUBLIC_BYTES))
 		return resp_fail(rs, SD_EINVAL, "malformed member key");
 	if (gm->has_origin && gm->origin.len == KEY_PUBLIC_BYTES) {
-		rc = store_member_get(n->st, gm->origin.data, gm->id.data,
-		    resp_hit_cb, rs);
+		rc = store_member_get(
+		    n->st, gm->origin.data, gm->id.data, resp_hit_cb, rs);
 	} else {
-		rc = store_member_get(n->st, n->key->pk, gm->id.data,
-		    resp_hit_cb, rs);
+		rc = store_member_get(
+		    n->st, n->key->pk, gm->id.data, resp_hit_cb, rs);
 		if (rc == SD_ENOTFOUND)
-			rc = store_member_get(n->st, NULL, gm->id.data,
-			    resp_hit_cb, rs);
+			rc = store_member_get(
+			    n->st, NULL, gm->id.data, resp_hit_cb, rs);
 	}
 	if (rc == SD_ENOTFOUND)
 		return resp_fail(rs, rc, "no such member");
@@ -562,16 +576,18 @@ static int
 node_list(struct node *n, const Sd__ListMembers *lm, struct resp *rs)
 {
 	uint8_t next[STORE_KEY_BYTES];
-	size_t limit = lm->has_limit && lm->limit ? lm->limit : NODE_LIST_DEFAULT;
+	size_t limit =
+	    lm->has_limit && lm->limit ? lm->limit : NODE_LIST_DEFAULT;
 	int rc;
 
 	if (limit > NODE_LIST_MAX)
 		limit = NODE_LIST_MAX;
 	if ((lm->has_origin && lm->origin.len != 0 &&
-	    lm->origin.len != KEY_PUBLIC_BYTES) ||
+	        lm->origin.len != KEY_PUBLIC_BYTES) ||
 	    (lm->has_after && lm->after.len != 0 &&
-	    lm->after.len != STORE_KEY_BYTES))
-		return resp_fail(rs, SD_EINVAL, "malformed origin or resume key");
+	        lm->after.len != STORE_KEY_BYTES))
+		return resp_fail(
+		    rs, SD_EINVAL, "malformed origin or resume key");
 	rc = store_members_walk(n->st,
 	    lm->has_origin && lm->origin.len ? lm->origin.data : NULL,
 	    lm->has_after && lm->after.len ? lm->after.data : NULL, limit,
@@ -615,11 +631,11 @@ node_search(struct node *n, const Sd__Query *q, struct resp *rs)
 	qq.text = q->text;
 	qq.limit = q->has_limit ? q->limit : 0;
 	if ((rc = query_run(n->st, &qq, &res, err, sizeof(err))) != 0)
-		return resp_fail(rs, rc, "%s", rc == SD_EINVAL ? err :
-		    sd_strerror(rc));
+		return resp_fail(
+		    rs, rc, "%s", rc == SD_EINVAL ? err : sd_strerror(rc));
 	for (i = 0; i < res.n; i++)
 		if ((rc = resp_hit(rs, res.hits[i].rec, res.hits[i].len,
-		    res.hits[i].score, res.hits[i].matched)) != 0)
+		         res.hits[i].score, res.hits[i].matched)) != 0)
 			break;
 	rs->r.has_total = 1;
 	rs->r.total = res.total;
@@ -657,8 +673,8 @@ node_status(struct node *n, struct resp *rs)
 	seq = n->seq;
 	pthread_mutex_unlock(&n->wlock);
 	/* Live members of this origin, counted by a walk of its keys. */
-	if ((rc = store_members_walk(n->st, n->key->pk, NULL, 0, node_count_cb,
-	    &own, NULL)) < 0)
+	if ((rc = store_members_walk(
+	         n->st, n->key->pk, NULL, 0, node_count_cb, &own, NULL)) < 0)
 		return resp_fail(rs, rc, "%s", sd_strerror(rc));
 	s->node_key.data = n->key->pk;
 	s->node_key.len = KEY_PUBLIC_BYTES;
@@ -688,35 +704,26 @@ node_handle(struct node *n, const uint8_t *req, size_t len, uint8_t **resp,
 	if (rq == NULL) {
 		resp_fail(&rs, SD_EDECODE, "malformed request");
 	} else if (rq->version != CONTROL_VERSION) {
-		resp_fail(&rs, SD_EVERSION, "control protocol version %u is not "
-		    "spoken here (this daemon speaks %d)", rq->version,
-		    CONTROL_VERSION);
+		resp_fail(&rs, SD_EVERSION,
+		    "control protocol version %u is not "
+		    "spoken here (this daemon speaks %d)",
+		    rq->version, CONTROL_VERSION);
 	} else {
 		switch (rq->op_case) {
-		case SD__REQUEST__OP_PUT:
-			node_put(n, rq->put, &rs);
-			break;
+		case SD__REQUEST__OP_PUT: node_put(n, rq->put, &rs); break;
 		case SD__REQUEST__OP_REMOVE:
 			node_remove(n, rq->remove, &rs);
 			break;
-		case SD__REQUEST__OP_GET:
-			node_get(n, rq->get, &rs);
-			break;
-		case SD__REQUEST__OP_LIST:
-			node_list(n, rq->list, &rs);
-			break;
+		case SD__REQUEST__OP_GET: node_get(n, rq->get, &rs); break;
+		case SD__REQUEST__OP_LIST: node_list(n, rq->list, &rs); break;
 		case SD__REQUEST__OP_SEARCH:
 			node_search(n, rq->search, &rs);
 			break;
 		case SD__REQUEST__OP_ADD_CERT:
 			node_add_cert(n, rq->add_cert, &rs);
 			break;
-		case SD__REQUEST__OP_STATUS:
-			node_status(n, &rs);
-			break;
-		default:
-			resp_fail(&rs, SD_EPROTO, "unknown request");
-			break;
+		case SD__REQUEST__OP_STATUS: node_status(n, &rs); break;
+		default: resp_fail(&rs, SD_EPROTO, "unknown request"); break;
 		}
 	}
 	rs.r.n_hits = rs.nhits;

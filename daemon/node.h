@@ -25,18 +25,17 @@
 #define NODE_PUT_MAX 20000 /* members in one put request */
 
 struct node {
-	struct config *cfg;  /* owned */
+	struct config *cfg; /* owned */
 	struct codes *codes; /* owned */
-	struct store *st;    /* owned */
-	struct key *key;     /* owned; only key.c reads the secret */
+	struct store *st; /* owned */
+	struct key *key; /* owned; only key.c reads the secret */
 	pthread_mutex_t wlock;
-	uint64_t seq;        /* last seq published; under wlock */
+	uint64_t seq; /* last seq published; under wlock */
 };
 
 /* node_open(cfg, out, err, errlen): load the key, open the store. Takes
  * ownership of cfg, also on failure. */
-int node_open(struct config *cfg, struct node **out, char *err,
-    size_t errlen);
+int node_open(struct config *cfg, struct node **out, char *err, size_t errlen);
 
 /* node_close(n): close the store and wipe the key. NULL harmless. */
 void node_close(struct node *n);
@@ -47,8 +46,8 @@ void node_close(struct node *n);
  * Always produces a response (errors are reported inside it) unless out of
  * memory, when it returns -ENOMEM. Any thread.
  */
-int node_handle(struct node *n, const uint8_t *req, size_t len,
-    uint8_t **resp, size_t *resplen);
+int node_handle(struct node *n, const uint8_t *req, size_t len, uint8_t **resp,
+    size_t *resplen);
 
 /* node_log(n, level, fmt, ...): a timestamped line on stderr if level is
  * at or below the configured level. */

@@ -21,8 +21,8 @@ extern const size_t sd_data_nace_rev2_1_len;
 
 struct code_entry {
 	char code[8];
-	char country[3];  /* NUTS: ISO country; NACE: unused */
-	char section;     /* NACE section letter */
+	char country[3]; /* NUTS: ISO country; NACE: unused */
+	char section; /* NACE section letter */
 	unsigned char level;
 	char *label;
 };
@@ -148,8 +148,8 @@ codes_entry_cmp(const void *a, const void *b)
 }
 
 static int
-codes_load(struct code_list *list, int kind, const unsigned char *data,
-    size_t len)
+codes_load(
+    struct code_list *list, int kind, const unsigned char *data, size_t len)
 {
 	struct csv_parser parser;
 	struct codes_parse p;
@@ -161,7 +161,8 @@ codes_load(struct code_list *list, int kind, const unsigned char *data,
 	if (csv_init(&parser, CSV_STRICT | CSV_APPEND_NULL) != 0)
 		return -12;
 	if (csv_parse(&parser, data, len, codes_field_cb, codes_row_cb, &p) !=
-	    len || csv_fini(&parser, codes_field_cb, codes_row_cb, &p) != 0)
+	        len ||
+	    csv_fini(&parser, codes_field_cb, codes_row_cb, &p) != 0)
 		rc = SD_EINVAL;
 	csv_free(&parser);
 	for (i = 0; i < CODES_MAXCOLS; i++)
@@ -181,17 +182,17 @@ codes_new(struct codes **out)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -12;
-	if ((rc = codes_load(&c->iso, 0, sd_data_iso_3166_1,
-	    sd_data_iso_3166_1_len)) != 0)
+	if ((rc = codes_load(
+	         &c->iso, 0, sd_data_iso_3166_1, sd_data_iso_3166_1_len)) != 0)
 		goto out_free;
-	if ((rc = codes_load(&c->nuts, 1, sd_data_nuts_2024,
-	    sd_data_nuts_2024_len)) != 0)
+	if ((rc = codes_load(
+	         &c->nuts, 1, sd_data_nuts_2024, sd_data_nuts_2024_len)) != 0)
 		goto out_free;
 	if ((rc = codes_load(&c->nace[CODES_NACE_REV2], 2, sd_data_nace_rev2,
-	    sd_data_nace_rev2_len)) != 0)
+	         sd_data_nace_rev2_len)) != 0)
 		goto out_free;
 	if ((rc = codes_load(&c->nace[CODES_NACE_REV2_1], 2,
-	    sd_data_nace_rev2_1, sd_data_nace_rev2_1_len)) != 0)
+	         sd_data_nace_rev2_1, sd_data_nace_rev2_1_len)) != 0)
 		goto out_free;
 	*out = c;
 	return 0;
@@ -258,8 +259,8 @@ codes_nuts(const struct codes *c, const char *code, const char **iso_country,
 }
 
 int
-codes_nace(const struct codes *c, int rev, const char *code, char *section,
-    int *level)
+codes_nace(
+    const struct codes *c, int rev, const char *code, char *section, int *level)
 {
 	const struct code_entry *e;
 

@@ -38,8 +38,8 @@ int codes_nuts(const struct codes *c, const char *code,
  * list: "C", "25", "25.6", "25.62") exists in NACE revision rev;
  * *section receives its section letter and *level its level (1-4).
  * SD_ENOTFOUND otherwise. */
-int codes_nace(const struct codes *c, int rev, const char *code,
-    char *section, int *level);
+int codes_nace(const struct codes *c, int rev, const char *code, char *section,
+    int *level);
 
 /* codes_nace_label(c, rev, code): the label, or NULL if unknown. */
 const char *codes_nace_label(const struct codes *c, int rev, const char *code);

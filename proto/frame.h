@@ -17,7 +17,7 @@
 struct frame_reader {
 	uint8_t *buf;
 	size_t start, len, cap; /* buffered bytes are buf[start, start+len) */
-	size_t max;             /* largest payload accepted */
+	size_t max; /* largest payload accepted */
 };
 
 /* frame_reader_init(r, max): an empty reader accepting payloads <= max. */
@@ -38,8 +38,8 @@ int frame_reader_feed(struct frame_reader *r, const uint8_t *p, size_t n);
  * *out and *outlen (pointing into r's buffer, valid until the next feed or
  * next call), 0 if no whole frame is buffered yet, SD_ETOOBIG as above.
  */
-int frame_reader_next(struct frame_reader *r, const uint8_t **out,
-    size_t *outlen);
+int
+frame_reader_next(struct frame_reader *r, const uint8_t **out, size_t *outlen);
 
 /* frame_header(n, hdr): write the header for an n-byte payload. */
 void frame_header(size_t n, uint8_t hdr[FRAME_HEADER_BYTES]);

@@ -51,8 +51,8 @@ key_save(const struct key *k, const char *path)
 	if (sodium_init() < 0 || (buf = sodium_malloc(len + 1)) == NULL)
 		return -ENOMEM;
 	memcpy(buf, KEY_FILE_TAG, taglen);
-	sodium_bin2hex(buf + taglen, KEY_HEX_LEN + 1, k->sk,
-	    crypto_sign_SECRETKEYBYTES);
+	sodium_bin2hex(
+	    buf + taglen, KEY_HEX_LEN + 1, k->sk, crypto_sign_SECRETKEYBYTES);
 	buf[len - 1] = '\n';
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) <
 	    0) {
@@ -106,14 +106,15 @@ key_load(const char *path, struct key **out)
 		goto out_close;
 	}
 	if (sodium_hex2bin(k->sk, crypto_sign_SECRETKEYBYTES, buf + taglen,
-	    KEY_HEX_LEN, NULL, NULL, NULL) != 0) {
+	        KEY_HEX_LEN, NULL, NULL, NULL) != 0) {
 		rc = SD_EINVAL;
 		goto out_close;
 	}
 	/* The public key is the second half of libsodium's secret key; check
 	 * that it matches the seed so a damaged file cannot sign as another. */
 	{
-		uint8_t pk[crypto_sign_PUBLICKEYBYTES], seed[crypto_sign_SEEDBYTES];
+		uint8_t pk[crypto_sign_PUBLICKEYBYTES],
+		    seed[crypto_sign_SEEDBYTES];
 		uint8_t *sk2 = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 
 		if (sk2 == NULL) {
@@ -172,7 +173,8 @@ key_public_parse(const char *hex, uint8_t pk[KEY_PUBLIC_BYTES])
 	if (hex == NULL || strlen(hex) != KEY_PUBLIC_BYTES * 2)
 		return SD_EINVAL;
 	if (sodium_hex2bin(pk, KEY_PUBLIC_BYTES, hex, KEY_PUBLIC_BYTES * 2,
-	    NULL, &n, NULL) != 0 || n != KEY_PUBLIC_BYTES)
+	        NULL, &n, NULL) != 0 ||
+	    n != KEY_PUBLIC_BYTES)
 		return SD_EINVAL;
 	return 0;
 }

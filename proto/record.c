@@ -13,15 +13,22 @@
 #include "err.h"
 
 static const char *record_kinds[] = {
-	"unknown", "sme", "large", "cluster", "rto", "university", "agency",
-	"network", "investor",
+	"unknown",
+	"sme",
+	"large",
+	"cluster",
+	"rto",
+	"university",
+	"agency",
+	"network",
+	"investor",
 };
 
 const char *
 record_kind_name(int kind)
 {
-	if (kind <= 0 || kind >= (int)(sizeof(record_kinds) /
-	    sizeof(record_kinds[0])))
+	if (kind <= 0 ||
+	    kind >= (int)(sizeof(record_kinds) / sizeof(record_kinds[0])))
 		return record_kinds[0];
 	return record_kinds[kind];
 }
@@ -32,7 +39,7 @@ record_kind_parse(const char *s)
 	int i;
 
 	for (i = 1; i < (int)(sizeof(record_kinds) / sizeof(record_kinds[0]));
-	    i++)
+	     i++)
 		if (strcasecmp(s, record_kinds[i]) == 0)
 			return i;
 	return -1;
@@ -138,10 +145,12 @@ record_verify(const Sd__SignedRecord *rec)
 	    rec->sig.len != KEY_SIG_BYTES || rec->seq == 0)
 		return SD_ESIG;
 	if ((m = record_message(rec->origin.data, rec->seq, rec->body.data,
-	    rec->body.len, &mlen)) == NULL)
+	         rec->body.len, &mlen)) == NULL)
 		return -ENOMEM;
-	rc = crypto_sign_verify_detached(rec->sig.data, m, mlen,
-	    rec->origin.data) == 0 ? 0 : SD_ESIG;
+	rc = crypto_sign_verify_detached(
+	         rec->sig.data, m, mlen, rec->origin.data) == 0
+	    ? 0
+	    : SD_ESIG;
 	free(m);
 	return rc;
 }
@@ -157,11 +166,13 @@ record_text_ok(const char *s, size_t max, int multiline)
 	if (len > max)
 		return 0;
 	while (off < len) {
-		n = utf8proc_iterate(p + off, (utf8proc_ssize_t)(len - off), &cp);
+		n = utf8proc_iterate(
+		    p + off, (utf8proc_ssize_t)(len - off), &cp);
 		if (n <= 0)
 			return 0;
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			if (!multiline || (cp != '\n' && cp != '\t' && cp != '\r'))
+			if (!multiline ||
+			    (cp != '\n' && cp != '\t' && cp != '\r'))
 				return 0;
 		}
 		off += (size_t)n;
@@ -217,7 +228,8 @@ record_website_ok(const char *w)
 		end = port + pl;
 	}
 	for (i = 0; end[i]; i++)
-		if ((unsigned char)end[i] <= 0x20 || (unsigned char)end[i] >= 0x7f)
+		if ((unsigned char)end[i] <= 0x20 ||
+		    (unsigned char)end[i] >= 0x7f)
 			return 0;
 	return end[0] == '\0' || end[0] == '/' || end[0] == '?' ||
 	    end[0] == '#';
@@ -229,8 +241,7 @@ record_email_ok(const char *e)
 	const char *at = strchr(e, '@');
 	size_t i;
 
-	if (at == NULL || at == e || strchr(at + 1, '@') != NULL ||
-	    at - e > 64)
+	if (at == NULL || at == e || strchr(at + 1, '@') != NULL || at - e > 64)
 		return 0;
 	for (i = 0; e + i < at; i++) {
 		unsigned char ch = (unsigned char)e[i];
@@ -241,8 +252,8 @@ record_email_ok(const char *e)
 }
 
 static int
-record_list_ok(char **v, size_t n, size_t maxn, size_t maxlen,
-    const char *what, char *err, size_t errlen)
+record_list_ok(char **v, size_t n, size_t maxn, size_t maxlen, const char *what,
+    char *err, size_t errlen)
 {
 	size_t i;
 
@@ -255,8 +266,8 @@ record_list_ok(char **v, size_t n, size_t maxn, size_t maxlen,
 			    "%s #%zu is empty", what, i + 1);
 		if (strlen(v[i]) > maxlen)
 			return record_err(err, errlen, SD_EINVAL,
-			    "%s #%zu is too long: %zu bytes (at most %zu)", what,
-			    i + 1, strlen(v[i]), maxlen);
+			    "%s #%zu is too long: %zu bytes (at most %zu)",
+			    what, i + 1, strlen(v[i]), maxlen);
 		if (!record_text_ok(v[i], maxlen, 0))
 			return record_err(err, errlen, SD_EINVAL,
 			    "%s #%zu is not valid UTF-8 text", what, i + 1);
@@ -282,8 +293,8 @@ record_str_ok(const char *s, size_t max, int multiline, const char *what,
 }
 
 int
-record_member_validate(const struct codes *c, const Sd__Member *m, char *err,
-    size_t errlen)
+record_member_validate(
+    const struct codes *c, const Sd__Member *m, char *err, size_t errlen)
 {
 	const char *nuts_country;
 	size_t i, j;
@@ -295,8 +306,8 @@ record_member_validate(const struct codes *c, const Sd__Member *m, char *err,
 		    m->id.len);
 	if (m->name == NULL || m->name[strspn(m->name, " \t")] == '\0')
 		return record_err(err, errlen, SD_EINVAL, "name is empty");
-	if ((rc = record_str_ok(m->name, MEMBER_NAME_MAX, 0, "name", err,
-	    errlen)) != 0)
+	if ((rc = record_str_ok(
+	         m->name, MEMBER_NAME_MAX, 0, "name", err, errlen)) != 0)
 		return rc;
 	if (m->kind <= SD__MEMBER_KIND__KIND_UNSPECIFIED ||
 	    m->kind > SD__MEMBER_KIND__KIND_INVESTOR)
@@ -305,7 +316,8 @@ record_member_validate(const struct codes *c, const Sd__Member *m, char *err,
 		    "agency, network, investor");
 	if (m->country == NULL || codes_country(c, m->country) == NULL)
 		return record_err(err, errlen, SD_EINVAL,
-		    "unknown country '%s' (expected an ISO 3166-1 alpha-2 code)",
+		    "unknown country '%s' (expected an ISO 3166-1 alpha-2 "
+		    "code)",
 		    m->country ? m->country : "");
 	if (m->region != NULL && m->region[0] != '\0') {
 		if (codes_nuts(c, m->region, &nuts_country, NULL) != 0)
@@ -316,31 +328,32 @@ record_member_validate(const struct codes *c, const Sd__Member *m, char *err,
 			    "NUTS region '%s' is not in country %s", m->region,
 			    m->country);
 	}
-	if ((rc = record_str_ok(m->city, MEMBER_CITY_MAX, 0, "city", err,
-	    errlen)) != 0)
+	if ((rc = record_str_ok(
+	         m->city, MEMBER_CITY_MAX, 0, "city", err, errlen)) != 0)
 		return rc;
 	if ((rc = record_str_ok(m->description, MEMBER_DESC_MAX, 1,
-	    "description", err, errlen)) != 0)
+	         "description", err, errlen)) != 0)
 		return rc;
 	if (m->website != NULL && m->website[0] != '\0' &&
 	    (strlen(m->website) > MEMBER_WEBSITE_MAX ||
-	    !record_website_ok(m->website)))
+	        !record_website_ok(m->website)))
 		return record_err(err, errlen, SD_EINVAL,
 		    "invalid website '%.80s' (expected http:// or https:// and "
-		    "a host name)", m->website);
+		    "a host name)",
+		    m->website);
 	if (m->email != NULL && m->email[0] != '\0' &&
 	    (strlen(m->email) > MEMBER_EMAIL_MAX || !record_email_ok(m->email)))
 		return record_err(err, errlen, SD_EINVAL,
 		    "invalid email address '%.80s'", m->email);
 	if (m->phone != NULL && m->phone[0] != '\0' &&
 	    (strlen(m->phone) > MEMBER_PHONE_MAX ||
-	    strspn(m->phone, "+0123456789 ()-./") != strlen(m->phone)))
+	        strspn(m->phone, "+0123456789 ()-./") != strlen(m->phone)))
 		return record_err(err, errlen, SD_EINVAL,
 		    "invalid phone number '%.40s'", m->phone);
 	rev = m->has_nace_rev ? (int)m->nace_rev : CODES_NACE_REV2_1;
 	if (rev != CODES_NACE_REV2 && rev != CODES_NACE_REV2_1)
-		return record_err(err, errlen, SD_EINVAL,
-		    "unknown NACE revision");
+		return record_err(
+		    err, errlen, SD_EINVAL, "unknown NACE revision");
 	if (m->n_sectors > MEMBER_SECTORS_MAX)
 		return record_err(err, errlen, SD_EINVAL,
 		    "too many sectors: %zu (at most %d)", m->n_sectors,
@@ -352,14 +365,14 @@ record_member_validate(const struct codes *c, const Sd__Member *m, char *err,
 			    rev == CODES_NACE_REV2 ? "Rev. 2" : "Rev. 2.1",
 			    m->sectors[i]);
 	if ((rc = record_list_ok(m->capabilities, m->n_capabilities,
-	    MEMBER_ITEMS_MAX, MEMBER_ITEM_MAX, "capabilities", err,
-	    errlen)) != 0)
+	         MEMBER_ITEMS_MAX, MEMBER_ITEM_MAX, "capabilities", err,
+	         errlen)) != 0)
 		return rc;
 	if ((rc = record_list_ok(m->offers, m->n_offers, MEMBER_ITEMS_MAX,
-	    MEMBER_ITEM_MAX, "offers", err, errlen)) != 0)
+	         MEMBER_ITEM_MAX, "offers", err, errlen)) != 0)
 		return rc;
 	if ((rc = record_list_ok(m->seeks, m->n_seeks, MEMBER_ITEMS_MAX,
-	    MEMBER_ITEM_MAX, "seeks", err, errlen)) != 0)
+	         MEMBER_ITEM_MAX, "seeks", err, errlen)) != 0)
 		return rc;
 	if (m->has_employees && m->employees > MEMBER_EMPLOYEES_MAX)
 		return record_err(err, errlen, SD_EINVAL,
@@ -383,7 +396,8 @@ record_member_validate(const struct codes *c, const Sd__Member *m, char *err,
 		    MEMBER_LANGUAGES_MAX);
 	for (i = 0; i < m->n_languages; i++) {
 		const char *l = m->languages[i];
-		if (l == NULL || strlen(l) != 2 || !islower((unsigned char)l[0]) ||
+		if (l == NULL || strlen(l) != 2 ||
+		    !islower((unsigned char)l[0]) ||
 		    !islower((unsigned char)l[1]))
 			return record_err(err, errlen, SD_EINVAL,
 			    "language #%zu is not an ISO 639-1 code", i + 1);
@@ -396,8 +410,8 @@ record_member_validate(const struct codes *c, const Sd__Member *m, char *err,
 }
 
 int
-record_cert_validate(const struct codes *c, const Sd__NodeCert *nc, char *err,
-    size_t errlen)
+record_cert_validate(
+    const struct codes *c, const Sd__NodeCert *nc, char *err, size_t errlen)
 {
 	const char *nuts_country;
 	size_t i, j;
@@ -407,10 +421,10 @@ record_cert_validate(const struct codes *c, const Sd__NodeCert *nc, char *err,
 		return record_err(err, errlen, SD_EINVAL,
 		    "certificate node key must be %d bytes", KEY_PUBLIC_BYTES);
 	if (nc->name == NULL || nc->name[0] == '\0')
-		return record_err(err, errlen, SD_EINVAL,
-		    "certificate name is empty");
+		return record_err(
+		    err, errlen, SD_EINVAL, "certificate name is empty");
 	if ((rc = record_str_ok(nc->name, MEMBER_NAME_MAX, 0,
-	    "certificate name", err, errlen)) != 0)
+	         "certificate name", err, errlen)) != 0)
 		return rc;
 	if (nc->n_countries == 0 || nc->n_countries > 64)
 		return record_err(err, errlen, SD_EINVAL,
@@ -424,7 +438,8 @@ record_cert_validate(const struct codes *c, const Sd__NodeCert *nc, char *err,
 		return record_err(err, errlen, SD_EINVAL,
 		    "too many NUTS prefixes in certificate");
 	for (i = 0; i < nc->n_nuts_prefixes; i++) {
-		if (codes_nuts(c, nc->nuts_prefixes[i], &nuts_country, NULL) != 0)
+		if (codes_nuts(c, nc->nuts_prefixes[i], &nuts_country, NULL) !=
+		    0)
 			return record_err(err, errlen, SD_EINVAL,
 			    "unknown NUTS region '%.8s' in certificate",
 			    nc->nuts_prefixes[i]);
@@ -434,17 +449,18 @@ record_cert_validate(const struct codes *c, const Sd__NodeCert *nc, char *err,
 		if (j == nc->n_countries)
 			return record_err(err, errlen, SD_EINVAL,
 			    "NUTS region '%s' is outside the certificate's "
-			    "countries", nc->nuts_prefixes[i]);
+			    "countries",
+			    nc->nuts_prefixes[i]);
 	}
 	if ((rc = record_list_ok(nc->addresses, nc->n_addresses, 16, 255,
-	    "addresses", err, errlen)) != 0)
+	         "addresses", err, errlen)) != 0)
 		return rc;
 	return 0;
 }
 
 int
-record_scope_check(const Sd__NodeCert *nc, const Sd__Member *m, char *err,
-    size_t errlen)
+record_scope_check(
+    const Sd__NodeCert *nc, const Sd__Member *m, char *err, size_t errlen)
 {
 	size_t i;
 	int in_country = 0, has_prefix = 0;
@@ -454,14 +470,17 @@ record_scope_check(const Sd__NodeCert *nc, const Sd__Member *m, char *err,
 			in_country = 1;
 	if (!in_country)
 		return record_err(err, errlen, SD_ESCOPE,
-		    "country %s is outside this node's certificate", m->country);
+		    "country %s is outside this node's certificate",
+		    m->country);
 	for (i = 0; i < nc->n_nuts_prefixes; i++) {
 		const char *p = nc->nuts_prefixes[i];
 		/* A NUTS prefix of another country does not restrict this one;
 		 * NUTS codes begin with the country (EL and UK aside). */
 		if (strncmp(p, m->country, 2) != 0 &&
-		    !(strncmp(p, "EL", 2) == 0 && strcmp(m->country, "GR") == 0) &&
-		    !(strncmp(p, "UK", 2) == 0 && strcmp(m->country, "GB") == 0))
+		    !(strncmp(p, "EL", 2) == 0 &&
+		        strcmp(m->country, "GR") == 0) &&
+		    !(strncmp(p, "UK", 2) == 0 &&
+		        strcmp(m->country, "GB") == 0))
 			continue;
 		has_prefix = 1;
 		if (m->region != NULL && strncmp(m->region, p, strlen(p)) == 0)
@@ -486,8 +505,8 @@ record_open(const struct codes *c, const uint8_t *buf, size_t len,
 		return record_err(err, errlen, SD_ETOOBIG,
 		    "record of %zu bytes exceeds %d", len, RECORD_MAX_BYTES);
 	if ((sr = sd__signed_record__unpack(NULL, len, buf)) == NULL)
-		return record_err(err, errlen, SD_EDECODE,
-		    "not a valid SignedRecord");
+		return record_err(
+		    err, errlen, SD_EDECODE, "not a valid SignedRecord");
 	if (record_verify(sr) != 0) {
 		rc = record_err(err, errlen, SD_ESIG,
 		    "signature does not verify (record seq %llu)",
@@ -529,8 +548,8 @@ record_open(const struct codes *c, const uint8_t *buf, size_t len,
 			    "revocation reason", err, errlen);
 		break;
 	default:
-		rc = record_err(err, errlen, SD_EINVAL,
-		    "record body holds no known kind");
+		rc = record_err(
+		    err, errlen, SD_EINVAL, "record body holds no known kind");
 		break;
 	}
 out:

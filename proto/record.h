@@ -16,7 +16,7 @@
 #include "stardust.pb-c.h"
 
 #define RECORD_DOMAIN "stardust/record/v1"
-#define RECORD_MAX_BYTES 65536            /* a whole encoded SignedRecord */
+#define RECORD_MAX_BYTES 65536 /* a whole encoded SignedRecord */
 #define RECORD_FUTURE_MS (10 * 60 * 1000) /* signed_at_ms tolerance */
 #define MEMBER_ID_BYTES 16
 
@@ -27,8 +27,8 @@
 #define MEMBER_EMAIL_MAX 254
 #define MEMBER_PHONE_MAX 40
 #define MEMBER_DESC_MAX 4000
-#define MEMBER_ITEM_MAX 200   /* one capability, offer or seek */
-#define MEMBER_ITEMS_MAX 50   /* capabilities, offers, seeks each */
+#define MEMBER_ITEM_MAX 200 /* one capability, offer or seek */
+#define MEMBER_ITEMS_MAX 50 /* capabilities, offers, seeks each */
 #define MEMBER_SECTORS_MAX 20
 #define MEMBER_MEMBERSHIPS_MAX 50
 #define MEMBER_LANGUAGES_MAX 20
@@ -54,8 +54,8 @@ int record_sign(const struct key *k, uint64_t seq, const uint8_t *body,
  * and the signature verifies over RECORD_DOMAIN || origin || be64(seq) ||
  * body; SD_ESIG otherwise. Any thread.
  */
-int record_verify(const Sd__SignedRecord *rec)
-    __attribute__((warn_unused_result));
+int
+record_verify(const Sd__SignedRecord *rec) __attribute__((warn_unused_result));
 
 /*
  * record_open(c, buf, len, now_ms, out, err, errlen): decode buf as a
@@ -76,12 +76,12 @@ void record_close(struct record *r);
  * within its cap and every code is in its official list; otherwise
  * SD_EINVAL with the first problem described in err.
  */
-int record_member_validate(const struct codes *c, const Sd__Member *m,
-    char *err, size_t errlen);
+int record_member_validate(
+    const struct codes *c, const Sd__Member *m, char *err, size_t errlen);
 
 /* record_cert_validate(c, nc, err, errlen): likewise for a NodeCert. */
-int record_cert_validate(const struct codes *c, const Sd__NodeCert *nc,
-    char *err, size_t errlen);
+int record_cert_validate(
+    const struct codes *c, const Sd__NodeCert *nc, char *err, size_t errlen);
 
 /*
  * record_scope_check(nc, m, err, errlen): 0 if the certificate nc allows
@@ -89,8 +89,8 @@ int record_cert_validate(const struct codes *c, const Sd__NodeCert *nc,
  * nc lists NUTS prefixes of that country, m's region starts with one of
  * them. SD_ESCOPE with a message otherwise.
  */
-int record_scope_check(const Sd__NodeCert *nc, const Sd__Member *m,
-    char *err, size_t errlen);
+int record_scope_check(
+    const Sd__NodeCert *nc, const Sd__Member *m, char *err, size_t errlen);
 
 /* record_kind_name(kind): "sme", "cluster", ...; "unknown" if invalid. */
 const char *record_kind_name(int kind);

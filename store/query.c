@@ -101,7 +101,8 @@ query_term_cb(void *arg, const char *tok, size_t len)
 	size_t i;
 
 	for (i = 0; i < p->nterms; i++)
-		if (strlen(p->terms[i]) == len && memcmp(p->terms[i], tok, len) == 0)
+		if (strlen(p->terms[i]) == len &&
+		    memcmp(p->terms[i], tok, len) == 0)
 			return 0;
 	if (p->nterms == QUERY_TERMS_MAX) {
 		p->err = SD_ETOOBIG;
@@ -160,8 +161,9 @@ query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
 	memset(p, 0, sizeof(*p));
 	if (q->n_countries > QUERY_VALUES_MAX ||
 	    q->n_not_countries > QUERY_VALUES_MAX ||
-	    q->n_regions > QUERY_VALUES_MAX || q->n_sectors > QUERY_VALUES_MAX ||
-	    q->n_kinds > QUERY_VALUES_MAX || q->n_sizes > QUERY_VALUES_MAX)
+	    q->n_regions > QUERY_VALUES_MAX ||
+	    q->n_sectors > QUERY_VALUES_MAX || q->n_kinds > QUERY_VALUES_MAX ||
+	    q->n_sizes > QUERY_VALUES_MAX)
 		return query_err(err, errlen,
 		    "too many values in one filter (at most %d)",
 		    QUERY_VALUES_MAX);
@@ -174,8 +176,8 @@ query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
 			if (codes_country(st->codes, q->countries[i]) == NULL)
 				return query_err(err, errlen,
 				    "unknown country '%.8s'", q->countries[i]);
-			if ((rc = qgroup_add(g, STORE_F_COUNTRY, q->countries[i],
-			    2)) != 0)
+			if ((rc = qgroup_add(
+			         g, STORE_F_COUNTRY, q->countries[i], 2)) != 0)
 				return rc;
 		}
 	}
@@ -184,17 +186,19 @@ query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
 			return query_err(err, errlen, "unknown country '%.8s'",
 			    q->not_countries[i]);
 		if ((rc = qgroup_add(&p->exclude, STORE_F_COUNTRY,
-		    q->not_countries[i], 2)) != 0)
+		         q->not_countries[i], 2)) != 0)
 			return rc;
 	}
 	if (q->n_regions) {
 		g = qplan_group(p);
 		for (i = 0; i < q->n_regions; i++) {
 			const char *r = q->regions[i];
-			if (strlen(r) == 2 && codes_country(st->codes, r) != NULL)
+			if (strlen(r) == 2 &&
+			    codes_country(st->codes, r) != NULL)
 				rc = qgroup_add(g, STORE_F_COUNTRY, r, 2);
 			else if (codes_nuts(st->codes, r, NULL, NULL) == 0)
-				rc = qgroup_add(g, STORE_F_REGION, r, strlen(r));
+				rc =
+				    qgroup_add(g, STORE_F_REGION, r, strlen(r));
 			else
 				return query_err(err, errlen,
 				    "unknown NUTS region '%.8s'", r);
@@ -207,13 +211,13 @@ query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
 		g = qplan_group(p);
 		for (i = 0; i < q->n_sectors; i++) {
 			if (query_nace(st->codes, q->sectors[i], code,
-			    sizeof(code)) != 0)
+			        sizeof(code)) != 0)
 				return query_err(err, errlen,
 				    "malformed or unknown NACE code '%.12s' "
 				    "(expected e.g. C, C25, 25.6 or 25.62)",
 				    q->sectors[i]);
-			if ((rc = qgroup_add(g, STORE_F_SECTOR, code,
-			    strlen(code))) != 0)
+			if ((rc = qgroup_add(
+			         g, STORE_F_SECTOR, code, strlen(code))) != 0)
 				return rc;
 		}
 	}
@@ -223,7 +227,8 @@ query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
 			const char *kn = record_kind_name(q->kinds[i]);
 			if (strcmp(kn, "unknown") == 0)
 				return query_err(err, errlen, "unknown kind");
-			if ((rc = qgroup_add(g, STORE_F_KIND, kn, strlen(kn))) != 0)
+			if ((rc = qgroup_add(
+			         g, STORE_F_KIND, kn, strlen(kn))) != 0)
 				return rc;
 		}
 	}
@@ -235,8 +240,10 @@ query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
 			    strcmp(s, "medium") && strcmp(s, "large"))
 				return query_err(err, errlen,
 				    "unknown size class '%.12s' (micro, small, "
-				    "medium, large)", s);
-			if ((rc = qgroup_add(g, STORE_F_SIZE, s, strlen(s))) != 0)
+				    "medium, large)",
+				    s);
+			if ((rc = qgroup_add(g, STORE_F_SIZE, s, strlen(s))) !=
+			    0)
 				return rc;
 		}
 	}
@@ -247,13 +254,13 @@ query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
 			    "too many search terms (at most %d)",
 			    QUERY_TERMS_MAX);
 		if (rc == SD_EINVAL)
-			return query_err(err, errlen,
-			    "search text is not valid UTF-8");
+			return query_err(
+			    err, errlen, "search text is not valid UTF-8");
 		if (rc != 0)
 			return rc;
 		if (p->nterms == 0)
-			return query_err(err, errlen,
-			    "search text has no searchable words");
+			return query_err(
+			    err, errlen, "search text has no searchable words");
 	}
 	return 0;
 }
@@ -330,7 +337,7 @@ static int
 qcand_doc_cmp(const void *a, const void *b)
 {
 	uint64_t x = ((const struct qcand *)a)->doc,
-	    y = ((const struct qcand *)b)->doc;
+	         y = ((const struct qcand *)b)->doc;
 
 	return x < y ? -1 : x > y;
 }
@@ -362,11 +369,13 @@ qcands_from_group(MDB_cursor *cur, const struct qgroup *g, struct qcands *c)
 		if (mrc != 0)
 			return store_err(mrc);
 		/* DUPFIXED: fetch whole pages of doc ids at a time. */
-		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE); mrc == 0;
-		    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE)) {
+		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE);
+		     mrc == 0;
+		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE)) {
 			for (j = 0; j + 8 <= v.mv_size; j += 8)
-				if ((rc = qcands_add(c, store_be64_get(
-				    (uint8_t *)v.mv_data + j))) != 0)
+				if ((rc = qcands_add(c,
+				         store_be64_get(
+				             (uint8_t *)v.mv_data + j))) != 0)
 					return rc;
 		}
 		if (mrc != MDB_NOTFOUND)
@@ -392,7 +401,7 @@ qcands_all(MDB_txn *txn, MDB_dbi docs, struct qcands *c)
 	if ((rc = store_err(mdb_cursor_open(txn, docs, &cur))) != 0)
 		return rc;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
 		if (k.mv_size == 8 &&
 		    (rc = qcands_add(c, store_be64_get(k.mv_data))) != 0)
 			break;
@@ -403,8 +412,8 @@ qcands_all(MDB_txn *txn, MDB_dbi docs, struct qcands *c)
 }
 
 static void
-query_matched(const struct qplan *p, const struct qcand *c, char *out,
-    size_t outlen)
+query_matched(
+    const struct qplan *p, const struct qcand *c, char *out, size_t outlen)
 {
 	size_t t, f, used = 0;
 	int n;
@@ -439,7 +448,8 @@ query_run(struct store *st, const struct query *q, struct query_result *res,
 	if ((rc = query_plan(st, q, &p, err, errlen)) != 0)
 		goto out;
 	limit = q->limit ? q->limit : QUERY_LIMIT_DEFAULT;
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		goto out;
 	if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
 		goto out;
@@ -452,7 +462,8 @@ query_run(struct store *st, const struct query *q, struct query_result *res,
 	for (i = 0; i < p.ngroups; i++) {
 		for (j = 0; j < p.groups[i].n; j++) {
 			uint64_t n;
-			if ((rc = qkey_count(cur, &p.groups[i].keys[j], &n)) != 0)
+			if ((rc = qkey_count(cur, &p.groups[i].keys[j], &n)) !=
+			    0)
 				goto out;
 			p.groups[i].count += n;
 		}
@@ -470,8 +481,9 @@ query_run(struct store *st, const struct query *q, struct query_result *res,
 			if ((rc = qkey_count(cur, &qk, &df)) != 0)
 				goto out;
 			/* BM25's idf, never negative. */
-			idf[t][f] = log(1.0 + ((double)nmembers - (double)df + 0.5) /
-			    ((double)df + 0.5));
+			idf[t][f] = log(1.0 +
+			    ((double)nmembers - (double)df + 0.5) /
+			        ((double)df + 0.5));
 		}
 	if (p.ngroups > 0)
 		rc = qcands_from_group(cur, &p.groups[g0], &c);
@@ -498,8 +510,8 @@ query_run(struct store *st, const struct query *q, struct query_result *res,
 				tg = &p.groups[p.ngroups - p.nterms + t];
 				if (qkey_has(cur, &tg->keys[f], dbuf)) {
 					cd->mask[t] |= (uint8_t)(1u << f);
-					cd->score += query_fields[f].weight *
-					    idf[t][f];
+					cd->score +=
+					    query_fields[f].weight * idf[t][f];
 				}
 			}
 		{
@@ -516,8 +528,8 @@ query_run(struct store *st, const struct query *q, struct query_result *res,
 	res->total = c.n;
 	if (limit > c.n)
 		limit = c.n;
-	if (limit > 0 && (res->hits = calloc(limit, sizeof(*res->hits))) ==
-	    NULL) {
+	if (limit > 0 &&
+	    (res->hits = calloc(limit, sizeof(*res->hits))) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}

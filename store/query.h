@@ -39,10 +39,10 @@ struct query {
 
 struct query_hit {
 	uint8_t key[STORE_KEY_BYTES]; /* origin || member id */
-	uint8_t *rec;                 /* SignedRecord bytes, malloc'd */
+	uint8_t *rec; /* SignedRecord bytes, malloc'd */
 	size_t len;
 	double score;
-	char matched[256];            /* "field:term ..." for display */
+	char matched[256]; /* "field:term ..." for display */
 };
 
 struct query_result {
@@ -57,8 +57,8 @@ struct query_result {
  * for a bad query (unknown country, malformed NACE code, empty text, ...).
  * Any thread.
  */
-int query_run(struct store *st, const struct query *q,
-    struct query_result *res, char *err, size_t errlen);
+int query_run(struct store *st, const struct query *q, struct query_result *res,
+    char *err, size_t errlen);
 
 /* query_result_free(res): free the hits; harmless on a zeroed res. */
 void query_result_free(struct query_result *res);

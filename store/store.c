@@ -48,8 +48,8 @@ store_be64_put(uint8_t *p, uint64_t v)
 }
 
 int
-store_open(const char *dir, const struct codes *codes, size_t map_mb,
-    int flags, struct store **out)
+store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
+    struct store **out)
 {
 	struct store *st;
 	MDB_txn *txn;
@@ -72,30 +72,32 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb,
 		goto out_free;
 	mdb_env_set_maxdbs(st->env, 16);
 	mdb_env_set_maxreaders(st->env, 256);
-	if ((rc = store_err(mdb_env_set_mapsize(st->env,
-	    (size_t)map_mb * 1024 * 1024))) != 0)
+	if ((rc = store_err(mdb_env_set_mapsize(
+	         st->env, (size_t)map_mb * 1024 * 1024))) != 0)
 		goto out_env;
 	if ((rc = mdb_env_open(st->env, dir, eflags, 0600)) != 0) {
 		rc = rc > 0 && rc < 200 ? -rc : store_err(rc);
 		goto out_env;
 	}
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL,
-	    st->rdonly ? MDB_RDONLY : 0, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(
+	         st->env, NULL, st->rdonly ? MDB_RDONLY : 0, &txn))) != 0)
 		goto out_env;
-	if ((rc = store_err(mdb_dbi_open(txn, "records", dflags,
-	    &st->records))) != 0 ||
-	    (rc = store_err(mdb_dbi_open(txn, "members", dflags,
-	    &st->members))) != 0 ||
-	    (rc = store_err(mdb_dbi_open(txn, "docs", dflags, &st->docs))) != 0 ||
-	    (rc = store_err(mdb_dbi_open(txn, "marks", dflags,
-	    &st->marks))) != 0 ||
+	if ((rc = store_err(
+	         mdb_dbi_open(txn, "records", dflags, &st->records))) != 0 ||
+	    (rc = store_err(
+	         mdb_dbi_open(txn, "members", dflags, &st->members))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "docs", dflags, &st->docs))) !=
+	        0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "marks", dflags, &st->marks))) !=
+	        0 ||
 	    (rc = store_err(mdb_dbi_open(txn, "postings",
-	    dflags | MDB_DUPSORT | MDB_DUPFIXED, &st->postings))) != 0 ||
-	    (rc = store_err(mdb_dbi_open(txn, "certs", dflags,
-	    &st->certs))) != 0 ||
-	    (rc = store_err(mdb_dbi_open(txn, "peers", dflags,
-	    &st->peers))) != 0 ||
-	    (rc = store_err(mdb_dbi_open(txn, "meta", dflags, &st->meta))) != 0) {
+	         dflags | MDB_DUPSORT | MDB_DUPFIXED, &st->postings))) != 0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "certs", dflags, &st->certs))) !=
+	        0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "peers", dflags, &st->peers))) !=
+	        0 ||
+	    (rc = store_err(mdb_dbi_open(txn, "meta", dflags, &st->meta))) !=
+	        0) {
 		mdb_txn_abort(txn);
 		goto out_env;
 	}
@@ -106,8 +108,8 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb,
 			store_be64_put(buf, STORE_SCHEMA);
 			v.mv_size = 8;
 			v.mv_data = buf;
-			if ((rc = store_err(mdb_put(txn, st->meta, &k, &v, 0))) !=
-			    0) {
+			if ((rc = store_err(
+			         mdb_put(txn, st->meta, &k, &v, 0))) != 0) {
 				mdb_txn_abort(txn);
 				goto out_env;
 			}
@@ -194,8 +196,8 @@ pkeys_text(struct pkeys *ks, int field, const char *s)
 {
 	struct pkeys_text t = { ks, field };
 
-	if (s != NULL && ks->err == 0 && text_tokens(s, pkeys_token_cb, &t) != 0 &&
-	    ks->err == 0)
+	if (s != NULL && ks->err == 0 &&
+	    text_tokens(s, pkeys_token_cb, &t) != 0 && ks->err == 0)
 		ks->err = SD_EINVAL;
 }
 
@@ -211,8 +213,8 @@ pkey_cmp(const void *a, const void *b)
 
 /* The index keys of m, sorted and without duplicates. */
 static int
-pkeys_of_member(const struct codes *codes, const Sd__Member *m,
-    struct pkeys *ks)
+pkeys_of_member(
+    const struct codes *codes, const Sd__Member *m, struct pkeys *ks)
 {
 	size_t i, j, out;
 	char hex[2 * MEMBER_ID_BYTES + 1];
@@ -279,8 +281,8 @@ pkeys_of_member(const struct codes *codes, const Sd__Member *m,
 /* ---- applying records ---- */
 
 static int
-store_postings_update(struct store *st, MDB_txn *txn, const Sd__Member *m,
-    uint64_t doc, int add)
+store_postings_update(
+    struct store *st, MDB_txn *txn, const Sd__Member *m, uint64_t doc, int add)
 {
 	struct pkeys ks;
 	uint8_t dbuf[8];
@@ -313,8 +315,8 @@ store_postings_update(struct store *st, MDB_txn *txn, const Sd__Member *m,
 }
 
 static void
-store_rkey(uint8_t key[KEY_PUBLIC_BYTES + 8], const uint8_t *origin,
-    uint64_t seq)
+store_rkey(
+    uint8_t key[KEY_PUBLIC_BYTES + 8], const uint8_t *origin, uint64_t seq)
 {
 	memcpy(key, origin, KEY_PUBLIC_BYTES);
 	store_be64_put(key + KEY_PUBLIC_BYTES, seq);
@@ -376,15 +378,16 @@ store_drop_record(struct store *st, MDB_txn *txn, const uint8_t *origin,
 	if (rc != 0)
 		return store_err(rc);
 	if (live) {
-		if ((sr = sd__signed_record__unpack(NULL, v.mv_size,
-		    v.mv_data)) == NULL ||
-		    (b = sd__record_body__unpack(NULL, sr->body.len,
-		    sr->body.data)) == NULL ||
+		if ((sr = sd__signed_record__unpack(
+		         NULL, v.mv_size, v.mv_data)) == NULL ||
+		    (b = sd__record_body__unpack(
+		         NULL, sr->body.len, sr->body.data)) == NULL ||
 		    b->kind_case != SD__RECORD_BODY__KIND_MEMBER) {
 			rc = SD_ESTORE;
 			goto out;
 		}
-		if ((rc = store_postings_update(st, txn, b->member, doc, 0)) != 0)
+		if ((rc = store_postings_update(st, txn, b->member, doc, 0)) !=
+		    0)
 			goto out;
 	}
 	rc = store_err(mdb_del(txn, st->records, &k, NULL));
@@ -405,7 +408,7 @@ store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
 	uint8_t mkey[STORE_KEY_BYTES], mval[STORE_MEMBER_VAL],
 	    rkey[KEY_PUBLIC_BYTES + 8], dkey[8];
 	MDB_val k = { sizeof(mkey), mkey }, v, rk = { sizeof(rkey), rkey }, rv,
-	    dk = { 8, dkey }, dv;
+	        dk = { 8, dkey }, dv;
 	uint64_t old_seq = 0, doc = 0;
 	int old_live = 0, exists = 0, rc;
 
@@ -424,8 +427,9 @@ store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
 	}
 	if (exists && old_seq >= sr->seq)
 		return SD_ESTALE;
-	if (exists && (rc = store_drop_record(st, txn, sr->origin.data, old_seq,
-	    doc, old_live)) != 0)
+	if (exists &&
+	    (rc = store_drop_record(
+	         st, txn, sr->origin.data, old_seq, doc, old_live)) != 0)
 		return rc;
 	if (m != NULL && doc == 0) {
 		if ((rc = store_meta_add(st, txn, "next_doc", 1)) != 0 ||
@@ -447,8 +451,7 @@ store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
 	rv.mv_data = (void *)it->bytes;
 	if ((rc = store_err(mdb_put(txn, st->records, &rk, &rv, 0))) != 0)
 		return rc;
-	if (m != NULL &&
-	    (rc = store_postings_update(st, txn, m, doc, 1)) != 0)
+	if (m != NULL && (rc = store_postings_update(st, txn, m, doc, 1)) != 0)
 		return rc;
 	store_be64_put(mval, sr->seq);
 	mval[8] = m != NULL ? 1 : 0;
@@ -457,8 +460,8 @@ store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
 	v.mv_data = mval;
 	if ((rc = store_err(mdb_put(txn, st->members, &k, &v, 0))) != 0)
 		return rc;
-	return store_meta_add(st, txn, "members",
-	    (m != NULL ? 1 : 0) - (old_live ? 1 : 0));
+	return store_meta_add(
+	    st, txn, "members", (m != NULL ? 1 : 0) - (old_live ? 1 : 0));
 }
 
 /* Drops every record and member of origin (after its revocation). */
@@ -477,7 +480,7 @@ store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
 	k.mv_size = sizeof(start);
 	k.mv_data = start;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint64_t seq, doc;
 		uint8_t dkey[8];
 		MDB_val dk = { 8, dkey };
@@ -492,8 +495,8 @@ store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
 		seq = store_be64_get(v.mv_data);
 		is_live = ((uint8_t *)v.mv_data)[8] == 1;
 		doc = store_be64_get((uint8_t *)v.mv_data + 9);
-		if ((rc = store_drop_record(st, txn, origin, seq, doc,
-		    is_live)) != 0)
+		if ((rc = store_drop_record(
+		         st, txn, origin, seq, doc, is_live)) != 0)
 			goto out;
 		if (doc != 0) {
 			store_be64_put(dkey, doc);
@@ -516,7 +519,7 @@ store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
 	k.mv_size = KEY_PUBLIC_BYTES + 8;
 	k.mv_data = start;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
 			break;
 		if ((rc = store_err(mdb_cursor_del(cur, 0))) != 0)
@@ -546,15 +549,16 @@ store_apply_cert(struct store *st, MDB_txn *txn, const struct store_item *it,
 	const Sd__SignedRecord *sr = it->r->rec;
 	uint8_t cval[STORE_CERT_VAL], rkey[KEY_PUBLIC_BYTES + 8];
 	MDB_val k = { KEY_PUBLIC_BYTES, (void *)node }, v,
-	    rk = { sizeof(rkey), rkey }, rv;
+	        rk = { sizeof(rkey), rkey }, rv;
 	uint64_t cert_seq = 0, rev_seq = 0;
 	int rc;
 
 	rc = mdb_get(txn, st->certs, &k, &v);
 	if (rc == 0 && v.mv_size == sizeof(cval)) {
-		cert_seq = store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES);
-		rev_seq = store_be64_get((uint8_t *)v.mv_data +
-		    KEY_PUBLIC_BYTES + 8);
+		cert_seq =
+		    store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES);
+		rev_seq =
+		    store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES + 8);
 	} else if (rc != MDB_NOTFOUND && rc != 0) {
 		return store_err(rc);
 	}
@@ -565,8 +569,9 @@ store_apply_cert(struct store *st, MDB_txn *txn, const struct store_item *it,
 	} else {
 		if (cert_seq >= sr->seq)
 			return SD_ESTALE;
-		if (cert_seq != 0 && (rc = store_drop_record(st, txn,
-		    sr->origin.data, cert_seq, 0, 0)) != 0)
+		if (cert_seq != 0 &&
+		    (rc = store_drop_record(
+		         st, txn, sr->origin.data, cert_seq, 0, 0)) != 0)
 			return rc;
 		cert_seq = sr->seq;
 	}
@@ -602,25 +607,25 @@ store_apply_one(struct store *st, MDB_txn *txn, const struct store_item *it)
 	rc = mdb_get(txn, st->records, &k, &v);
 	if (rc == 0)
 		return v.mv_size == it->len &&
-		    memcmp(v.mv_data, it->bytes, it->len) == 0 ? SD_ESTALE :
-		    SD_EEXIST;
+		        memcmp(v.mv_data, it->bytes, it->len) == 0
+		    ? SD_ESTALE
+		    : SD_EEXIST;
 	if (rc != MDB_NOTFOUND)
 		return store_err(rc);
 	switch (b->kind_case) {
 	case SD__RECORD_BODY__KIND_MEMBER:
-		return store_apply_member(st, txn, it, b->member->id.data,
-		    b->member);
+		return store_apply_member(
+		    st, txn, it, b->member->id.data, b->member);
 	case SD__RECORD_BODY__KIND_TOMBSTONE:
-		return store_apply_member(st, txn, it,
-		    b->tombstone->member_id.data, NULL);
+		return store_apply_member(
+		    st, txn, it, b->tombstone->member_id.data, NULL);
 	case SD__RECORD_BODY__KIND_NODE_CERT:
-		return store_apply_cert(st, txn, it,
-		    b->node_cert->node_key.data, 0);
+		return store_apply_cert(
+		    st, txn, it, b->node_cert->node_key.data, 0);
 	case SD__RECORD_BODY__KIND_REVOCATION:
-		return store_apply_cert(st, txn, it,
-		    b->revocation->node_key.data, 1);
-	default:
-		return SD_EINVAL;
+		return store_apply_cert(
+		    st, txn, it, b->revocation->node_key.data, 1);
+	default: return SD_EINVAL;
 	}
 }
 
@@ -661,8 +666,8 @@ store_apply(struct store *st, struct store_item *items, size_t n,
 			store_be64_put(wbuf, to);
 			v.mv_size = 8;
 			v.mv_data = wbuf;
-			if ((rc = store_err(mdb_put(txn, st->marks, &k, &v, 0))) !=
-			    0)
+			if ((rc = store_err(
+			         mdb_put(txn, st->marks, &k, &v, 0))) != 0)
 				goto out_abort;
 		}
 	}
@@ -675,15 +680,16 @@ out_abort:
 /* ---- reads ---- */
 
 int
-store_mark(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
-    uint64_t *w)
+store_mark(
+    struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t *w)
 {
 	MDB_txn *txn;
 	MDB_val k = { KEY_PUBLIC_BYTES, (void *)origin }, v;
 	int rc;
 
 	*w = 0;
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	rc = mdb_get(txn, st->marks, &k, &v);
 	if (rc == 0 && v.mv_size == 8)
@@ -719,7 +725,8 @@ store_member_get(struct store *st, const uint8_t *origin,
 	MDB_val k = { sizeof(mkey), mkey }, v;
 	int rc, mrc;
 
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	if (origin != NULL) {
 		memcpy(mkey, origin, KEY_PUBLIC_BYTES);
@@ -739,10 +746,11 @@ store_member_get(struct store *st, const uint8_t *origin,
 		goto out;
 	rc = SD_ENOTFOUND;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size == STORE_KEY_BYTES &&
 		    memcmp((uint8_t *)k.mv_data + KEY_PUBLIC_BYTES, id,
-		    MEMBER_ID_BYTES) == 0 && v.mv_size == STORE_MEMBER_VAL &&
+		        MEMBER_ID_BYTES) == 0 &&
+		    v.mv_size == STORE_MEMBER_VAL &&
 		    ((uint8_t *)v.mv_data)[8] == 1) {
 			memcpy(mkey, k.mv_data, STORE_KEY_BYTES);
 			rc = store_member_read(st, txn, &v, mkey, cb, arg);
@@ -767,7 +775,8 @@ store_member_state(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
 
 	memcpy(mkey, origin, KEY_PUBLIC_BYTES);
 	memcpy(mkey + KEY_PUBLIC_BYTES, id, MEMBER_ID_BYTES);
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	if ((rc = store_err(mdb_get(txn, st->members, &k, &v))) == 0) {
 		if (v.mv_size != STORE_MEMBER_VAL) {
@@ -793,7 +802,8 @@ store_members_walk(struct store *st, const uint8_t *origin,
 	size_t seen = 0;
 	int rc, mrc, op;
 
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	if ((rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
 		goto out_txn;
@@ -854,15 +864,17 @@ store_range(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
 	if (from >= to)
 		return 0;
 	store_rkey(start, origin, from + 1);
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	if ((rc = store_err(mdb_cursor_open(txn, st->records, &cur))) != 0)
 		goto out_txn;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != sizeof(start) ||
 		    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0 ||
-		    store_be64_get((uint8_t *)k.mv_data + KEY_PUBLIC_BYTES) > to)
+		    store_be64_get((uint8_t *)k.mv_data + KEY_PUBLIC_BYTES) >
+		        to)
 			break;
 		if ((rc = cb(arg, v.mv_data, v.mv_size)) != 0)
 			break;
@@ -886,7 +898,8 @@ store_cert(struct store *st, const uint8_t node[KEY_PUBLIC_BYTES],
 
 	*revoked = 0;
 
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	if ((rc = store_err(mdb_get(txn, st->certs, &k, &v))) != 0)
 		goto out;
@@ -894,8 +907,8 @@ store_cert(struct store *st, const uint8_t node[KEY_PUBLIC_BYTES],
 		rc = SD_ESTORE;
 		goto out;
 	}
-	*revoked = store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES + 8)
-	    != 0;
+	*revoked =
+	    store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES + 8) != 0;
 	if (store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES) == 0) {
 		rc = SD_ENOTFOUND; /* revoked before any cert was seen */
 		goto out;
@@ -920,7 +933,8 @@ store_stats(struct store *st, struct store_stats *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	if ((rc = store_meta_get(st, txn, "members", &out->members)) != 0)
 		goto out;
@@ -934,10 +948,11 @@ store_stats(struct store *st, struct store_stats *out)
 		MDB_cursor *cur;
 		MDB_val k, v;
 		int mrc;
-		if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
+		if ((rc = store_err(
+		         mdb_cursor_open(txn, st->postings, &cur))) != 0)
 			goto out;
 		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-		    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP))
+		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP))
 			out->terms++;
 		mdb_cursor_close(cur);
 	}
@@ -947,8 +962,8 @@ out:
 }
 
 int
-store_df(struct store *st, int field, const char *term, size_t len,
-    uint64_t *df)
+store_df(
+    struct store *st, int field, const char *term, size_t len, uint64_t *df)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
@@ -964,7 +979,8 @@ store_df(struct store *st, int field, const char *term, size_t len,
 	memcpy(kb + 1, term, len);
 	k.mv_size = len + 1;
 	k.mv_data = kb;
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
 		return rc;
 	if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
 		goto out;

@@ -84,8 +84,8 @@ int store_apply(struct store *st, struct store_item *items, size_t n,
     const uint8_t *origin, uint64_t from, uint64_t to);
 
 /* store_mark(st, origin, w): the watermark of origin (0 if none). */
-int store_mark(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
-    uint64_t *w);
+int store_mark(
+    struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t *w);
 
 /*
  * A record visitor: rec/len point into the store and are valid only for the
@@ -132,10 +132,11 @@ int store_cert(struct store *st, const uint8_t node[KEY_PUBLIC_BYTES],
     store_record_cb cb, void *arg, int *revoked);
 
 struct store_stats {
-	uint64_t members;  /* live members, all origins */
-	uint64_t records;  /* stored records (live versions, tombstones, certs) */
+	uint64_t members; /* live members, all origins */
+	uint64_t
+	    records; /* stored records (live versions, tombstones, certs) */
 	uint64_t postings; /* index entries */
-	uint64_t terms;    /* distinct index keys */
+	uint64_t terms; /* distinct index keys */
 };
 
 /* store_stats(st, out): counts, read in one transaction. */
@@ -143,7 +144,7 @@ int store_stats(struct store *st, struct store_stats *out);
 
 /* store_df(st, field, term, len, df): how many members have term in field
  * (document frequency, for ranking). */
-int store_df(struct store *st, int field, const char *term, size_t len,
-    uint64_t *df);
+int store_df(
+    struct store *st, int field, const char *term, size_t len, uint64_t *df);
 
 #endif

@@ -14,7 +14,7 @@ struct store {
 };
 
 #define STORE_MEMBER_VAL 17 /* be64 seq || state || be64 doc */
-#define STORE_CERT_VAL 48   /* root(32) || be64 cert seq || be64 rev seq */
+#define STORE_CERT_VAL 48 /* root(32) || be64 cert seq || be64 rev seq */
 
 int store_err(int mdb_rc);
 uint64_t store_be64_get(const uint8_t *p);

@@ -7,8 +7,25 @@
 #include "err.h"
 
 static const char *text_stopwords[] = {
-	"an", "and", "are", "as", "at", "be", "by", "for", "from", "in",
-	"is", "it", "its", "of", "on", "or", "the", "to", "with",
+	"an",
+	"and",
+	"are",
+	"as",
+	"at",
+	"be",
+	"by",
+	"for",
+	"from",
+	"in",
+	"is",
+	"it",
+	"its",
+	"of",
+	"on",
+	"or",
+	"the",
+	"to",
+	"with",
 };
 
 int
@@ -31,8 +48,8 @@ text_fold(const char *s, char **out)
 
 	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
 	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
-	    UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-	    UTF8PROC_IGNORE);
+	        UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+	        UTF8PROC_IGNORE);
 	if (n < 0)
 		return n == UTF8PROC_ERROR_NOMEM ? -12 : SD_EINVAL;
 	*out = (char *)dst;
@@ -50,10 +67,8 @@ text_is_word(utf8proc_int32_t cp)
 	case UTF8PROC_CATEGORY_LO:
 	case UTF8PROC_CATEGORY_ND:
 	case UTF8PROC_CATEGORY_NL:
-	case UTF8PROC_CATEGORY_NO:
-		return 1;
-	default:
-		return 0;
+	case UTF8PROC_CATEGORY_NO: return 1;
+	default: return 0;
 	}
 }
 
@@ -90,8 +105,9 @@ text_tokens(const char *s, text_token_cb cb, void *arg)
 			if (tl > TEXT_TOKEN_MAX) {
 				/* Cut on a character boundary. */
 				tl = TEXT_TOKEN_MAX;
-				while (tl > 0 && ((unsigned char)f[start + tl] &
-				    0xc0) == 0x80)
+				while (tl > 0 &&
+				    ((unsigned char)f[start + tl] & 0xc0) ==
+				        0x80)
 					tl--;
 			}
 			if (tl >= 2 && !text_is_stopword(f + start, tl) &&
