@@ -146,6 +146,12 @@ csv_row_cb(int c, void *arg)
 	(void)c;
 	if (cs->fatal[0])
 		return;
+	/* With CSV_REPALL_NL a blank line (or the second byte of a CRLF) is
+	 * a row without fields: skip it, but keep counting lines. */
+	if (cs->header_done ? cs->field == 0 : cs->ncols == 0) {
+		cs->row_line = cs->line + 1;
+		return;
+	}
 	if (!cs->header_done) {
 		cs->header_done = 1;
 		for (i = 0; i < cs->ncols; i++) {
@@ -200,7 +206,8 @@ import_csv(FILE *f, struct batch *b, char *err, size_t errlen)
 	memset(&cs, 0, sizeof(cs));
 	cs.b = b;
 	cs.row_line = 1;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL |
+	             CSV_REPALL_NL) != 0)
 		return -ENOMEM;
 	while ((n = getline(&line, &cap, f)) > 0) {
 		const char *s = line;

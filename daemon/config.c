@@ -18,7 +18,51 @@ struct config_parse {
 	int have_root;
 	unsigned seen;
 	char err[256];
+	FILE *f;
+	int line;     /* lines read so far */
+	int err_line; /* where err was found */
+	char vbuf[1100];
 };
+
+/* libinih's reader: counts lines and refuses one longer than its buffer
+ * (Debian's libinih splits such a line silently). */
+static char *
+config_reader(char *str, int num, void *stream)
+{
+	struct config_parse *p = stream;
+
+	if (fgets(str, num, p->f) == NULL)
+		return NULL;
+	p->line++;
+	if (strchr(str, '\n') == NULL && !feof(p->f)) {
+		if (p->err[0] == '\0') {
+			snprintf(p->err, sizeof(p->err),
+			    "line is too long (at most %d bytes)", num - 2);
+			p->err_line = p->line;
+		}
+		return NULL;
+	}
+	return str;
+}
+
+/* Cuts an inline comment (" # ..." or " ; ...") off a value. */
+static const char *
+config_value(struct config_parse *p, const char *value)
+{
+	size_t i, n;
+
+	snprintf(p->vbuf, sizeof(p->vbuf), "%s", value);
+	for (i = 1; p->vbuf[i]; i++)
+		if ((p->vbuf[i] == '#' || p->vbuf[i] == ';') &&
+		    (p->vbuf[i - 1] == ' ' || p->vbuf[i - 1] == '\t')) {
+			p->vbuf[i] = '\0';
+			break;
+		}
+	n = strlen(p->vbuf);
+	while (n > 0 && (p->vbuf[n - 1] == ' ' || p->vbuf[n - 1] == '\t'))
+		p->vbuf[--n] = '\0';
+	return p->vbuf;
+}
 
 static char *
 config_abs(const char *dir, const char *p)
@@ -47,11 +91,30 @@ static const char *config_keys[] = {
 	"log_level",
 };
 
+static int config_handle(struct config_parse *p, const char *section,
+    const char *name, const char *value);
+
 static int
 config_handler(
     void *user, const char *section, const char *name, const char *value)
 {
 	struct config_parse *p = user;
+	int rc;
+
+	/* Keep the first problem only: libinih goes on after an error. */
+	if (p->err[0])
+		return 0;
+	value = config_value(p, value);
+	rc = config_handle(p, section, name, value);
+	if (!rc && p->err_line == 0)
+		p->err_line = p->line;
+	return rc;
+}
+
+static int
+config_handle(struct config_parse *p, const char *section, const char *name,
+    const char *value)
+{
 	size_t i, nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 	char **slot = NULL;
 
@@ -145,13 +208,18 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	snprintf(p.dir, sizeof(p.dir), "%s", real);
 	if ((slash = strrchr(p.dir, '/')) != NULL)
 		*(slash == p.dir ? slash + 1 : slash) = '\0';
-	line = ini_parse(real, config_handler, &p);
+	if ((p.f = fopen(real, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -errno;
+		goto out;
+	}
+	line = ini_parse_stream(config_reader, &p, config_handler, &p);
+	fclose(p.f);
+	if (line == 0 && p.err[0])
+		line = p.err_line; /* a line too long ends the stream */
 	if (line != 0) {
-		if (line < 0)
-			snprintf(err, errlen, "%s: cannot read", path);
-		else if (p.err[0])
-			snprintf(
-			    err, errlen, "%s: line %d: %s", path, line, p.err);
+		if (p.err[0] && p.err_line == line)
+			snprintf(err, errlen, "%s: line %d: %s", path, line, p.err);
 		else
 			snprintf(err, errlen, "%s: line %d: syntax error", path,
 			    line);

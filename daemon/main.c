@@ -60,27 +60,41 @@ daemon_signal_cb(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 }
 
+/*
+ * Detaches from the terminal. The first process waits on a pipe until the
+ * daemon says it is ready (a byte) or fails (end of file), so the operator
+ * sees a failed start in the exit status instead of in the log only. On
+ * return, *ready is the daemon's end of that pipe.
+ */
 static int
-daemon_detach(const struct config *cfg)
+daemon_detach(const struct config *cfg, int *ready)
 {
-	char path[4096];
+	char path[4096], c;
 	pid_t pid;
-	int fd;
+	int fd, pfd[2];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/stardustd.log", cfg->data_dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) <
-	    0) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	         0600)) < 0) {
 		fprintf(stderr, "stardustd: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) < 0)
+	if (pipe(pfd) != 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "stardustd: %s\n", strerror(errno));
 		return -1;
-	if (pid > 0)
-		_exit(0);
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) == 1)
+			_exit(0);
+		fprintf(stderr, "stardustd: failed to start; see %s\n", path);
+		_exit(1);
+	}
+	close(pfd[0]);
 	setsid();
 	if ((pid = fork()) < 0)
-		return -1;
+		_exit(1);
 	if (pid > 0)
 		_exit(0);
 	dup2(fd, STDERR_FILENO);
@@ -95,6 +109,7 @@ daemon_detach(const struct config *cfg)
 		fprintf(f, "%ld\n", (long)getpid());
 		fclose(f);
 	}
+	*ready = pfd[1];
 	return 0;
 }
 
@@ -105,7 +120,7 @@ main(int argc, char **argv)
 	struct config *cfg = NULL;
 	const char *path = NULL;
 	char err[512];
-	int opt, foreground = 0, check = 0, rc;
+	int opt, foreground = 0, check = 0, rc, ready = -1;
 
 	memset(&d, 0, sizeof(d));
 	while ((opt = getopt(argc, argv, "f:dnh")) != -1) {
@@ -131,7 +146,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (!foreground && daemon_detach(cfg) != 0) {
+	if (!foreground && daemon_detach(cfg, &ready) != 0) {
 		config_free(cfg);
 		return 1;
 	}
@@ -154,6 +169,10 @@ main(int argc, char **argv)
 	{
 		char hex[65];
 		key_public_hex(d.node->key->pk, hex);
+		if (ready >= 0) {
+			(void)!write(ready, "1", 1);
+			close(ready);
+		}
 		node_log(d.node, LOG_INFO, "node %s ready on %s (seq %llu)",
 		    hex, d.node->cfg->socket, (unsigned long long)d.node->seq);
 	}

@@ -180,6 +180,27 @@ record_text_ok(const char *s, size_t max, int multiline)
 	return 1;
 }
 
+/* 1 if s holds nothing but white space (any Unicode space separator). */
+static int
+record_blank(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t len = strlen(s), off = 0;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+
+	while (off < len) {
+		n = utf8proc_iterate(p + off, (utf8proc_ssize_t)(len - off), &cp);
+		if (n <= 0)
+			return 0; /* not text at all: reported as such later */
+		if (cp != '\t' && cp != '\n' && cp != '\r' &&
+		    utf8proc_category(cp) != UTF8PROC_CATEGORY_ZS)
+			return 0;
+		off += (size_t)n;
+	}
+	return 1;
+}
+
 /* A DNS host name: labels of letters, digits and hyphens, at least two. */
 static int
 record_host_ok(const char *h, size_t len)
@@ -261,7 +282,7 @@ record_list_ok(char **v, size_t n, size_t maxn, size_t maxlen, const char *what,
 		return record_err(err, errlen, SD_EINVAL,
 		    "too many %s: %zu (at most %zu)", what, n, maxn);
 	for (i = 0; i < n; i++) {
-		if (v[i] == NULL || v[i][0] == '\0')
+		if (v[i] == NULL || record_blank(v[i]))
 			return record_err(err, errlen, SD_EINVAL,
 			    "%s #%zu is empty", what, i + 1);
 		if (strlen(v[i]) > maxlen)
@@ -304,7 +325,7 @@ record_member_validate(
 		return record_err(err, errlen, SD_EINVAL,
 		    "member id must be %d bytes, not %zu", MEMBER_ID_BYTES,
 		    m->id.len);
-	if (m->name == NULL || m->name[strspn(m->name, " \t")] == '\0')
+	if (m->name == NULL || record_blank(m->name))
 		return record_err(err, errlen, SD_EINVAL, "name is empty");
 	if ((rc = record_str_ok(
 	         m->name, MEMBER_NAME_MAX, 0, "name", err, errlen)) != 0)

@@ -524,7 +524,8 @@ query_run(struct store *st, const struct query *q, struct query_result *res,
 		c.v[out++] = *cd;
 	}
 	c.n = out;
-	qsort(c.v, c.n, sizeof(*c.v), qcand_rank_cmp);
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof(*c.v), qcand_rank_cmp);
 	res->total = c.n;
 	if (limit > c.n)
 		limit = c.n;

@@ -612,6 +612,16 @@ store_apply_one(struct store *st, MDB_txn *txn, const struct store_item *it)
 		    : SD_EEXIST;
 	if (rc != MDB_NOTFOUND)
 		return store_err(rc);
+	/* A seq at or below the watermark that is not held was superseded
+	 * (its bytes purged): a replay, or a different record under a seq
+	 * already used. Either way the first one stays. */
+	k.mv_size = KEY_PUBLIC_BYTES;
+	k.mv_data = sr->origin.data;
+	rc = mdb_get(txn, st->marks, &k, &v);
+	if (rc == 0 && v.mv_size == 8 && sr->seq <= store_be64_get(v.mv_data))
+		return SD_ESTALE;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
 	switch (b->kind_case) {
 	case SD__RECORD_BODY__KIND_MEMBER:
 		return store_apply_member(

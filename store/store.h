@@ -66,7 +66,8 @@ struct store_item {
 	const uint8_t *bytes; /* the encoded SignedRecord exactly as received */
 	size_t len;
 	const struct record *r;
-	int result; /* out: 0 stored, SD_ESTALE superseded or duplicate,
+	int result; /* out: 0 stored, SD_ESTALE superseded, duplicate or a
+	               seq at or below the watermark no longer held,
 	               SD_EEXIST same seq with other bytes (equivocation) */
 };
 

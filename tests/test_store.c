@@ -1,0 +1,1265 @@
+/*
+ * test_store: store/store.c — applying members, tombstones, certificates
+ * and revocations; versions, equivocation, watermarks, atomic batches,
+ * index consistency after many random operations, reopening, paging.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "codes.h"
+#include "err.h"
+#include "key.h"
+#include "query.h"
+#include "record.h"
+#include "store.h"
+
+static struct codes *codes;
+static char *root; /* the temporary directory of this test */
+
+/* ---- building records ---- */
+
+/* A signed, opened record as a store_item needs it. */
+struct trec {
+	uint8_t *bytes;
+	size_t len;
+	struct record r;
+};
+
+static void
+trec_free(struct trec *t)
+{
+	record_close(&t->r);
+	free(t->bytes);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Packs b (signed_at_ms set here), signs it as record seq of k, opens it. */
+static int
+trec_make(struct trec *t, const struct key *k, uint64_t seq, Sd__RecordBody *b)
+{
+	uint8_t *body;
+	size_t blen;
+	char err[256] = "";
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	b->signed_at_ms = record_now_ms();
+	blen = sd__record_body__get_packed_size(b);
+	if ((body = malloc(blen ? blen : 1)) == NULL)
+		return -ENOMEM;
+	sd__record_body__pack(b, body);
+	rc = record_sign(k, seq, body, blen, &t->bytes, &t->len);
+	free(body);
+	if (rc != 0) {
+		fprintf(stderr, "record_sign: %s\n", sd_strerror(rc));
+		return rc;
+	}
+	rc = record_open(codes, t->bytes, t->len, record_now_ms(), &t->r, err,
+	    sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "record_open: %s (%s)\n", err, sd_strerror(rc));
+		free(t->bytes);
+		t->bytes = NULL;
+	}
+	return rc;
+}
+
+struct mspec {
+	const char *name;
+	const char *country;
+	const char *region;
+	const char *city;
+	const char *desc;
+	const char *caps[4];
+	const char *sectors[4];
+	int kind;      /* 0: SME */
+	int employees; /* < 0: none */
+};
+
+static size_t
+strv_len(const char *const *v, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && v[n] != NULL)
+		n++;
+	return n;
+}
+
+static int
+make_member(struct trec *t, const struct key *k, uint64_t seq,
+    const uint8_t id[MEMBER_ID_BYTES], const struct mspec *s)
+{
+	Sd__RecordBody b = SD__RECORD_BODY__INIT;
+	Sd__Member m = SD__MEMBER__INIT;
+
+	m.id.data = (uint8_t *)id;
+	m.id.len = MEMBER_ID_BYTES;
+	m.name = (char *)s->name;
+	m.kind = s->kind ? (Sd__MemberKind)s->kind : SD__MEMBER_KIND__KIND_SME;
+	m.country = (char *)s->country;
+	m.region = (char *)s->region;
+	m.city = (char *)s->city;
+	m.description = (char *)s->desc;
+	m.n_capabilities = strv_len(s->caps, 4);
+	m.capabilities = (char **)s->caps;
+	m.n_sectors = strv_len(s->sectors, 4);
+	m.sectors = (char **)s->sectors;
+	if (s->employees >= 0) {
+		m.has_employees = 1;
+		m.employees = (uint32_t)s->employees;
+	}
+	b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
+	b.member = &m;
+	return trec_make(t, k, seq, &b);
+}
+
+static int
+make_tombstone(struct trec *t, const struct key *k, uint64_t seq,
+    const uint8_t id[MEMBER_ID_BYTES])
+{
+	Sd__RecordBody b = SD__RECORD_BODY__INIT;
+	Sd__Tombstone ts = SD__TOMBSTONE__INIT;
+
+	ts.member_id.data = (uint8_t *)id;
+	ts.member_id.len = MEMBER_ID_BYTES;
+	b.kind_case = SD__RECORD_BODY__KIND_TOMBSTONE;
+	b.tombstone = &ts;
+	return trec_make(t, k, seq, &b);
+}
+
+static int
+make_cert(struct trec *t, const struct key *rootk, uint64_t seq,
+    const uint8_t node[KEY_PUBLIC_BYTES], const char *name)
+{
+	Sd__RecordBody b = SD__RECORD_BODY__INIT;
+	Sd__NodeCert nc = SD__NODE_CERT__INIT;
+	char *countries[] = { "FI", "SE" };
+
+	nc.node_key.data = (uint8_t *)node;
+	nc.node_key.len = KEY_PUBLIC_BYTES;
+	nc.name = (char *)name;
+	nc.countries = countries;
+	nc.n_countries = 2;
+	nc.not_after_ms = record_now_ms() + 86400000ull;
+	b.kind_case = SD__RECORD_BODY__KIND_NODE_CERT;
+	b.node_cert = &nc;
+	return trec_make(t, rootk, seq, &b);
+}
+
+static int
+make_revocation(struct trec *t, const struct key *rootk, uint64_t seq,
+    const uint8_t node[KEY_PUBLIC_BYTES])
+{
+	Sd__RecordBody b = SD__RECORD_BODY__INIT;
+	Sd__Revocation rv = SD__REVOCATION__INIT;
+
+	rv.node_key.data = (uint8_t *)node;
+	rv.node_key.len = KEY_PUBLIC_BYTES;
+	rv.reason = "compromised";
+	b.kind_case = SD__RECORD_BODY__KIND_REVOCATION;
+	b.revocation = &rv;
+	return trec_make(t, rootk, seq, &b);
+}
+
+/* Applies one record alone (no watermark); returns the item's result, or
+ * the call's error if store_apply itself failed. */
+static int
+apply1(struct store *st, const struct trec *t)
+{
+	struct store_item it = { t->bytes, t->len, &t->r, 12345 };
+	int rc;
+
+	if ((rc = store_apply(st, &it, 1, NULL, 0, 0)) != 0)
+		return rc;
+	return it.result;
+}
+
+static void
+make_id(uint8_t id[MEMBER_ID_BYTES], int origin, int n)
+{
+	memset(id, 0, MEMBER_ID_BYTES);
+	id[0] = 0xa0;
+	id[1] = (uint8_t)origin;
+	id[14] = (uint8_t)(n >> 8);
+	id[15] = (uint8_t)n;
+}
+
+static void
+make_key(uint8_t key[STORE_KEY_BYTES], const uint8_t *origin,
+    const uint8_t id[MEMBER_ID_BYTES])
+{
+	memcpy(key, origin, KEY_PUBLIC_BYTES);
+	memcpy(key + KEY_PUBLIC_BYTES, id, MEMBER_ID_BYTES);
+}
+
+/* ---- reading back ---- */
+
+struct blob {
+	uint8_t *p;
+	size_t len;
+	int calls;
+};
+
+static int
+blob_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct blob *b = arg;
+
+	free(b->p);
+	if ((b->p = malloc(len)) == NULL)
+		return -ENOMEM;
+	memcpy(b->p, rec, len);
+	b->len = len;
+	b->calls++;
+	return 0;
+}
+
+static void
+blob_free(struct blob *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static int
+blob_is(const struct blob *b, const struct trec *t)
+{
+	return b->p != NULL && b->len == t->len &&
+	    memcmp(b->p, t->bytes, t->len) == 0;
+}
+
+/* The live record bytes of (origin, id) equal t's. */
+static int
+member_is(struct store *st, const uint8_t *origin, const uint8_t *id,
+    const struct trec *t)
+{
+	struct blob b = { 0 };
+	int rc, ok;
+
+	rc = store_member_get(st, origin, id, blob_cb, &b);
+	ok = rc == 0 && b.calls == 1 && blob_is(&b, t);
+	blob_free(&b);
+	return ok;
+}
+
+static int
+member_absent(struct store *st, const uint8_t *origin, const uint8_t *id)
+{
+	struct blob b = { 0 };
+	int rc;
+
+	rc = store_member_get(st, origin, id, blob_cb, &b);
+	blob_free(&b);
+	return rc == SD_ENOTFOUND && b.calls == 0;
+}
+
+struct seqs {
+	uint64_t v[256];
+	size_t n;
+	int bad;
+};
+
+static int
+seqs_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct seqs *s = arg;
+	Sd__SignedRecord *sr = sd__signed_record__unpack(NULL, len, rec);
+
+	if (sr == NULL) {
+		s->bad++;
+		return 0;
+	}
+	if (s->n < sizeof(s->v) / sizeof(s->v[0]))
+		s->v[s->n] = sr->seq;
+	s->n++;
+	sd__signed_record__free_unpacked(sr, NULL);
+	return 0;
+}
+
+static size_t
+range_count(struct store *st, const uint8_t *origin, uint64_t from,
+    uint64_t to, struct seqs *out)
+{
+	struct seqs local;
+	struct seqs *s = out ? out : &local;
+
+	memset(s, 0, sizeof(*s));
+	if (store_range(st, origin, from, to, seqs_cb, s) != 0)
+		return (size_t)-1;
+	return s->bad ? (size_t)-1 : s->n;
+}
+
+static uint64_t
+df(struct store *st, int field, const char *term)
+{
+	uint64_t n = 999;
+
+	if (store_df(st, field, term, strlen(term), &n) != 0)
+		return 998;
+	return n;
+}
+
+static struct store_stats
+stats(struct store *st)
+{
+	struct store_stats s;
+
+	if (store_stats(st, &s) != 0)
+		memset(&s, 0xff, sizeof(s));
+	return s;
+}
+
+static uint64_t
+mark(struct store *st, const uint8_t *origin)
+{
+	uint64_t w = 999;
+
+	if (store_mark(st, origin, &w) != 0)
+		return 998;
+	return w;
+}
+
+/* Runs a query of one country and a text; returns the number of hits
+ * (-1 on error) and whether key is among them. */
+static long
+query_find(struct store *st, const char *country, const char *text,
+    const uint8_t *key, int *found)
+{
+	struct query q;
+	struct query_result res;
+	char *cs[1];
+	char err[256] = "";
+	size_t i;
+	long n;
+
+	memset(&q, 0, sizeof(q));
+	if (country != NULL) {
+		cs[0] = (char *)country;
+		q.countries = cs;
+		q.n_countries = 1;
+	}
+	q.text = text;
+	q.limit = QUERY_LIMIT_MAX;
+	if (found)
+		*found = 0;
+	if (query_run(st, &q, &res, err, sizeof(err)) != 0) {
+		fprintf(stderr, "query_run(%s, %s): %s\n", country ? country : "-",
+		    text ? text : "-", err);
+		return -1;
+	}
+	for (i = 0; i < res.n; i++)
+		if (key != NULL && found != NULL &&
+		    memcmp(res.hits[i].key, key, STORE_KEY_BYTES) == 0)
+			*found = 1;
+	n = (long)res.total;
+	query_result_free(&res);
+	return n;
+}
+
+static struct store *
+open_store(const char *name, int flags)
+{
+	char path[512];
+	struct store *st = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	if ((rc = store_open(path, codes, 64, flags, &st)) != 0) {
+		fprintf(stderr, "store_open(%s): %s\n", path, sd_strerror(rc));
+		return NULL;
+	}
+	return st;
+}
+
+/* ---- the tests ---- */
+
+static void
+test_member_versions(void)
+{
+	struct store *st = open_store("versions", 0);
+	struct key *k = NULL, *kb = NULL;
+	struct trec v1, v2, v3, stale, eq, tomb, old, revive, by;
+	struct store_stats base, s0, s;
+	uint8_t id[MEMBER_ID_BYTES], key[STORE_KEY_BYTES];
+	struct mspec m1 = { .name = "Lappi Laser Oy", .country = "FI",
+		.region = "FI1D7", .city = "Rovaniemi",
+		.desc = "Precision cutting for arctic industry",
+		.caps = { "laser cutting", "sheet metal" },
+		.sectors = { "25.62" }, .employees = 8 };
+	struct mspec m2 = { .name = "Nordlaser Svenska AB", .country = "SE",
+		.region = "SE110", .city = "Stockholm",
+		.desc = "Robotised welding", .caps = { "robotic welding" },
+		.sectors = { "28.22" }, .employees = 120 };
+	struct mspec m3 = { .name = "Nordlaser Equivocal AB", .country = "SE",
+		.employees = -1 };
+	/* A bystander of another origin sharing only the capability words
+	 * "sheet metal": what happens to the member must not touch it. */
+	struct mspec mb = { .name = "Bystander Fjord AS", .country = "NO",
+		.caps = { "sheet metal" }, .kind = SD__MEMBER_KIND__KIND_CLUSTER,
+		.employees = -1 };
+	uint8_t byid[MEMBER_ID_BYTES], bykey[STORE_KEY_BYTES];
+	struct seqs sq;
+	int found, live = -1;
+	uint64_t seq = 0;
+
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK_INT(key_generate(&k), 0);
+	make_id(id, 1, 1);
+	make_key(key, k->pk, id);
+	s0 = stats(st);
+	CHECK_INT(s0.members, 0);
+	CHECK_INT(s0.postings, 0);
+	CHECK_INT(key_generate(&kb), 0);
+	make_id(byid, 7, 7);
+	make_key(bykey, kb->pk, byid);
+	CHECK_INT(make_member(&by, kb, 1, byid, &mb), 0);
+	CHECK_INT(apply1(st, &by), 0);
+	base = stats(st);
+	CHECK_INT(base.members, 1);
+	CHECK_INT(base.records, 1);
+	CHECK(base.postings > 3);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "sheet"), 1);
+
+	/* v1 stored and returned byte for byte. */
+	CHECK_INT(make_member(&v1, k, 1, id, &m1), 0);
+	CHECK_INT(apply1(st, &v1), 0);
+	CHECK(member_is(st, k->pk, id, &v1));
+	CHECK(member_is(st, NULL, id, &v1)); /* any origin */
+	s = stats(st);
+	CHECK_INT(s.members, base.members + 1);
+	CHECK_INT(s.records, base.records + 1);
+	CHECK(s.postings > base.postings + 10);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "sheet"), 2);
+	CHECK_INT(store_member_state(st, k->pk, id, &seq, &live), 0);
+	CHECK_INT(seq, 1);
+	CHECK_INT(live, 1);
+	CHECK_INT(df(st, STORE_F_NAME, "lappi"), 1);
+	CHECK_INT(df(st, STORE_F_COUNTRY, "FI"), 1);
+	CHECK_INT(df(st, STORE_F_REGION, "FI1"), 1);
+	CHECK_INT(df(st, STORE_F_REGION, "FI1D"), 1);
+	CHECK_INT(df(st, STORE_F_REGION, "FI1D7"), 1);
+	CHECK_INT(df(st, STORE_F_SECTOR, "C"), 1);
+	CHECK_INT(df(st, STORE_F_SECTOR, "25"), 1);
+	CHECK_INT(df(st, STORE_F_SECTOR, "25.6"), 1);
+	CHECK_INT(df(st, STORE_F_SECTOR, "25.62"), 1);
+	CHECK_INT(df(st, STORE_F_SIZE, "micro"), 1);
+	CHECK_INT(df(st, STORE_F_KIND, "sme"), 1);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "laser"), 1);
+	CHECK_INT(df(st, STORE_F_CITY, "rovaniemi"), 1);
+	CHECK_INT(query_find(st, "FI", "lappi", key, &found), 1);
+	CHECK(found);
+
+	/* v2 (other name, country, capabilities) replaces v1 entirely. */
+	CHECK_INT(make_member(&v2, k, 2, id, &m2), 0);
+	CHECK_INT(apply1(st, &v2), 0);
+	CHECK(member_is(st, k->pk, id, &v2));
+	CHECK_INT(range_count(st, k->pk, 0, 2, &sq), 1);
+	CHECK_INT(sq.v[0], 2);
+	s = stats(st);
+	CHECK_INT(s.members, base.members + 1);
+	CHECK_INT(s.records, base.records + 1);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "sheet"), 1);
+	CHECK_INT(df(st, STORE_F_NAME, "lappi"), 0);
+	CHECK_INT(df(st, STORE_F_NAME, "nordlaser"), 1);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "cutting"), 0);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "robotic"), 1);
+	CHECK_INT(df(st, STORE_F_COUNTRY, "FI"), 0);
+	CHECK_INT(df(st, STORE_F_COUNTRY, "SE"), 1);
+	CHECK_INT(df(st, STORE_F_REGION, "FI1D7"), 0);
+	CHECK_INT(df(st, STORE_F_REGION, "FI1"), 0);
+	CHECK_INT(df(st, STORE_F_SECTOR, "25"), 0);
+	CHECK_INT(df(st, STORE_F_SECTOR, "28.22"), 1);
+	CHECK_INT(df(st, STORE_F_SIZE, "micro"), 0);
+	CHECK_INT(df(st, STORE_F_SIZE, "medium"), 1);
+	CHECK_INT(df(st, STORE_F_CITY, "rovaniemi"), 0);
+	CHECK_INT(query_find(st, "FI", NULL, NULL, NULL), 0);
+	CHECK_INT(query_find(st, NULL, "lappi", NULL, NULL), 0);
+	CHECK_INT(query_find(st, "SE", "nordlaser", key, &found), 1);
+	CHECK(found);
+
+	/* An older or equal seq is ignored and changes nothing. */
+	s0 = stats(st);
+	CHECK_INT(apply1(st, &v1), SD_ESTALE); /* older, bytes purged */
+	CHECK_INT(apply1(st, &v2), SD_ESTALE); /* the same record again */
+	CHECK(member_is(st, k->pk, id, &v2));
+	CHECK_INT(make_member(&stale, k, 1, id, &m1), 0); /* re-signed seq 1 */
+	CHECK_INT(apply1(st, &stale), SD_ESTALE);
+	s = stats(st);
+	CHECK_INT(s.members, s0.members);
+	CHECK_INT(s.records, s0.records);
+	CHECK_INT(s.postings, s0.postings);
+	CHECK_INT(df(st, STORE_F_NAME, "lappi"), 0);
+	CHECK_INT(range_count(st, k->pk, 0, 10, NULL), 1);
+
+	/* Same (origin, seq), other bytes: equivocation, the first stays. */
+	CHECK_INT(make_member(&eq, k, 2, id, &m3), 0);
+	CHECK_INT(apply1(st, &eq), SD_EEXIST);
+	CHECK(member_is(st, k->pk, id, &v2));
+	CHECK_INT(df(st, STORE_F_NAME, "equivocal"), 0);
+	s = stats(st);
+	CHECK_INT(s.postings, s0.postings);
+	CHECK_INT(s.records, s0.records);
+
+	/* v3 at seq 3, then a tombstone at seq 5. */
+	CHECK_INT(make_member(&v3, k, 3, id, &m1), 0);
+	CHECK_INT(apply1(st, &v3), 0);
+	CHECK(member_is(st, k->pk, id, &v3));
+	{
+		/* The index is back to what it was before the member came. */
+		CHECK_INT(make_tombstone(&tomb, k, 5, id), 0);
+		CHECK_INT(apply1(st, &tomb), 0);
+		s = stats(st);
+		CHECK_INT(s.members, base.members);
+		CHECK_INT(s.postings, base.postings);
+		CHECK_INT(s.terms, base.terms);
+		CHECK_INT(s.records, base.records + 1); /* + the tombstone */
+		CHECK_INT(df(st, STORE_F_CAPABILITY, "sheet"), 1);
+		CHECK_INT(df(st, STORE_F_CAPABILITY, "metal"), 1);
+		CHECK(member_is(st, kb->pk, byid, &by));
+		CHECK_INT(query_find(st, NULL, "sheet metal", bykey, &found), 1);
+		CHECK(found);
+		CHECK(member_absent(st, k->pk, id));
+		CHECK(member_absent(st, NULL, id));
+		CHECK_INT(df(st, STORE_F_NAME, "lappi"), 0);
+		CHECK_INT(df(st, STORE_F_COUNTRY, "FI"), 0);
+		CHECK_INT(df(st, STORE_F_REGION, "FI1D7"), 0);
+		CHECK_INT(df(st, STORE_F_SECTOR, "C"), 0);
+		CHECK_INT(df(st, STORE_F_CAPABILITY, "laser"), 0);
+		CHECK_INT(df(st, STORE_F_KIND, "sme"), 0);
+		CHECK_INT(range_count(st, k->pk, 0, 10, &sq), 1);
+		CHECK_INT(sq.v[0], 5); /* old bytes gone, tombstone kept */
+		CHECK_INT(store_member_state(st, k->pk, id, &seq, &live), 0);
+		CHECK_INT(seq, 5);
+		CHECK_INT(live, 0);
+		CHECK_INT(query_find(st, "FI", "lappi", NULL, NULL), 0);
+	}
+	/* A member record older than the tombstone does not resurrect. */
+	CHECK_INT(make_member(&old, k, 4, id, &m1), 0);
+	CHECK_INT(apply1(st, &old), SD_ESTALE);
+	CHECK(member_absent(st, k->pk, id));
+	CHECK_INT(stats(st).members, base.members);
+	CHECK_INT(stats(st).postings, base.postings);
+	CHECK_INT(apply1(st, &tomb), SD_ESTALE);
+	/* A newer one does, and replaces the tombstone. */
+	CHECK_INT(make_member(&revive, k, 6, id, &m2), 0);
+	CHECK_INT(apply1(st, &revive), 0);
+	CHECK(member_is(st, k->pk, id, &revive));
+	s = stats(st);
+	CHECK_INT(s.members, base.members + 1);
+	CHECK_INT(s.records, base.records + 1);
+	CHECK_INT(range_count(st, k->pk, 0, 10, &sq), 1);
+	CHECK_INT(sq.v[0], 6);
+	CHECK_INT(df(st, STORE_F_NAME, "nordlaser"), 1);
+	CHECK_INT(query_find(st, "SE", "nordlaser", key, &found), 1);
+	CHECK(found);
+	/* A tombstone for a member never seen is stored (it must win over a
+	 * later-arriving older version) and counts no member. */
+	{
+		struct trec t2, late;
+		uint8_t id2[MEMBER_ID_BYTES];
+		make_id(id2, 1, 2);
+		CHECK_INT(make_tombstone(&t2, k, 8, id2), 0);
+		CHECK_INT(apply1(st, &t2), 0);
+		CHECK_INT(stats(st).members, base.members + 1);
+		CHECK_INT(make_member(&late, k, 7, id2, &m1), 0);
+		CHECK_INT(apply1(st, &late), SD_ESTALE);
+		CHECK(member_absent(st, k->pk, id2));
+		CHECK_INT(df(st, STORE_F_NAME, "lappi"), 0);
+		trec_free(&t2);
+		trec_free(&late);
+	}
+
+	trec_free(&v1);
+	trec_free(&v2);
+	trec_free(&v3);
+	trec_free(&stale);
+	trec_free(&eq);
+	trec_free(&tomb);
+	trec_free(&old);
+	trec_free(&revive);
+	trec_free(&by);
+	key_free(k);
+	key_free(kb);
+	store_close(st);
+}
+
+static void
+test_watermark_and_batch(void)
+{
+	struct store *st = open_store("marks", 0);
+	struct key *k = NULL, *k2 = NULL;
+	struct trec t[6], bad, good;
+	struct store_item items[6];
+	uint8_t id[MEMBER_ID_BYTES];
+	struct mspec m = { .name = "Batch Member Oy", .country = "FI",
+		.employees = 3 };
+	size_t i;
+
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK_INT(key_generate(&k), 0);
+	CHECK_INT(key_generate(&k2), 0);
+	CHECK_INT(mark(st, k->pk), 0);
+
+	/* Several items in one call all land together. */
+	for (i = 0; i < 6; i++) {
+		make_id(id, 2, (int)i);
+		CHECK_INT(make_member(&t[i], k, i + 1, id, &m), 0);
+		items[i].bytes = t[i].bytes;
+		items[i].len = t[i].len;
+		items[i].r = &t[i].r;
+		items[i].result = 777;
+	}
+	CHECK_INT(store_apply(st, items, 3, k->pk, 0, 3), 0);
+	for (i = 0; i < 3; i++)
+		CHECK_INT(items[i].result, 0);
+	CHECK_INT(stats(st).members, 3);
+	CHECK_INT(range_count(st, k->pk, 0, 3, NULL), 3);
+	CHECK_INT(df(st, STORE_F_NAME, "batch"), 3);
+	CHECK_INT(mark(st, k->pk), 3);
+	CHECK_INT(mark(st, k2->pk), 0); /* other origins untouched */
+
+	/* W advances only if it equals from. */
+	CHECK_INT(store_apply(st, items + 3, 1, k->pk, 1, 4), 0);
+	CHECK_INT(items[3].result, 0);
+	CHECK_INT(mark(st, k->pk), 3);
+	CHECK_INT(store_apply(st, items + 3, 1, k->pk, 3, 4), 0);
+	CHECK_INT(items[3].result, SD_ESTALE);
+	CHECK_INT(mark(st, k->pk), 4);
+	CHECK_INT(store_apply(st, NULL, 0, k->pk, 5, 9), 0); /* W is 4 */
+	CHECK_INT(mark(st, k->pk), 4);
+	CHECK_INT(store_apply(st, NULL, 0, k->pk, 4, 4), 0); /* to == from */
+	CHECK_INT(mark(st, k->pk), 4);
+	CHECK_INT(store_apply(st, NULL, 0, k->pk, 4, 2), 0); /* backwards */
+	CHECK_INT(mark(st, k->pk), 4);
+	CHECK_INT(store_apply(st, items + 4, 2, k->pk, 4, 6), 0);
+	CHECK_INT(mark(st, k->pk), 6);
+	CHECK_INT(stats(st).members, 6);
+	CHECK_INT(store_apply(st, NULL, 0, k2->pk, 0, 2), 0);
+	CHECK_INT(mark(st, k2->pk), 2);
+	CHECK_INT(mark(st, k->pk), 6);
+
+	/* A batch with a hard failure in it writes nothing: neither its good
+	 * items nor the watermark. The bad item is a record whose body holds
+	 * no known kind (record_open would refuse it; store_apply must too). */
+	{
+		struct mspec m2 = { .name = "Atomic Member Oy", .country = "FI",
+			.employees = 3 };
+		struct store_item bi[2];
+		struct store_stats s0 = stats(st), s1;
+		uint8_t id2[MEMBER_ID_BYTES];
+		Sd__RecordBody__KindCase saved;
+		int rc;
+
+		make_id(id2, 2, 100);
+		CHECK_INT(make_member(&bad, k2, 3, id2, &m2), 0);
+		make_id(id2, 2, 101);
+		CHECK_INT(make_member(&good, k2, 4, id2, &m2), 0);
+		bi[0].bytes = good.bytes;
+		bi[0].len = good.len;
+		bi[0].r = &good.r;
+		bi[1].bytes = bad.bytes;
+		bi[1].len = bad.len;
+		bi[1].r = &bad.r;
+		saved = bad.r.body->kind_case;
+		bad.r.body->kind_case = SD__RECORD_BODY__KIND__NOT_SET;
+		rc = store_apply(st, bi, 2, k2->pk, 2, 4);
+		bad.r.body->kind_case = saved;
+		CHECK(rc < 0);
+		s1 = stats(st);
+		CHECK_INT(s1.members, s0.members);
+		CHECK_INT(s1.records, s0.records);
+		CHECK_INT(s1.postings, s0.postings);
+		CHECK_INT(df(st, STORE_F_NAME, "atomic"), 0);
+		CHECK_INT(mark(st, k2->pk), 2);
+		CHECK_INT(range_count(st, k2->pk, 0, 10, NULL), 0);
+		/* The same batch without the bad item goes through. */
+		CHECK_INT(store_apply(st, bi, 1, k2->pk, 2, 4), 0);
+		CHECK_INT(bi[0].result, 0);
+		CHECK_INT(df(st, STORE_F_NAME, "atomic"), 1);
+		CHECK_INT(mark(st, k2->pk), 4);
+	}
+
+	for (i = 0; i < 6; i++)
+		trec_free(&t[i]);
+	trec_free(&bad);
+	trec_free(&good);
+	key_free(k);
+	key_free(k2);
+	store_close(st);
+}
+
+struct keylist {
+	uint8_t k[64][STORE_KEY_BYTES];
+	size_t n;
+	int bad;
+};
+
+static int
+keylist_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct keylist *kl = arg;
+	Sd__SignedRecord *sr = sd__signed_record__unpack(NULL, len, rec);
+	Sd__RecordBody *b = NULL;
+
+	if (sr == NULL || (b = sd__record_body__unpack(NULL, sr->body.len,
+	    sr->body.data)) == NULL ||
+	    b->kind_case != SD__RECORD_BODY__KIND_MEMBER || kl->n >= 64) {
+		kl->bad++;
+	} else {
+		memcpy(kl->k[kl->n], sr->origin.data, KEY_PUBLIC_BYTES);
+		memcpy(kl->k[kl->n] + KEY_PUBLIC_BYTES, b->member->id.data,
+		    MEMBER_ID_BYTES);
+		kl->n++;
+	}
+	if (b)
+		sd__record_body__free_unpacked(b, NULL);
+	if (sr)
+		sd__signed_record__free_unpacked(sr, NULL);
+	return 0;
+}
+
+static void
+test_certs_and_revocation(void)
+{
+	struct store *st = open_store("certs", 0);
+	struct key *rootk = NULL, *node = NULL, *other = NULL;
+	struct trec c1, c2, rev, rev2, mem[4], om;
+	struct blob b = { 0 };
+	struct store_stats s_before, s;
+	struct keylist kl;
+	uint8_t id[MEMBER_ID_BYTES], okey[STORE_KEY_BYTES];
+	struct mspec m = { .name = "Revokee Metsa Oy", .country = "FI",
+		.region = "FI1B1", .caps = { "forestry robots" },
+		.employees = 20 };
+	struct mspec mo = { .name = "Survivor Teollisuus Oy", .country = "FI",
+		.region = "FI1B1", .caps = { "forestry robots" },
+		.employees = 20 };
+	int revoked = -1, found = 0;
+	size_t i;
+
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK_INT(key_generate(&rootk), 0);
+	CHECK_INT(key_generate(&node), 0);
+	CHECK_INT(key_generate(&other), 0);
+
+	/* No certificate yet. */
+	CHECK_INT(store_cert(st, node->pk, blob_cb, &b, &revoked), SD_ENOTFOUND);
+	CHECK_INT(revoked, 0);
+
+	CHECK_INT(make_cert(&c1, rootk, 1, node->pk, "Lapland node"), 0);
+	CHECK_INT(apply1(st, &c1), 0);
+	CHECK_INT(store_cert(st, node->pk, blob_cb, &b, &revoked), 0);
+	CHECK(blob_is(&b, &c1));
+	CHECK_INT(revoked, 0);
+	CHECK_INT(stats(st).members, 0);
+
+	/* A newer cert replaces it; the old record is gone. */
+	CHECK_INT(make_cert(&c2, rootk, 2, node->pk, "Lapland node v2"), 0);
+	CHECK_INT(apply1(st, &c2), 0);
+	CHECK_INT(store_cert(st, node->pk, blob_cb, &b, &revoked), 0);
+	CHECK(blob_is(&b, &c2));
+	CHECK_INT(revoked, 0);
+	CHECK_INT(range_count(st, rootk->pk, 0, 1, NULL), 0);
+	CHECK_INT(range_count(st, rootk->pk, 0, 10, NULL), 1);
+	CHECK_INT(apply1(st, &c1), SD_ESTALE); /* the old one again */
+	CHECK_INT(store_cert(st, node->pk, blob_cb, &b, &revoked), 0);
+	CHECK(blob_is(&b, &c2));
+
+	/* Another origin's member, which must survive the revocation. */
+	make_id(id, 9, 1);
+	make_key(okey, other->pk, id);
+	CHECK_INT(make_member(&om, other, 1, id, &mo), 0);
+	CHECK_INT(apply1(st, &om), 0);
+	s_before = stats(st);
+
+	/* The node publishes three members and a tombstone; W = 4. */
+	{
+		struct store_item it[4];
+		for (i = 0; i < 3; i++) {
+			make_id(id, 3, (int)i);
+			CHECK_INT(make_member(&mem[i], node, i + 1, id, &m), 0);
+		}
+		make_id(id, 3, 0);
+		CHECK_INT(make_tombstone(&mem[3], node, 4, id), 0);
+		for (i = 0; i < 4; i++) {
+			it[i].bytes = mem[i].bytes;
+			it[i].len = mem[i].len;
+			it[i].r = &mem[i].r;
+		}
+		CHECK_INT(store_apply(st, it, 4, node->pk, 0, 4), 0);
+		for (i = 0; i < 4; i++)
+			CHECK_INT(it[i].result, 0);
+	}
+	CHECK_INT(mark(st, node->pk), 4);
+	s = stats(st);
+	CHECK_INT(s.members, s_before.members + 2);
+	CHECK_INT(df(st, STORE_F_NAME, "revokee"), 2);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "forestry"), 3);
+	CHECK_INT(range_count(st, node->pk, 0, 10, NULL), 3);
+
+	/* The revocation: node marked revoked, its origin purged. */
+	CHECK_INT(make_revocation(&rev, rootk, 3, node->pk), 0);
+	CHECK_INT(apply1(st, &rev), 0);
+	CHECK_INT(store_cert(st, node->pk, blob_cb, &b, &revoked), 0);
+	CHECK_INT(revoked, 1);
+	CHECK(blob_is(&b, &c2));
+	s = stats(st);
+	CHECK_INT(s.members, s_before.members);
+	CHECK_INT(s.postings, s_before.postings);
+	CHECK_INT(s.terms, s_before.terms);
+	CHECK_INT(s.records, s_before.records + 1); /* + the revocation */
+	CHECK_INT(df(st, STORE_F_NAME, "revokee"), 0);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "forestry"), 1);
+	CHECK_INT(range_count(st, node->pk, 0, UINT64_MAX, NULL), 0);
+	CHECK_INT(mark(st, node->pk), 0);
+	for (i = 0; i < 3; i++) {
+		uint64_t seq;
+		int live;
+		make_id(id, 3, (int)i);
+		CHECK(member_absent(st, node->pk, id));
+		CHECK_INT(store_member_state(st, node->pk, id, &seq, &live),
+		    SD_ENOTFOUND);
+	}
+	memset(&kl, 0, sizeof(kl));
+	CHECK_INT(store_members_walk(st, node->pk, NULL, 0, keylist_cb, &kl,
+	    NULL), 0);
+	CHECK_INT(kl.n, 0);
+	CHECK_INT(query_find(st, "FI", "forestry", okey, &found), 1);
+	CHECK(found);
+	/* The root's records: the current cert and the revocation. */
+	CHECK_INT(range_count(st, rootk->pk, 0, 10, NULL), 2);
+	/* A second revocation of the same node is a no-op. */
+	CHECK_INT(make_revocation(&rev2, rootk, 4, node->pk), 0);
+	CHECK_INT(apply1(st, &rev2), SD_ESTALE);
+	CHECK_INT(apply1(st, &rev), SD_ESTALE);
+	CHECK_INT(stats(st).records, s.records);
+
+	blob_free(&b);
+	trec_free(&c1);
+	trec_free(&c2);
+	trec_free(&rev);
+	trec_free(&rev2);
+	trec_free(&om);
+	for (i = 0; i < 4; i++)
+		trec_free(&mem[i]);
+	key_free(rootk);
+	key_free(node);
+	key_free(other);
+	store_close(st);
+}
+
+/* ---- random operations against a model ---- */
+
+#define R_ORIGINS 2
+#define R_IDS 50
+#define R_OPS 600
+
+static const char *r_countries[][2] = {
+	{ "FI", "FI1D7" }, { "SE", "SE110" }, { "LT", "LT011" },
+	{ "NO", "NO081" }, { "PL", "PL911" },
+};
+static const char *r_words[] = { "alpha", "boreal", "cobalt", "delta",
+	"ember" };
+
+struct rmember {
+	int ver;      /* versions published (0: never) */
+	int live;
+	int country;  /* index into r_countries */
+	int word;     /* shared name word */
+	struct trec last; /* the latest record (member or tombstone) */
+};
+
+static uint64_t r_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	/* xorshift64*: fixed seed, the same sequence on every run. */
+	r_state ^= r_state >> 12;
+	r_state ^= r_state << 25;
+	r_state ^= r_state >> 27;
+	return (uint32_t)((r_state * 2685821657736338717ull) >> 33) % n;
+}
+
+static void
+r_token(char *buf, size_t len, int o, int i, int ver)
+{
+	snprintf(buf, len, "o%di%dv%d", o, i, ver);
+}
+
+static void
+test_random_consistency(void)
+{
+	struct store *st = open_store("random", 0), *fresh = NULL;
+	struct key *keys[R_ORIGINS] = { NULL };
+	static struct rmember model[R_ORIGINS][R_IDS];
+	uint64_t seq[R_ORIGINS] = { 0 };
+	uint8_t id[MEMBER_ID_BYTES], key[STORE_KEY_BYTES];
+	char tok[32], name[96];
+	int o, i, op, v, bad_results = 0, bad_live = 0, bad_dead = 0,
+	    bad_old = 0, bad_query = 0, stale_ok = 0, n_tomb = 0, n_update = 0,
+	    n_late = 0;
+	uint64_t live_count = 0;
+	struct store_stats s, fs;
+
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	memset(model, 0, sizeof(model));
+	for (o = 0; o < R_ORIGINS; o++)
+		CHECK_INT(key_generate(&keys[o]), 0);
+	for (op = 0; op < R_OPS; op++) {
+		struct rmember *rm;
+		struct trec t;
+		int kind = (int)rnd(10), rc;
+		o = (int)rnd(R_ORIGINS);
+		i = (int)rnd(R_IDS);
+		rm = &model[o][i];
+		make_id(id, o, i);
+		if (kind == 0 && rm->ver > 0) {
+			/* Re-deliver the latest record: a no-op. */
+			rc = apply1(st, &rm->last);
+			if (rc == SD_ESTALE)
+				stale_ok++;
+			else
+				bad_results++;
+			continue;
+		}
+		seq[o]++;
+		if (kind <= 2 && rm->live) {
+			rc = make_tombstone(&t, keys[o], seq[o], id);
+			rm->live = 0;
+			n_tomb++;
+		} else {
+			struct mspec ms = { .name = name, .employees = -1 };
+			if (rm->ver > 0)
+				n_update++;
+			rm->ver++;
+			rm->live = 1;
+			rm->country = (int)rnd(5);
+			rm->word = (int)rnd(5);
+			r_token(tok, sizeof(tok), o, i, rm->ver);
+			snprintf(name, sizeof(name), "%s %s Oy", r_words[rm->word],
+			    tok);
+			ms.country = r_countries[rm->country][0];
+			ms.region = r_countries[rm->country][1];
+			ms.caps[0] = r_words[(rm->word + 1) % 5];
+			ms.employees = (int)rnd(400);
+			rc = make_member(&t, keys[o], seq[o], id, &ms);
+		}
+		CHECK_INT(rc, 0);
+		if (rc != 0)
+			continue;
+		if (apply1(st, &t) != 0)
+			bad_results++;
+		/* Occasionally an out-of-date version arrives late. */
+		if (rm->ver > 0 && rm->last.bytes != NULL && rnd(4) == 0) {
+			n_late++;
+			if (apply1(st, &rm->last) != SD_ESTALE)
+				bad_results++;
+		}
+		trec_free(&rm->last);
+		rm->last = t;
+	}
+	CHECK_INT(bad_results, 0);
+	/* The sequence exercises every kind of operation. */
+	CHECK(stale_ok > 10);
+	CHECK(n_tomb > 30);
+	CHECK(n_update > 100);
+	CHECK(n_late > 20);
+
+	/* Every live member is found by country + its name token, has exactly
+	 * its current tokens indexed; dead and old versions are gone. */
+	for (o = 0; o < R_ORIGINS; o++)
+		for (i = 0; i < R_IDS; i++) {
+			struct rmember *rm = &model[o][i];
+			int found = 0;
+			make_id(id, o, i);
+			make_key(key, keys[o]->pk, id);
+			for (v = 1; v < rm->ver; v++) {
+				r_token(tok, sizeof(tok), o, i, v);
+				if (df(st, STORE_F_NAME, tok) != 0)
+					bad_old++;
+			}
+			if (rm->ver == 0)
+				continue;
+			r_token(tok, sizeof(tok), o, i, rm->ver);
+			if (rm->live) {
+				live_count++;
+				if (df(st, STORE_F_NAME, tok) != 1 ||
+				    !member_is(st, keys[o]->pk, id, &rm->last))
+					bad_live++;
+				if (query_find(st, r_countries[rm->country][0], tok,
+				    key, &found) != 1 || !found)
+					bad_query++;
+				if (query_find(st, NULL, r_words[rm->word], key,
+				    &found) < 1 || !found)
+					bad_query++;
+				/* and not under another country */
+				if (query_find(st, r_countries[(rm->country + 1) %
+				    5][0], tok, NULL, NULL) != 0)
+					bad_query++;
+			} else {
+				if (df(st, STORE_F_NAME, tok) != 0 ||
+				    !member_absent(st, keys[o]->pk, id))
+					bad_dead++;
+				if (query_find(st, NULL, tok, key, &found) != 0 ||
+				    found)
+					bad_query++;
+			}
+		}
+	CHECK_INT(bad_live, 0);
+	CHECK_INT(bad_dead, 0);
+	CHECK_INT(bad_old, 0);
+	CHECK_INT(bad_query, 0);
+	s = stats(st);
+	CHECK_INT(s.members, live_count);
+	CHECK(live_count > 10);
+	CHECK(live_count < R_ORIGINS * R_IDS);
+
+	/* The index equals one rebuilt from the final records alone. */
+	fresh = open_store("random-rebuilt", 0);
+	CHECK(fresh != NULL);
+	if (fresh != NULL) {
+		int bad = 0;
+		uint64_t n_records = 0;
+		for (o = 0; o < R_ORIGINS; o++)
+			for (i = 0; i < R_IDS; i++)
+				if (model[o][i].ver > 0) {
+					n_records++;
+					if (apply1(fresh, &model[o][i].last) != 0)
+						bad++;
+				}
+		CHECK_INT(bad, 0);
+		fs = stats(fresh);
+		CHECK_INT(fs.members, s.members);
+		CHECK_INT(fs.records, s.records);
+		CHECK_INT(fs.postings, s.postings);
+		CHECK_INT(fs.terms, s.terms);
+		CHECK_INT(s.records, n_records);
+		store_close(fresh);
+	}
+
+	for (o = 0; o < R_ORIGINS; o++) {
+		for (i = 0; i < R_IDS; i++)
+			trec_free(&model[o][i].last);
+		key_free(keys[o]);
+	}
+	store_close(st);
+}
+
+static void
+test_reopen_and_walk(void)
+{
+	struct store *st = open_store("reopen", 0), *ro = NULL;
+	struct key *k = NULL, *k2 = NULL;
+	struct trec t[7], other;
+	struct store_item it[7];
+	struct keylist all, page;
+	uint8_t id[MEMBER_ID_BYTES], next[STORE_KEY_BYTES];
+	struct mspec m = { .name = "Walker Oy", .country = "FI",
+		.employees = 5 };
+	struct store_stats s0;
+	size_t i, j, pages;
+	int rc, sorted = 1, dup = 0;
+
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK_INT(key_generate(&k), 0);
+	CHECK_INT(key_generate(&k2), 0);
+	/* Five members; one of them tombstoned afterwards (seq 6), so the
+	 * walk must skip it. */
+	for (i = 0; i < 6; i++) {
+		make_id(id, 4, (int)(10 - i)); /* inserted out of key order */
+		CHECK_INT(make_member(&t[i], k, i + 1, id, &m), 0);
+	}
+	make_id(id, 4, 10 - 2);
+	CHECK_INT(make_tombstone(&t[6], k, 7, id), 0);
+	for (i = 0; i < 7; i++) {
+		it[i].bytes = t[i].bytes;
+		it[i].len = t[i].len;
+		it[i].r = &t[i].r;
+	}
+	CHECK_INT(store_apply(st, it, 7, k->pk, 0, 7), 0);
+	make_id(id, 5, 1);
+	CHECK_INT(make_member(&other, k2, 1, id, &m), 0);
+	CHECK_INT(apply1(st, &other), 0);
+	s0 = stats(st);
+	CHECK_INT(s0.members, 6);
+
+	/* Reopen: everything is still there. */
+	store_close(st);
+	st = open_store("reopen", 0);
+	CHECK(st != NULL);
+	if (st == NULL)
+		goto out;
+	{
+		struct store_stats s1 = stats(st);
+		CHECK_INT(s1.members, s0.members);
+		CHECK_INT(s1.records, s0.records);
+		CHECK_INT(s1.postings, s0.postings);
+		CHECK_INT(s1.terms, s0.terms);
+	}
+	make_id(id, 4, 10);
+	CHECK(member_is(st, k->pk, id, &t[0]));
+	CHECK_INT(mark(st, k->pk), 7);
+
+	/* Read-only: reads work, writes are refused. */
+	{
+		char path[512];
+		snprintf(path, sizeof(path), "%s/reopen", root);
+		rc = store_open(path, codes, 64, STORE_RDONLY, &ro);
+		CHECK_INT(rc, 0);
+	}
+	if (ro != NULL) {
+		struct store_item wi = { other.bytes, other.len, &other.r, 0 };
+		int found = 0;
+		make_key(next, k->pk, id);
+		CHECK(member_is(ro, k->pk, id, &t[0]));
+		CHECK_INT(stats(ro).members, 6);
+		CHECK_INT(mark(ro, k->pk), 7);
+		CHECK_INT(query_find(ro, "FI", "walker", next, &found), 6);
+		CHECK(found);
+		CHECK(store_apply(ro, &wi, 1, NULL, 0, 0) != 0);
+		/* A reader sees what the writer commits meanwhile. */
+		{
+			struct trec extra, gone;
+			uint8_t eid[MEMBER_ID_BYTES];
+			make_id(eid, 5, 2);
+			CHECK_INT(make_member(&extra, k2, 2, eid, &m), 0);
+			CHECK_INT(apply1(st, &extra), 0);
+			CHECK(member_is(ro, k2->pk, eid, &extra));
+			CHECK_INT(stats(ro).members, 7);
+			CHECK_INT(make_tombstone(&gone, k2, 3, eid), 0);
+			CHECK_INT(apply1(st, &gone), 0);
+			CHECK(member_absent(ro, k2->pk, eid));
+			trec_free(&extra);
+			trec_free(&gone);
+		}
+		store_close(ro);
+	}
+	CHECK_INT(stats(st).members, 6);
+
+	/* Walk of one origin, all at once: 5 live members in key order. */
+	memset(&all, 0, sizeof(all));
+	CHECK_INT(store_members_walk(st, k->pk, NULL, 0, keylist_cb, &all,
+	    NULL), 0);
+	CHECK_INT(all.n, 5);
+	CHECK_INT(all.bad, 0);
+	for (i = 1; i < all.n; i++)
+		if (memcmp(all.k[i - 1], all.k[i], STORE_KEY_BYTES) >= 0)
+			sorted = 0;
+	CHECK(sorted);
+	for (i = 0; i < all.n; i++) {
+		CHECK(memcmp(all.k[i], k->pk, KEY_PUBLIC_BYTES) == 0);
+		make_id(id, 4, 10 - 2);
+		CHECK(memcmp(all.k[i] + KEY_PUBLIC_BYTES, id,
+		    MEMBER_ID_BYTES) != 0);
+	}
+
+	/* Paged by 2: 2, 2, 1 with `next` carrying on; same keys. */
+	memset(&page, 0, sizeof(page));
+	pages = 0;
+	{
+		const uint8_t *after = NULL;
+		uint8_t cursor[STORE_KEY_BYTES];
+		size_t sizes[8] = { 0 };
+		for (;;) {
+			size_t before = page.n;
+			rc = store_members_walk(st, k->pk, after, 2, keylist_cb,
+			    &page, next);
+			CHECK(rc == 0 || rc == 1);
+			if (pages < 8)
+				sizes[pages] = page.n - before;
+			pages++;
+			if (rc != 1 || pages > 6)
+				break;
+			CHECK(memcmp(next, page.k[page.n - 1],
+			    STORE_KEY_BYTES) == 0);
+			memcpy(cursor, next, sizeof(cursor));
+			after = cursor;
+		}
+		CHECK_INT(pages, 3);
+		CHECK_INT(sizes[0], 2);
+		CHECK_INT(sizes[1], 2);
+		CHECK_INT(sizes[2], 1);
+	}
+	CHECK_INT(page.n, all.n);
+	for (i = 0; i < page.n && i < all.n; i++)
+		CHECK(memcmp(page.k[i], all.k[i], STORE_KEY_BYTES) == 0);
+	/* Exactly a multiple of the limit: the last full page says done. */
+	memset(&page, 0, sizeof(page));
+	CHECK_INT(store_members_walk(st, k->pk, NULL, 5, keylist_cb, &page,
+	    next), 0);
+	CHECK_INT(page.n, 5);
+	/* All origins: 6 members (k's five and k2's one). */
+	memset(&page, 0, sizeof(page));
+	CHECK_INT(store_members_walk(st, NULL, NULL, 0, keylist_cb, &page,
+	    NULL), 0);
+	CHECK_INT(page.n, 6);
+	for (i = 0; i < page.n; i++)
+		for (j = 0; j < i; j++)
+			if (memcmp(page.k[i], page.k[j], STORE_KEY_BYTES) == 0)
+				dup++;
+	CHECK_INT(dup, 0);
+	/* Paging over all origins by 4: 4 then 2. */
+	memset(&page, 0, sizeof(page));
+	CHECK_INT(store_members_walk(st, NULL, NULL, 4, keylist_cb, &page,
+	    next), 1);
+	CHECK_INT(page.n, 4);
+	CHECK_INT(store_members_walk(st, NULL, next, 4, keylist_cb, &page,
+	    next), 0);
+	CHECK_INT(page.n, 6);
+out:
+	for (i = 0; i < 7; i++)
+		trec_free(&t[i]);
+	trec_free(&other);
+	key_free(k);
+	key_free(k2);
+	store_close(st);
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+int
+main(void)
+{
+	int rc;
+
+	if (codes_new(&codes) != 0) {
+		fprintf(stderr, "codes_new failed\n");
+		return 2;
+	}
+	if ((root = strdup(check_tmpdir())) == NULL)
+		return 2;
+	test_member_versions();
+	test_watermark_and_batch();
+	test_certs_and_revocation();
+	test_random_consistency();
+	test_reopen_and_walk();
+	rc = check_done("test_store");
+	rm_rf(root);
+	free(root);
+	codes_free(codes);
+	return rc;
+}
