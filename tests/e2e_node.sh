@@ -48,6 +48,25 @@ if [ -e "$T/lap/control.sock" ]; then fail "socket left behind"; else ok; fi
 expect_contains "clean stop logged" "$(cat "$T/lap.log")" "stopped"
 sd_start lap
 
+# Detached (no -d): the first process returns once the daemon is ready,
+# or fails visibly when the daemon cannot start.
+sd_stop lap
+run_rc det "$SDD" -f "$T/lap/stardust.conf"
+expect_eq "detached start" "$det_rc" 0
+DPID=$(cat "$T/lap/stardustd.pid")
+SD_PIDS+=("$DPID")
+run_rc st sdc lap status
+expect_eq "detached daemon answers at once" "$st_rc" 0
+kill -TERM "$DPID"
+for _ in $(seq 1 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
+chmod 644 "$T/lap/node.key"
+run_rc det "$SDD" -f "$T/lap/stardust.conf"
+expect_eq "detached start failure is reported" "$det_rc" 1
+expect_contains "detached failure message" "$det_err" "failed to start; see $T/lap/stardustd.log"
+expect_contains "detached failure logged" "$(cat "$T/lap/stardustd.log")" "chmod 600"
+chmod 600 "$T/lap/node.key"
+sd_start lap
+
 # Every command has --help (exit 0, a usage line on stdout).
 for cmd in "" node federation cert status member import export search; do
 	run_rc h "$SD" $cmd --help

@@ -1231,6 +1231,72 @@ out:
 	store_close(st);
 }
 
+/*
+ * Below the watermark, a seq whose record was superseded (its bytes
+ * purged) cannot be used again: neither a replay of the old record nor a
+ * different record under the same seq (equivocation after the fact).
+ */
+static void
+test_replay_below_watermark(void)
+{
+	struct store *st = open_store("replay", 0);
+	struct key *k = NULL;
+	struct trec v1, v2, other;
+	struct store_item it;
+	uint8_t id[MEMBER_ID_BYTES], id2[MEMBER_ID_BYTES];
+	struct mspec a = { .name = "Replay Target Oy", .country = "FI",
+		.employees = -1 };
+	struct mspec b = { .name = "Replay Forgery Oy", .country = "FI",
+		.employees = -1 };
+	uint64_t seq;
+	int live;
+
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK_INT(key_generate(&k), 0);
+	make_id(id, 7, 1);
+	make_id(id2, 7, 2);
+	CHECK_INT(make_member(&v1, k, 1, id, &a), 0);
+	a.name = "Replay Target Renamed Oy";
+	CHECK_INT(make_member(&v2, k, 2, id, &a), 0);
+	CHECK_INT(make_member(&other, k, 1, id2, &b), 0);
+	memset(&it, 0, sizeof(it));
+	it.bytes = v1.bytes;
+	it.len = v1.len;
+	it.r = &v1.r;
+	CHECK_INT(store_apply(st, &it, 1, k->pk, 0, 1), 0);
+	CHECK_INT(it.result, 0);
+	it.bytes = v2.bytes;
+	it.len = v2.len;
+	it.r = &v2.r;
+	CHECK_INT(store_apply(st, &it, 1, k->pk, 1, 2), 0);
+	CHECK_INT(it.result, 0);
+	CHECK_INT(mark(st, k->pk), 2);
+	/* The replayed first version is stale, and stays purged. */
+	it.bytes = v1.bytes;
+	it.len = v1.len;
+	it.r = &v1.r;
+	CHECK_INT(store_apply(st, &it, 1, k->pk, 2, 2), 0);
+	CHECK_INT(it.result, SD_ESTALE);
+	CHECK_INT(range_count(st, k->pk, 0, 2, NULL), 1);
+	/* Another record under seq 1 is refused: the new member never
+	 * appears. */
+	it.bytes = other.bytes;
+	it.len = other.len;
+	it.r = &other.r;
+	CHECK_INT(store_apply(st, &it, 1, k->pk, 2, 2), 0);
+	CHECK_INT(it.result, SD_ESTALE);
+	CHECK_INT(store_member_state(st, k->pk, id2, &seq, &live),
+	    SD_ENOTFOUND);
+	CHECK_INT(df(st, STORE_F_NAME, "forgery"), 0);
+	trec_free(&v1);
+	trec_free(&v2);
+	trec_free(&other);
+	key_free(k);
+	store_close(st);
+}
+
 static void
 rm_rf(const char *dir)
 {
@@ -1257,6 +1323,7 @@ main(void)
 	test_certs_and_revocation();
 	test_random_consistency();
 	test_reopen_and_walk();
+	test_replay_below_watermark();
 	rc = check_done("test_store");
 	rm_rf(root);
 	free(root);
