@@ -42,8 +42,8 @@ int cli_help_requested(int argc, char **argv);
 int cli_split_add(char ***list, size_t *n, const char *value);
 void cli_strv_free(char **v, size_t n);
 
-/* cli_cell(f, s, width): print s padded or cut (with an ellipsis) to
- * width characters (code points). */
+/* cli_cell(f, s, width): print s in a column of width characters (code
+ * points): at most width - 1 of s, cut with an ellipsis, then spaces. */
 void cli_cell(FILE *f, const char *s, size_t width);
 
 int cmd_node(struct cli *c, int argc, char **argv);

@@ -116,27 +116,25 @@ cli_split_add(char ***list, size_t *n, const char *value)
 void
 cli_cell(FILE *f, const char *s, size_t width)
 {
-	size_t chars = 0, i, cut = 0, cutchars = 0;
+	size_t room = width > 1 ? width - 1 : 1; /* one column separates */
+	size_t chars = 0, i, cut = 0;
 
 	if (s == NULL)
 		s = "";
 	for (i = 0; s[i]; i++) {
 		if (((unsigned char)s[i] & 0xc0) == 0x80)
 			continue;
-		if (chars == width - 1) {
+		if (chars == room - 1)
 			cut = i;
-			cutchars = chars;
-		}
 		chars++;
 	}
-	if (chars <= width) {
+	if (chars <= room) {
 		fputs(s, f);
-		for (; chars < width; chars++)
-			fputc(' ', f);
-		return;
+	} else {
+		fwrite(s, 1, cut, f);
+		fputs("\xe2\x80\xa6", f); /* an ellipsis */
+		chars = room;
 	}
-	fwrite(s, 1, cut, f);
-	fputs("\xe2\x80\xa6", f); /* an ellipsis */
-	for (chars = cutchars + 1; chars < width; chars++)
+	for (; chars < width; chars++)
 		fputc(' ', f);
 }
