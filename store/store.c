@@ -280,37 +280,147 @@ pkeys_of_member(
 
 /* ---- applying records ---- */
 
+/*
+ * A write transaction in progress. Index changes are not written one by
+ * one: they are collected and written at the end, sorted by key, so each
+ * postings page is visited once per batch rather than once per member
+ * (the postings table is by far the largest part of a write).
+ */
+struct pop {
+	uint64_t pfx; /* the key's first 8 bytes, big-endian, zero-padded */
+	uint64_t doc;
+	uint32_t order; /* the later of two ops on one (key, doc) wins */
+	uint8_t add;
+	uint8_t len;
+	char k[STORE_PKEY_MAX];
+};
+
+struct store_wtx {
+	struct store *st;
+	MDB_txn *txn;
+	struct pop *ops;
+	size_t nops, capops;
+	uint32_t order;
+	int64_t members_delta; /* change of the live member count */
+	uint64_t next_doc;     /* last doc number handed out */
+};
+
 static int
 store_postings_update(
-    struct store *st, MDB_txn *txn, const Sd__Member *m, uint64_t doc, int add)
+    struct store_wtx *w, const Sd__Member *m, uint64_t doc, int add)
 {
 	struct pkeys ks;
-	uint8_t dbuf[8];
+	struct pop *nv;
+	size_t i, j;
+	int rc;
+
+	if ((rc = pkeys_of_member(w->st->codes, m, &ks)) != 0)
+		return rc;
+	if (w->nops + ks.n > w->capops) {
+		size_t ncap = w->capops ? w->capops : 4096;
+		while (ncap < w->nops + ks.n)
+			ncap *= 2;
+		if ((nv = realloc(w->ops, ncap * sizeof(*nv))) == NULL) {
+			free(ks.v);
+			return -ENOMEM;
+		}
+		w->ops = nv;
+		w->capops = ncap;
+	}
+	for (i = 0; i < ks.n; i++) {
+		struct pop *o = &w->ops[w->nops++];
+		o->doc = doc;
+		o->order = w->order++;
+		o->add = (uint8_t)add;
+		o->len = (uint8_t)ks.v[i].len;
+		memcpy(o->k, ks.v[i].k, ks.v[i].len);
+		o->pfx = 0;
+		for (j = 0; j < 8; j++)
+			o->pfx = (o->pfx << 8) |
+			    (j < o->len ? (uint8_t)o->k[j] : 0);
+	}
+	free(ks.v);
+	return 0;
+}
+
+/* Orders ops by key, then doc, then order. Keys are compared by their
+ * 8-byte prefix first: most differ there, and short keys end there. */
+static int
+pop_cmp(const void *a, const void *b)
+{
+	const struct pop *x = *(const struct pop *const *)a,
+	                 *y = *(const struct pop *const *)b;
+	int c;
+
+	if (x->pfx != y->pfx)
+		return x->pfx < y->pfx ? -1 : 1;
+	if (x->len > 8 && y->len > 8) {
+		size_t n = x->len < y->len ? x->len : y->len;
+		if ((c = memcmp(x->k + 8, y->k + 8, n - 8)) != 0)
+			return c;
+	}
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->doc != y->doc)
+		return x->doc < y->doc ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Writes the collected index changes in key order; for each (key, doc)
+ * only the last change counts. */
+static int
+store_postings_flush(struct store_wtx *w)
+{
+	MDB_cursor *cur;
 	MDB_val k, v;
+	struct pop **sorted;
+	uint8_t dbuf[8];
 	size_t i;
 	int rc = 0, mrc;
 
-	if ((rc = pkeys_of_member(st->codes, m, &ks)) != 0)
+	if (w->nops == 0)
+		return 0;
+	/* Sort pointers: the ops themselves are large to move. */
+	if ((sorted = malloc(w->nops * sizeof(*sorted))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < w->nops; i++)
+		sorted[i] = &w->ops[i];
+	qsort(sorted, w->nops, sizeof(*sorted), pop_cmp);
+	if ((rc = store_err(mdb_cursor_open(w->txn, w->st->postings, &cur))) !=
+	    0) {
+		free(sorted);
 		return rc;
-	store_be64_put(dbuf, doc);
-	for (i = 0; i < ks.n; i++) {
-		k.mv_size = ks.v[i].len;
-		k.mv_data = ks.v[i].k;
+	}
+	for (i = 0; i < w->nops; i++) {
+		const struct pop *o = sorted[i], *nx;
+		if (i + 1 < w->nops) {
+			nx = sorted[i + 1];
+			if (nx->doc == o->doc && nx->len == o->len &&
+			    memcmp(nx->k, o->k, o->len) == 0)
+				continue; /* superseded by a later change */
+		}
+		store_be64_put(dbuf, o->doc);
+		k.mv_size = o->len;
+		k.mv_data = (void *)o->k;
 		v.mv_size = 8;
 		v.mv_data = dbuf;
-		if (add) {
-			mrc = mdb_put(txn, st->postings, &k, &v, MDB_NODUPDATA);
+		if (o->add) {
+			mrc = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
 			if (mrc == MDB_KEYEXIST)
 				mrc = 0;
 		} else {
-			mrc = mdb_del(txn, st->postings, &k, &v);
-			if (mrc == MDB_NOTFOUND)
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+			if (mrc == 0)
+				mrc = mdb_cursor_del(cur, 0);
+			else if (mrc == MDB_NOTFOUND)
 				mrc = 0;
 		}
 		if ((rc = store_err(mrc)) != 0)
 			break;
 	}
-	free(ks.v);
+	mdb_cursor_close(cur);
+	free(sorted);
+	w->nops = 0;
 	return rc;
 }
 
@@ -320,26 +430,6 @@ store_rkey(
 {
 	memcpy(key, origin, KEY_PUBLIC_BYTES);
 	store_be64_put(key + KEY_PUBLIC_BYTES, seq);
-}
-
-static int
-store_meta_add(struct store *st, MDB_txn *txn, const char *name, int64_t d)
-{
-	MDB_val k = { strlen(name), (void *)name }, v;
-	uint8_t buf[8];
-	uint64_t cur = 0;
-	int rc;
-
-	rc = mdb_get(txn, st->meta, &k, &v);
-	if (rc == 0 && v.mv_size == 8)
-		cur = store_be64_get(v.mv_data);
-	else if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_err(rc);
-	cur = (uint64_t)((int64_t)cur + d);
-	store_be64_put(buf, cur);
-	v.mv_size = 8;
-	v.mv_data = buf;
-	return store_err(mdb_put(txn, st->meta, &k, &v, 0));
 }
 
 static int
@@ -359,10 +449,22 @@ store_meta_get(struct store *st, MDB_txn *txn, const char *name, uint64_t *out)
 	return 0;
 }
 
+static int
+store_meta_put(struct store *st, MDB_txn *txn, const char *name, uint64_t val)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	uint8_t buf[8];
+
+	store_be64_put(buf, val);
+	v.mv_size = 8;
+	v.mv_data = buf;
+	return store_err(mdb_put(txn, st->meta, &k, &v, 0));
+}
+
 /* Removes the stored record origin/seq; if it is a live member, also its
  * index entries (the record's own body tells which). */
 static int
-store_drop_record(struct store *st, MDB_txn *txn, const uint8_t *origin,
+store_drop_record(struct store_wtx *w, const uint8_t *origin,
     uint64_t seq, uint64_t doc, int live)
 {
 	uint8_t rkey[KEY_PUBLIC_BYTES + 8];
@@ -372,7 +474,7 @@ store_drop_record(struct store *st, MDB_txn *txn, const uint8_t *origin,
 	int rc;
 
 	store_rkey(rkey, origin, seq);
-	rc = mdb_get(txn, st->records, &k, &v);
+	rc = mdb_get(w->txn, w->st->records, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
@@ -386,11 +488,11 @@ store_drop_record(struct store *st, MDB_txn *txn, const uint8_t *origin,
 			rc = SD_ESTORE;
 			goto out;
 		}
-		if ((rc = store_postings_update(st, txn, b->member, doc, 0)) !=
+		if ((rc = store_postings_update(w, b->member, doc, 0)) !=
 		    0)
 			goto out;
 	}
-	rc = store_err(mdb_del(txn, st->records, &k, NULL));
+	rc = store_err(mdb_del(w->txn, w->st->records, &k, NULL));
 out:
 	if (b)
 		sd__record_body__free_unpacked(b, NULL);
@@ -401,7 +503,7 @@ out:
 
 /* Applies one member or tombstone record (origin, seq) for member id. */
 static int
-store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
+store_apply_member(struct store_wtx *w, const struct store_item *it,
     const uint8_t *id, const Sd__Member *m)
 {
 	const Sd__SignedRecord *sr = it->r->rec;
@@ -414,7 +516,7 @@ store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
 
 	memcpy(mkey, sr->origin.data, KEY_PUBLIC_BYTES);
 	memcpy(mkey + KEY_PUBLIC_BYTES, id, MEMBER_ID_BYTES);
-	rc = mdb_get(txn, st->members, &k, &v);
+	rc = mdb_get(w->txn, w->st->members, &k, &v);
 	if (rc == 0) {
 		if (v.mv_size != STORE_MEMBER_VAL)
 			return SD_ESTORE;
@@ -428,45 +530,42 @@ store_apply_member(struct store *st, MDB_txn *txn, const struct store_item *it,
 	if (exists && old_seq >= sr->seq)
 		return SD_ESTALE;
 	if (exists &&
-	    (rc = store_drop_record(
-	         st, txn, sr->origin.data, old_seq, doc, old_live)) != 0)
+	    (rc = store_drop_record(w, sr->origin.data, old_seq, doc, old_live)) != 0)
 		return rc;
 	if (m != NULL && doc == 0) {
-		if ((rc = store_meta_add(st, txn, "next_doc", 1)) != 0 ||
-		    (rc = store_meta_get(st, txn, "next_doc", &doc)) != 0)
-			return rc;
+		doc = ++w->next_doc;
 		store_be64_put(dkey, doc);
 		dv.mv_size = STORE_KEY_BYTES;
 		dv.mv_data = mkey;
-		if ((rc = store_err(mdb_put(txn, st->docs, &dk, &dv, 0))) != 0)
+		if ((rc = store_err(mdb_put(w->txn, w->st->docs, &dk, &dv, 0))) != 0)
 			return rc;
 	} else if (m == NULL && doc != 0) {
 		store_be64_put(dkey, doc);
-		if ((rc = store_err(mdb_del(txn, st->docs, &dk, NULL))) != 0)
+		if ((rc = store_err(mdb_del(w->txn, w->st->docs, &dk, NULL))) != 0)
 			return rc;
 		doc = 0;
 	}
 	store_rkey(rkey, sr->origin.data, sr->seq);
 	rv.mv_size = it->len;
 	rv.mv_data = (void *)it->bytes;
-	if ((rc = store_err(mdb_put(txn, st->records, &rk, &rv, 0))) != 0)
+	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0)
 		return rc;
-	if (m != NULL && (rc = store_postings_update(st, txn, m, doc, 1)) != 0)
+	if (m != NULL && (rc = store_postings_update(w, m, doc, 1)) != 0)
 		return rc;
 	store_be64_put(mval, sr->seq);
 	mval[8] = m != NULL ? 1 : 0;
 	store_be64_put(mval + 9, doc);
 	v.mv_size = sizeof(mval);
 	v.mv_data = mval;
-	if ((rc = store_err(mdb_put(txn, st->members, &k, &v, 0))) != 0)
+	if ((rc = store_err(mdb_put(w->txn, w->st->members, &k, &v, 0))) != 0)
 		return rc;
-	return store_meta_add(
-	    st, txn, "members", (m != NULL ? 1 : 0) - (old_live ? 1 : 0));
+	w->members_delta += (m != NULL ? 1 : 0) - (old_live ? 1 : 0);
+	return 0;
 }
 
 /* Drops every record and member of origin (after its revocation). */
 static int
-store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
+store_purge_origin(struct store_wtx *w, const uint8_t *origin)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -475,7 +574,7 @@ store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
 	int64_t live = 0;
 
 	memcpy(start, origin, KEY_PUBLIC_BYTES);
-	if ((rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
+	if ((rc = store_err(mdb_cursor_open(w->txn, w->st->members, &cur))) != 0)
 		return rc;
 	k.mv_size = sizeof(start);
 	k.mv_data = start;
@@ -495,12 +594,11 @@ store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
 		seq = store_be64_get(v.mv_data);
 		is_live = ((uint8_t *)v.mv_data)[8] == 1;
 		doc = store_be64_get((uint8_t *)v.mv_data + 9);
-		if ((rc = store_drop_record(
-		         st, txn, origin, seq, doc, is_live)) != 0)
+		if ((rc = store_drop_record(w, origin, seq, doc, is_live)) != 0)
 			goto out;
 		if (doc != 0) {
 			store_be64_put(dkey, doc);
-			mdb_del(txn, st->docs, &dk, NULL);
+			mdb_del(w->txn, w->st->docs, &dk, NULL);
 		}
 		live += is_live;
 		if ((rc = store_err(mdb_cursor_del(cur, 0))) != 0)
@@ -512,7 +610,7 @@ store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
 	}
 	/* Any other records of the origin (superseded leftovers). */
 	mdb_cursor_close(cur);
-	if ((rc = store_err(mdb_cursor_open(txn, st->records, &cur))) != 0)
+	if ((rc = store_err(mdb_cursor_open(w->txn, w->st->records, &cur))) != 0)
 		return rc;
 	memset(start, 0, sizeof(start));
 	memcpy(start, origin, KEY_PUBLIC_BYTES);
@@ -531,19 +629,19 @@ store_purge_origin(struct store *st, MDB_txn *txn, const uint8_t *origin)
 	}
 	k.mv_size = KEY_PUBLIC_BYTES;
 	k.mv_data = (void *)origin;
-	mrc = mdb_del(txn, st->marks, &k, NULL);
+	mrc = mdb_del(w->txn, w->st->marks, &k, NULL);
 	if (mrc != 0 && mrc != MDB_NOTFOUND) {
 		rc = store_err(mrc);
 		goto out;
 	}
-	rc = store_meta_add(st, txn, "members", -live);
+	w->members_delta -= live;
 out:
 	mdb_cursor_close(cur);
 	return rc;
 }
 
 static int
-store_apply_cert(struct store *st, MDB_txn *txn, const struct store_item *it,
+store_apply_cert(struct store_wtx *w, const struct store_item *it,
     const uint8_t *node, int revocation)
 {
 	const Sd__SignedRecord *sr = it->r->rec;
@@ -553,7 +651,7 @@ store_apply_cert(struct store *st, MDB_txn *txn, const struct store_item *it,
 	uint64_t cert_seq = 0, rev_seq = 0;
 	int rc;
 
-	rc = mdb_get(txn, st->certs, &k, &v);
+	rc = mdb_get(w->txn, w->st->certs, &k, &v);
 	if (rc == 0 && v.mv_size == sizeof(cval)) {
 		cert_seq =
 		    store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES);
@@ -570,30 +668,29 @@ store_apply_cert(struct store *st, MDB_txn *txn, const struct store_item *it,
 		if (cert_seq >= sr->seq)
 			return SD_ESTALE;
 		if (cert_seq != 0 &&
-		    (rc = store_drop_record(
-		         st, txn, sr->origin.data, cert_seq, 0, 0)) != 0)
+		    (rc = store_drop_record(w, sr->origin.data, cert_seq, 0, 0)) != 0)
 			return rc;
 		cert_seq = sr->seq;
 	}
 	store_rkey(rkey, sr->origin.data, sr->seq);
 	rv.mv_size = it->len;
 	rv.mv_data = (void *)it->bytes;
-	if ((rc = store_err(mdb_put(txn, st->records, &rk, &rv, 0))) != 0)
+	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0)
 		return rc;
 	memcpy(cval, sr->origin.data, KEY_PUBLIC_BYTES);
 	store_be64_put(cval + KEY_PUBLIC_BYTES, cert_seq);
 	store_be64_put(cval + KEY_PUBLIC_BYTES + 8, rev_seq);
 	v.mv_size = sizeof(cval);
 	v.mv_data = cval;
-	if ((rc = store_err(mdb_put(txn, st->certs, &k, &v, 0))) != 0)
+	if ((rc = store_err(mdb_put(w->txn, w->st->certs, &k, &v, 0))) != 0)
 		return rc;
 	if (revocation)
-		rc = store_purge_origin(st, txn, node);
+		rc = store_purge_origin(w, node);
 	return rc;
 }
 
 static int
-store_apply_one(struct store *st, MDB_txn *txn, const struct store_item *it)
+store_apply_one(struct store_wtx *w, const struct store_item *it)
 {
 	const Sd__SignedRecord *sr = it->r->rec;
 	const Sd__RecordBody *b = it->r->body;
@@ -604,7 +701,7 @@ store_apply_one(struct store *st, MDB_txn *txn, const struct store_item *it)
 	/* The same (origin, seq) twice: a duplicate if the bytes match,
 	 * equivocation if not. The first one stays. */
 	store_rkey(rkey, sr->origin.data, sr->seq);
-	rc = mdb_get(txn, st->records, &k, &v);
+	rc = mdb_get(w->txn, w->st->records, &k, &v);
 	if (rc == 0)
 		return v.mv_size == it->len &&
 		        memcmp(v.mv_data, it->bytes, it->len) == 0
@@ -617,24 +714,20 @@ store_apply_one(struct store *st, MDB_txn *txn, const struct store_item *it)
 	 * already used. Either way the first one stays. */
 	k.mv_size = KEY_PUBLIC_BYTES;
 	k.mv_data = sr->origin.data;
-	rc = mdb_get(txn, st->marks, &k, &v);
+	rc = mdb_get(w->txn, w->st->marks, &k, &v);
 	if (rc == 0 && v.mv_size == 8 && sr->seq <= store_be64_get(v.mv_data))
 		return SD_ESTALE;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_err(rc);
 	switch (b->kind_case) {
 	case SD__RECORD_BODY__KIND_MEMBER:
-		return store_apply_member(
-		    st, txn, it, b->member->id.data, b->member);
+		return store_apply_member(w, it, b->member->id.data, b->member);
 	case SD__RECORD_BODY__KIND_TOMBSTONE:
-		return store_apply_member(
-		    st, txn, it, b->tombstone->member_id.data, NULL);
+		return store_apply_member(w, it, b->tombstone->member_id.data, NULL);
 	case SD__RECORD_BODY__KIND_NODE_CERT:
-		return store_apply_cert(
-		    st, txn, it, b->node_cert->node_key.data, 0);
+		return store_apply_cert(w, it, b->node_cert->node_key.data, 0);
 	case SD__RECORD_BODY__KIND_REVOCATION:
-		return store_apply_cert(
-		    st, txn, it, b->revocation->node_key.data, 1);
+		return store_apply_cert(w, it, b->revocation->node_key.data, 1);
 	default: return SD_EINVAL;
 	}
 }
@@ -643,47 +736,61 @@ int
 store_apply(struct store *st, struct store_item *items, size_t n,
     const uint8_t *origin, uint64_t from, uint64_t to)
 {
-	MDB_txn *txn;
+	struct store_wtx w;
 	MDB_val k, v;
 	uint8_t wbuf[8];
+	uint64_t members = 0;
 	size_t i;
 	int rc;
 
 	if (st->rdonly)
 		return -EROFS;
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
+	memset(&w, 0, sizeof(w));
+	w.st = st;
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, 0, &w.txn))) != 0)
 		return rc;
+	if ((rc = store_meta_get(st, w.txn, "next_doc", &w.next_doc)) != 0 ||
+	    (rc = store_meta_get(st, w.txn, "members", &members)) != 0)
+		goto out_abort;
 	for (i = 0; i < n; i++) {
-		rc = store_apply_one(st, txn, &items[i]);
+		rc = store_apply_one(&w, &items[i]);
 		items[i].result = rc;
 		if (rc == SD_ESTALE || rc == SD_EEXIST)
 			rc = 0;
 		if (rc != 0)
 			goto out_abort;
 	}
+	if ((rc = store_postings_flush(&w)) != 0 ||
+	    (rc = store_meta_put(st, w.txn, "next_doc", w.next_doc)) != 0 ||
+	    (rc = store_meta_put(st, w.txn, "members",
+	         (uint64_t)((int64_t)members + w.members_delta))) != 0)
+		goto out_abort;
 	if (origin != NULL) {
-		uint64_t w = 0;
+		uint64_t wm = 0;
 		k.mv_size = KEY_PUBLIC_BYTES;
 		k.mv_data = (void *)origin;
-		rc = mdb_get(txn, st->marks, &k, &v);
+		rc = mdb_get(w.txn, st->marks, &k, &v);
 		if (rc == 0 && v.mv_size == 8)
-			w = store_be64_get(v.mv_data);
+			wm = store_be64_get(v.mv_data);
 		else if (rc != 0 && rc != MDB_NOTFOUND) {
 			rc = store_err(rc);
 			goto out_abort;
 		}
-		if (w == from && to > from) {
+		if (wm == from && to > from) {
 			store_be64_put(wbuf, to);
 			v.mv_size = 8;
 			v.mv_data = wbuf;
 			if ((rc = store_err(
-			         mdb_put(txn, st->marks, &k, &v, 0))) != 0)
+			         mdb_put(w.txn, st->marks, &k, &v, 0))) != 0)
 				goto out_abort;
 		}
 	}
-	return store_err(mdb_txn_commit(txn));
+	rc = store_err(mdb_txn_commit(w.txn));
+	free(w.ops);
+	return rc;
 out_abort:
-	mdb_txn_abort(txn);
+	mdb_txn_abort(w.txn);
+	free(w.ops);
 	return rc;
 }
 

@@ -45,6 +45,22 @@ text_fold(const char *s, char **out)
 {
 	utf8proc_uint8_t *dst = NULL;
 	utf8proc_ssize_t n;
+	size_t i, len = strlen(s);
+	char *o;
+
+	/* Plain ASCII (most of a directory's text) folds to lower case and
+	 * nothing else; skip utf8proc's decomposition for it. */
+	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == len) {
+		if ((o = malloc(len + 1)) == NULL)
+			return -12;
+		for (i = 0; i <= len; i++)
+			o[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) :
+			                                      s[i];
+		*out = o;
+		return 0;
+	}
 
 	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
 	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
