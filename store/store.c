@@ -405,7 +405,13 @@ store_postings_flush(struct store_wtx *w)
 		v.mv_size = 8;
 		v.mv_data = dbuf;
 		if (o->add) {
-			mrc = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
+			/* New members have the highest doc numbers, so their
+			 * postings go at the end of each list: APPENDDUP
+			 * skips the search and fills pages fully. A doc that
+			 * is not the last (an updated member) falls back. */
+			mrc = mdb_cursor_put(cur, &k, &v, MDB_APPENDDUP);
+			if (mrc == MDB_KEYEXIST)
+				mrc = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
 			if (mrc == MDB_KEYEXIST)
 				mrc = 0;
 		} else {
