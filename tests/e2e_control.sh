@@ -40,10 +40,17 @@ def response(b):
     return out.get(1), out.get(2, 0), out.get(3, b"").decode()
 
 def conn():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(sys.argv[1])
-    return s
+    # A full listen backlog answers EAGAIN on a Unix socket: retry.
+    for _ in range(200):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect(sys.argv[1])
+            return s
+        except BlockingIOError:
+            s.close()
+            time.sleep(0.05)
+    raise SystemExit("cannot connect")
 
 def recv_frame(s):
     hdr = b""
