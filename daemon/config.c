@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
@@ -89,6 +92,9 @@ static const char *config_keys[] = {
 	"socket",
 	"map_size_mb",
 	"log_level",
+	"listen",
+	"peers",
+	"gossip_ms",
 };
 
 static int config_handle(struct config_parse *p, const char *section,
@@ -161,6 +167,61 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 			return 0;
 		}
 		p->c->map_size_mb = v;
+	} else if (strcmp(name, "listen") == 0) {
+		struct sockaddr_storage ss;
+		if (config_addr_parse(value, &ss) != 0) {
+			snprintf(p->err, sizeof(p->err),
+			    "listen must be a numeric address and port, e.g. "
+			    "127.0.0.1:7401");
+			return 0;
+		}
+		slot = &p->c->listen;
+	} else if (strcmp(name, "peers") == 0) {
+		const char *q = value;
+		while (*q) {
+			struct sockaddr_storage ss;
+			size_t len = strcspn(q, ", ");
+			char one[128];
+			if (len == 0) {
+				q++;
+				continue;
+			}
+			if (len >= sizeof(one) ||
+			    p->c->npeers == CONFIG_PEERS_MAX) {
+				snprintf(p->err, sizeof(p->err),
+				    "peers: at most %d addresses of ip:port",
+				    CONFIG_PEERS_MAX);
+				return 0;
+			}
+			memcpy(one, q, len);
+			one[len] = '\0';
+			if (config_addr_parse(one, &ss) != 0) {
+				snprintf(p->err, sizeof(p->err),
+				    "peers: '%.60s' is not a numeric ip:port", one);
+				return 0;
+			}
+			char **nv = realloc(p->c->peers,
+			    (p->c->npeers + 1) * sizeof(*nv));
+			if (nv == NULL || (nv[p->c->npeers] = strdup(one)) == NULL) {
+				if (nv != NULL)
+					p->c->peers = nv;
+				return 0;
+			}
+			p->c->peers = nv;
+			p->c->npeers++;
+			q += len;
+		}
+	} else if (strcmp(name, "gossip_ms") == 0) {
+		char *end;
+		unsigned long v;
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || *end || end == value || v < 10 || v > 600000) {
+			snprintf(p->err, sizeof(p->err),
+			    "gossip_ms must be 10 to 600000");
+			return 0;
+		}
+		p->c->gossip_ms = (unsigned)v;
 	} else if (strcmp(name, "log_level") == 0) {
 		static const char *lv[] = { "error", "warn", "info", "debug" };
 		int j;
@@ -204,6 +265,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 		return -ENOMEM;
 	c->map_size_mb = 4096;
 	c->log_level = LOG_INFO;
+	c->gossip_ms = 1000;
 	p.c = c;
 	snprintf(p.dir, sizeof(p.dir), "%s", real);
 	if ((slash = strrchr(p.dir, '/')) != NULL)
@@ -275,6 +337,10 @@ config_free(struct config *c)
 	free(c->db_dir);
 	free(c->key_file);
 	free(c->socket);
+	free(c->listen);
+	for (size_t i = 0; i < c->npeers; i++)
+		free(c->peers[i]);
+	free(c->peers);
 	free(c);
 }
 
@@ -293,6 +359,62 @@ config_print(const struct config *c, FILE *f)
 	fprintf(f, "socket = %s\n", c->socket);
 	fprintf(f, "map_size_mb = %zu\n", c->map_size_mb);
 	fprintf(f, "log_level = %s\n", lv[c->log_level]);
+	if (c->listen)
+		fprintf(f, "listen = %s\n", c->listen);
+	if (c->npeers) {
+		fprintf(f, "peers =");
+		for (size_t i = 0; i < c->npeers; i++)
+			fprintf(f, "%s %s", i ? "," : "", c->peers[i]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "gossip_ms = %u\n", c->gossip_ms);
+}
+
+int
+config_addr_parse(const char *s, struct sockaddr_storage *out)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return SD_EINVAL;
+		hl = (size_t)(close - s - 1);
+		if (hl >= sizeof(host))
+			return SD_EINVAL;
+		memcpy(host, s + 1, hl);
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return SD_EINVAL;
+		hl = (size_t)(colon - s);
+		if (hl >= sizeof(host))
+			return SD_EINVAL;
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port == 0 || port > 65535)
+		return SD_EINVAL;
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)out)->sin_addr) ==
+	    1) {
+		((struct sockaddr_in *)out)->sin_family = AF_INET;
+		((struct sockaddr_in *)out)->sin_port = htons((uint16_t)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host,
+	        &((struct sockaddr_in6 *)out)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)out)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+		return 0;
+	}
+	return SD_EINVAL;
 }
 
 int

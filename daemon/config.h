@@ -9,6 +9,9 @@
  *   socket = control.sock     # default: <data_dir>/control.sock
  *   map_size_mb = 4096        # LMDB map size
  *   log_level = info          # error, warn, info, debug
+ *   listen = 127.0.0.1:7401   # peer port (numeric address); default none
+ *   peers = 127.0.0.1:7402, 127.0.0.1:7403   # bootstrap peers
+ *   gossip_ms = 1000          # digest interval
  *
  * Unknown sections or keys, duplicate keys and bad values are errors. See
  * docs/OPERATIONS.md for every key.
@@ -32,7 +35,18 @@ struct config {
 	uint8_t root_key[32];
 	size_t map_size_mb;
 	int log_level;
+	char *listen;  /* "ip:port" or NULL: no peer listener */
+	char **peers;  /* bootstrap peer addresses, "ip:port" */
+	size_t npeers;
+	unsigned gossip_ms;
 };
+
+#define CONFIG_PEERS_MAX 64
+
+/* config_addr_parse(s, out): parse a numeric "ipv4:port" or
+ * "[ipv6]:port" into out (a struct sockaddr_storage). 0 or SD_EINVAL. */
+struct sockaddr_storage;
+int config_addr_parse(const char *s, struct sockaddr_storage *out);
 
 /*
  * config_load(path, out, err, errlen): parse path into *out (free with

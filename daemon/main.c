@@ -17,12 +17,14 @@
 #include "control.h"
 #include "err.h"
 #include "node.h"
+#include "peer.h"
 
 struct daemon {
 	uv_loop_t loop;
 	uv_signal_t sigint, sigterm;
 	struct node *node;
 	struct control *ctl;
+	struct peers *peers;
 };
 
 static void
@@ -56,6 +58,8 @@ daemon_signal_cb(uv_signal_t *h, int signum)
 	node_log(d->node, LOG_INFO, "signal %d: shutting down", signum);
 	control_stop(d->ctl);
 	d->ctl = NULL;
+	peers_stop(d->peers);
+	d->peers = NULL;
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 }
@@ -156,6 +160,14 @@ main(int argc, char **argv)
 	}
 	uv_loop_init(&d.loop);
 	if ((rc = control_start(&d.loop, d.node, &d.ctl)) != 0) {
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&d.loop);
+		node_close(d.node);
+		return 1;
+	}
+	if ((rc = peers_start(&d.loop, d.node, &d.peers)) != 0) {
+		control_stop(d.ctl);
+		peers_stop(d.peers);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&d.loop);
 		node_close(d.node);

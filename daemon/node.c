@@ -378,6 +378,8 @@ node_publish(
 		if (items[i].result != 0)
 			return SD_ESTORE; /* our own seqs cannot be stale */
 	n->seq += cnt;
+	if (n->published != NULL)
+		n->published(n->published_arg);
 	return 0;
 }
 

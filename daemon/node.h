@@ -31,6 +31,11 @@ struct node {
 	struct key *key; /* owned; only key.c reads the secret */
 	pthread_mutex_t wlock;
 	uint64_t seq; /* last seq published; under wlock */
+	/* Called (from the thread that published) after this node stored
+	 * records of its own, so the federation layer can gossip at once.
+	 * Set before requests are served; must be thread-safe. */
+	void (*published)(void *arg);
+	void *published_arg;
 };
 
 /* node_open(cfg, out, err, errlen): load the key, open the store. Takes

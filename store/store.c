@@ -782,8 +782,24 @@ store_apply(struct store *st, struct store_item *items, size_t n,
 			rc = store_err(rc);
 			goto out_abort;
 		}
-		if (wm == from && to > from) {
-			store_be64_put(wbuf, to);
+		uint64_t nw = wm == from && to > from ? to : wm;
+		/* Records already held just above the watermark (applied out
+		 * of order earlier) extend it: everything up to them is held. */
+		for (;;) {
+			uint8_t rkey[KEY_PUBLIC_BYTES + 8];
+			MDB_val rk = { sizeof(rkey), rkey }, rv;
+			store_rkey(rkey, origin, nw + 1);
+			rc = mdb_get(w.txn, st->records, &rk, &rv);
+			if (rc == MDB_NOTFOUND)
+				break;
+			if (rc != 0) {
+				rc = store_err(rc);
+				goto out_abort;
+			}
+			nw++;
+		}
+		if (nw != wm) {
+			store_be64_put(wbuf, nw);
 			v.mv_size = 8;
 			v.mv_data = wbuf;
 			if ((rc = store_err(
@@ -1043,6 +1059,33 @@ store_cert(struct store *st, const uint8_t node[KEY_PUBLIC_BYTES],
 	if ((rc = store_err(mdb_get(txn, st->records, &rk, &rv))) != 0)
 		goto out;
 	rc = cb(arg, rv.mv_data, rv.mv_size);
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_marks(struct store *st, store_mark_cb cb, void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, mrc;
+
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) != 0)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(txn, st->marks, &cur))) != 0)
+		goto out;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != KEY_PUBLIC_BYTES || v.mv_size != 8)
+			continue;
+		if ((rc = cb(arg, k.mv_data, store_be64_get(v.mv_data))) != 0)
+			break;
+	}
+	if (rc == 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	mdb_cursor_close(cur);
 out:
 	mdb_txn_abort(txn);
 	return rc;

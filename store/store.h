@@ -132,6 +132,13 @@ int store_range(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
 int store_cert(struct store *st, const uint8_t node[KEY_PUBLIC_BYTES],
     store_record_cb cb, void *arg, int *revoked);
 
+/* A watermark visitor: origin and its watermark. */
+typedef int (*store_mark_cb)(void *arg, const uint8_t *origin, uint64_t w);
+
+/* store_marks(st, cb, arg): every origin's watermark, in origin order, in
+ * one read transaction. A non-zero return of cb stops and is returned. */
+int store_marks(struct store *st, store_mark_cb cb, void *arg);
+
 struct store_stats {
 	uint64_t members; /* live members, all origins */
 	uint64_t

@@ -125,3 +125,53 @@ finish() {
 	echo "$(basename "$0"): $SD_CHECKS passed, $SD_FAILS failed"
 	[ "$SD_FAILS" -eq 0 ]
 }
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# sd_net NAME PORT [PEER_PORT...]: give node NAME a peer listener on
+# 127.0.0.1:PORT and bootstrap peers on the given ports (gossip every
+# 200 ms, so tests converge quickly).
+sd_net() {
+	local name=$1 port=$2 peers="" p
+	shift 2
+	for p in "$@"; do
+		peers="${peers:+$peers, }127.0.0.1:$p"
+	done
+	{
+		echo "listen = 127.0.0.1:$port"
+		[ -n "$peers" ] && echo "peers = $peers"
+		echo "gossip_ms = 200"
+	} >> "$T/$name/stardust.conf"
+}
+
+# export_all NAME: the node's members of every origin, normalised (one
+# JSON object per line, sorted), for comparing nodes.
+export_all() {
+	sdc "$1" export --all | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+for r in sorted(rows, key=lambda r: (r["origin"], r["id"])):
+    print(json.dumps(r, sort_keys=True))'
+}
+
+# wait_converged TIMEOUT NAME...: until every node exports the same
+# members (and at least one); 0, or 1 on timeout.
+wait_converged() {
+	local timeout=$1 i first n same
+	shift
+	for i in $(seq 1 $((timeout * 10))); do
+		first=$(export_all "$1" | sha256sum)
+		same=1
+		for n in "$@"; do
+			[ "$(export_all "$n" | sha256sum)" == "$first" ] || { same=0; break; }
+		done
+		if [ $same -eq 1 ] && [ "$(members "$1")" -gt 0 ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}

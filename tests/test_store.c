@@ -627,20 +627,24 @@ test_watermark_and_batch(void)
 	CHECK_INT(mark(st, k->pk), 3);
 	CHECK_INT(mark(st, k2->pk), 0); /* other origins untouched */
 
-	/* W advances only if it equals from. */
-	CHECK_INT(store_apply(st, items + 3, 1, k->pk, 1, 4), 0);
+	/* W moves to `to` only if it equals from; records held just above
+	 * W extend it (nothing below them is missing), a gap stops it. */
+	CHECK_INT(store_apply(st, items + 4, 1, k->pk, 1, 5), 0); /* seq 5 */
+	CHECK_INT(items[4].result, 0);
+	CHECK_INT(mark(st, k->pk), 3); /* 4 is missing */
+	CHECK_INT(store_apply(st, items + 3, 1, k->pk, 3, 4), 0); /* seq 4 */
 	CHECK_INT(items[3].result, 0);
-	CHECK_INT(mark(st, k->pk), 3);
+	CHECK_INT(mark(st, k->pk), 5); /* 4, then the 5 already held */
 	CHECK_INT(store_apply(st, items + 3, 1, k->pk, 3, 4), 0);
 	CHECK_INT(items[3].result, SD_ESTALE);
-	CHECK_INT(mark(st, k->pk), 4);
-	CHECK_INT(store_apply(st, NULL, 0, k->pk, 5, 9), 0); /* W is 4 */
-	CHECK_INT(mark(st, k->pk), 4);
-	CHECK_INT(store_apply(st, NULL, 0, k->pk, 4, 4), 0); /* to == from */
-	CHECK_INT(mark(st, k->pk), 4);
-	CHECK_INT(store_apply(st, NULL, 0, k->pk, 4, 2), 0); /* backwards */
-	CHECK_INT(mark(st, k->pk), 4);
-	CHECK_INT(store_apply(st, items + 4, 2, k->pk, 4, 6), 0);
+	CHECK_INT(mark(st, k->pk), 5);
+	CHECK_INT(store_apply(st, NULL, 0, k->pk, 6, 9), 0); /* W is 5 */
+	CHECK_INT(mark(st, k->pk), 5);
+	CHECK_INT(store_apply(st, NULL, 0, k->pk, 5, 5), 0); /* to == from */
+	CHECK_INT(mark(st, k->pk), 5);
+	CHECK_INT(store_apply(st, NULL, 0, k->pk, 5, 2), 0); /* backwards */
+	CHECK_INT(mark(st, k->pk), 5);
+	CHECK_INT(store_apply(st, items + 5, 1, k->pk, 5, 6), 0);
 	CHECK_INT(mark(st, k->pk), 6);
 	CHECK_INT(stats(st).members, 6);
 	CHECK_INT(store_apply(st, NULL, 0, k2->pk, 0, 2), 0);

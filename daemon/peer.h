@@ -1,0 +1,34 @@
+/*
+ * peer: the federation's connections on the daemon's libuv loop. A TCP
+ * listener (config `listen`) and outbound connections to the configured
+ * peers (config `peers`), each running the handshake (proto/hs.h), then
+ * the encrypted channel (proto/chan.h) carrying sync messages
+ * (daemon/sync.h). Messages are handled on libuv's thread pool, one at a
+ * time per connection (reading pauses meanwhile), so the loop never
+ * verifies signatures in bulk or waits for LMDB. Loop thread only, except
+ * peers_wake, which any thread may call.
+ */
+#ifndef SD_PEER_H
+#define SD_PEER_H
+
+#include <uv.h>
+
+#include "node.h"
+
+#define PEER_HS_TIMEOUT_MS 5000
+#define PEER_WQUEUE_MAX (16u * 1024 * 1024) /* queued output per peer */
+#define PEER_BACKOFF_MIN_MS 200
+#define PEER_BACKOFF_MAX_MS 10000
+#define PEER_CONNS_MAX 256
+
+struct peers;
+
+/* peers_start(loop, n, out): listen and dial as configured. Sets
+ * n->published so local writes are gossiped at once. */
+int peers_start(uv_loop_t *loop, struct node *n, struct peers **out);
+
+/* peers_stop(ps): close everything; memory goes from close callbacks.
+ * NULL harmless. */
+void peers_stop(struct peers *ps);
+
+#endif
