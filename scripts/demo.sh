@@ -1,88 +1,157 @@
 #!/usr/bin/env bash
-# The demonstration behind `make demo`: a federation root, one node
-# certified for the seed organisations' countries, the ten real seed
-# organisations among thousands of generated ones imported through the
-# daemon, and partner searches printed as an adviser would see them.
+# The demonstration behind `make demo`: a federation root and three nodes
+# on 127.0.0.1 (Lapland FI, Vilnius LT, Oslo NO), each importing only its
+# own region's organisations (the real seed organisations among generated
+# ones), gossiping until every node holds the whole federation, then
+# cross-border partner searches from one node whose results come from the
+# others. Everything is stopped and removed at the end.
 set -euo pipefail
 
 BUILD=${1:-build}
 BUILD=$(cd "$BUILD" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-N=${SD_DEMO_N:-5000}
+N=${SD_DEMO_N:-2000}
 SD="$BUILD/stardust"
 W=$(mktemp -d "${TMPDIR:-/tmp}/stardust-demo.XXXXXX")
-PID=
+PIDS=()
 
 cleanup() {
-	if [ -n "$PID" ]; then
-		kill -TERM "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
+	local p
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+	done
 	rm -rf "$W"
 }
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+members() { "$SD" -c "$W/$1/stardust.conf" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["members"])'; }
+own() { "$SD" -c "$W/$1/stardust.conf" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["own_members"])'; }
 
 say "A federation root (the programme secretariat's key)"
 run "$SD" federation init --dir "$W/root"
 ROOT=$(cat "$W/root/root.pub")
 
-say "A node: identity key (0600), LMDB store, configuration"
-run "$SD" node init --dir "$W/node" --root-key "$ROOT" --name "Demo hub"
-export STARDUST_CONFIG="$W/node/stardust.conf"
+NODES=(lapland vilnius oslo)
+NAMES=("Lapland" "Vilnius" "Oslo")
+COUNTRY=(FI LT NO)
+NUTS=(FI1D LT01 NO08)
+declare -A PORT
+for n in "${NODES[@]}"; do PORT[$n]=$(port); done
 
-say "Start stardustd"
-"$BUILD/stardustd" -f "$STARDUST_CONFIG" -d 2>"$W/stardustd.log" &
-PID=$!
-for _ in $(seq 1 100); do
-	"$SD" status >/dev/null 2>&1 && break
-	sleep 0.05
+say "Three regional nodes, each with its own key, store and peer port"
+prev=
+for i in 0 1 2; do
+	n=${NODES[$i]}
+	run "$SD" node init --dir "$W/$n" --root-key "$ROOT" --name "${NAMES[$i]}"
+	{
+		echo "listen = 127.0.0.1:${PORT[$n]}"
+		[ -n "$prev" ] && echo "peers = 127.0.0.1:${PORT[$prev]}"
+		echo "gossip_ms = 300"
+	} >> "$W/$n/stardust.conf"
+	prev=$n
 done
-NODE=$("$SD" status | awk '/node key/{print $3}')
+echo "(Vilnius dials Lapland, Oslo dials Vilnius: a line, so Oslo learns of Lapland only through Vilnius)"
 
-say "The root admits the node for FI, LT, NO, IT, FR, ES; the node stores the certificate"
-run "$SD" federation admit "$NODE" --dir "$W/root" --name "Demo hub" \
-	--countries FI,LT,NO,IT,FR,ES -o "$W/node.cert"
-run "$SD" cert add "$W/node.cert"
+for n in "${NODES[@]}"; do
+	"$BUILD/stardustd" -f "$W/$n/stardust.conf" -d 2>"$W/$n.log" &
+	PIDS+=($!)
+done
+for n in "${NODES[@]}"; do
+	for _ in $(seq 1 100); do
+		"$SD" -c "$W/$n/stardust.conf" status >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+done
 
-say "Import the ten real seed organisations"
-run "$SD" import "$SRC/data/seed-organisations.csv"
+say "The root admits each node for its own region only"
+for i in 0 1 2; do
+	n=${NODES[$i]}
+	key=$("$SD" -c "$W/$n/stardust.conf" status | awk '/node key/{print $3}')
+	run "$SD" federation admit "$key" --dir "$W/root" --name "${NAMES[$i]}" \
+		--countries "${COUNTRY[$i]}" --address "127.0.0.1:${PORT[$n]}" \
+		-o "$W/$n.cert"
+	"$SD" -c "$W/$n/stardust.conf" cert add "$W/$n.cert" >/dev/null
+done
 
-say "Import $N generated organisations (deterministic, Zipf-like keywords)"
-"$BUILD/sdgen" --count "$N" --seed 42 --countries FI,LT,NO,IT,FR,ES \
-	--format csv > "$W/generated.csv"
-run "$SD" import "$W/generated.csv"
-run "$SD" status
+say "Each node imports only its own organisations: the real seed ones and $N generated"
+for i in 0 1 2; do
+	n=${NODES[$i]}
+	c=${COUNTRY[$i]}
+	python3 - "$SRC/data/seed-organisations.csv" "$c" > "$W/$n-seed.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow(rows[0])
+for r in rows[1:]:
+    if r[2] == sys.argv[2]:
+        w.writerow(r)
+PY
+	"$BUILD/sdgen" --count "$N" --seed $((i + 1)) --countries "$c" \
+		--format csv > "$W/$n-gen.csv"
+	export STARDUST_CONFIG="$W/$n/stardust.conf"
+	printf '[%s] ' "${NAMES[$i]}"; run "$SD" import "$W/$n-seed.csv"
+	printf '[%s] ' "${NAMES[$i]}"; run "$SD" import "$W/$n-gen.csv"
+done
 
-say "Who can recycle mining waste in Finland, Lithuania or Poland?"
-run "$SD" search recycling mining waste --country FI,LT,PL --limit 8
+say "Gossip until every node holds the whole federation"
+total=0
+for n in "${NODES[@]}"; do total=$((total + $(own "$n"))); done
+want=$total
+converged=0
+for t in $(seq 1 600); do
+	l=$(members lapland); v=$(members vilnius); o=$(members oslo)
+	line=$(printf '  Lapland %5d   Vilnius %5d   Oslo %5d   (of %d)' "$l" "$v" "$o" "$want")
+	[ "$line" != "${last:-}" ] && echo "$line"
+	last=$line
+	if [ "$l" -ge "$want" ] && [ "$v" -ge "$want" ] && [ "$o" -ge "$want" ]; then
+		converged=1
+		break
+	fi
+	sleep 0.1
+done
+echo
+if [ $converged -ne 1 ]; then
+	echo "the federation did not converge" >&2
+	exit 1
+fi
+export STARDUST_CONFIG="$W/oslo/stardust.conf"
+"$SD" -c "$W/lapland/stardust.conf" export --all | sort > "$W/lapland.jsonl"
+"$SD" -c "$W/oslo/stardust.conf" export --all | sort > "$W/oslo.jsonl"
+if cmp -s "$W/lapland.jsonl" "$W/oslo.jsonl"; then
+	echo "converged: all three nodes hold the same $want members (exports compared)"
+else
+	echo "exports differ" >&2
+	exit 1
+fi
 
-say "Laser partners outside Finland (a Finnish adviser looking abroad)"
-run "$SD" search lasers --not-country FI --limit 8
+say "From Oslo: who can recycle mining waste in Finland, Lithuania or Poland?"
+run "$SD" search recycling mining waste --country FI,LT,PL --limit 6
 
-say "Health technology clusters"
-run "$SD" search health technology --kind cluster --limit 8
+say "From Oslo: laser partners abroad (cross-border: not Norway)"
+run "$SD" search lasers --not-country NO --limit 6
 
-say "Small Lithuanian manufacturers of fabricated metal products (NACE C25)"
-run "$SD" search --sector C25 --size small --country LT --limit 5
+say "From Oslo: SME manufacturers of fabricated metal products (NACE C25) in North and East Finland (NUTS FI1D)"
+run "$SD" search --sector C25 --region FI1D --kind sme --limit 5
 
-say "Accents do not matter: 'rovaniemi' in Lapland (NUTS FI1D7)"
-run "$SD" search rovaniemi --region FI1D7 --limit 5
-
-say "One organisation in detail"
+say "From Oslo: the detail of a Lapland member, published and signed by the Lapland node"
 ID=$("$SD" search Palsatech --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
 run "$SD" member show "$ID"
 
-say "A bad row is refused with its line number, and nothing is stored"
-printf 'name,kind,country,region\nNordic Example Oy,sme,FI,FI1D7\nBroken Region Oy,sme,FI,SE110\n' > "$W/bad.csv"
-run "$SD" import "$W/bad.csv" || true
+say "Oslo keeps answering while Lapland is down"
+kill -TERM "${PIDS[0]}"; wait "${PIDS[0]}" || true; PIDS[0]=
+run "$SD" search mining --country FI --limit 3
 
-say "Stop the daemon cleanly"
-kill -TERM "$PID"
-wait "$PID" || true
-PID=
-tail -n 2 "$W/stardustd.log"
+say "Stop the nodes cleanly"
+for p in "${PIDS[@]}"; do
+	[ -n "$p" ] && kill -TERM "$p" && wait "$p" || true
+done
+PIDS=()
+tail -n 1 "$W/oslo.log"
 echo
-echo "Demo finished: one node, $((N + 10)) organisations, searches above."
+echo "Demo finished: three nodes, $want organisations, searched from Oslo."
