@@ -17,6 +17,7 @@
 #include "store.h"
 
 #define IMPORT_BATCH_DEFAULT 2000
+#define IMPORT_REQUEST_BYTES (16u * 1024 * 1024)
 
 static void
 member_usage(FILE *f)
@@ -371,8 +372,11 @@ cmd_member(struct cli *c, int argc, char **argv)
 			rc = CLI_USAGE;
 			goto out;
 		}
-		if (memberio_default_id(m) != 0)
+		if (memberio_default_id(m) != 0) {
+			cli_error("--name is not valid UTF-8 text");
+			rc = CLI_USAGE;
 			goto out;
+		}
 		rc = member_put(c, m, 1);
 		goto out;
 	}
@@ -575,7 +579,7 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 	Sd__PutMembers pm = SD__PUT_MEMBERS__INIT;
 	Sd__Response *resp = NULL;
 	Sd__Member **ms;
-	size_t *rowidx, i, nm = 0, base = im->rows;
+	size_t *rowidx, i, nm = 0, base = im->rows, start, end;
 	char err[256];
 	int rc = 0;
 
@@ -606,7 +610,14 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 				imp_mark_bad(im, base + i);
 				continue;
 			}
-			if ((rc = memberio_default_id(r->m)) != 0)
+			if ((rc = memberio_default_id(r->m)) == SD_EINVAL) {
+				fprintf(stderr, "%s:%ld: name is not valid UTF-8 "
+				    "text\n", im->path, r->line);
+				imp_mark_bad(im, base + i);
+				rc = 0;
+				continue;
+			}
+			if (rc != 0)
 				goto out;
 			if (record_member_validate(
 			        im->c->codes, r->m, err, sizeof(err)) != 0) {
@@ -636,28 +647,45 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 	}
 	if (nm == 0)
 		goto out;
-	pm.members = ms;
-	pm.n_members = nm;
-	pm.has_dry_run = 1;
-	pm.dry_run = im->pass == 1;
-	pm.has_skip_invalid = 1;
-	pm.skip_invalid = im->pass == 1;
-	req.op_case = SD__REQUEST__OP_PUT;
-	req.put = &pm;
-	if (cli_call(im->c, &req, &resp) != CLI_OK) {
-		rc = SD_EINVAL;
-		goto out;
-	}
-	for (i = 0; i < resp->n_row_errors; i++) {
-		uint32_t k = resp->row_errors[i]->index;
-		if (k >= nm)
-			continue;
-		fprintf(stderr, "%s:%ld: %s\n", im->path, rows[rowidx[k]].line,
-		    resp->row_errors[i]->message);
-		imp_mark_bad(im, base + rowidx[k]);
+	/* One request per chunk of at most IMPORT_REQUEST_BYTES encoded
+	 * members, so a batch of large members stays under the frame cap. */
+	for (start = 0; start < nm; start = end) {
+		size_t bytes = 0;
+		for (end = start; end < nm; end++) {
+			size_t one = sd__member__get_packed_size(ms[end]) + 8;
+			if (end > start && bytes + one > IMPORT_REQUEST_BYTES)
+				break;
+			bytes += one;
+		}
+		pm.members = ms + start;
+		pm.n_members = end - start;
+		pm.has_dry_run = 1;
+		pm.dry_run = im->pass == 1;
+		pm.has_skip_invalid = 1;
+		pm.skip_invalid = im->pass == 1;
+		req.op_case = SD__REQUEST__OP_PUT;
+		req.put = &pm;
+		if (resp) {
+			sd__response__free_unpacked(resp, NULL);
+			resp = NULL;
+		}
+		if (cli_call(im->c, &req, &resp) != CLI_OK) {
+			rc = SD_EINVAL;
+			goto out;
+		}
+		for (i = 0; i < resp->n_row_errors; i++) {
+			uint32_t k = resp->row_errors[i]->index;
+			if (k >= end - start)
+				continue;
+			k += (uint32_t)start;
+			fprintf(stderr, "%s:%ld: %s\n", im->path,
+			    rows[rowidx[k]].line, resp->row_errors[i]->message);
+			imp_mark_bad(im, base + rowidx[k]);
+		}
+		if (im->pass == 2)
+			im->stored += resp->stored;
 	}
 	if (im->pass == 2) {
-		im->stored += resp->stored;
 		if (im->progress)
 			fprintf(stderr, "\rimported %zu of %zu rows",
 			    im->stored, im->rows);
@@ -710,7 +738,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	};
 	struct imp im;
 	const char *fmtname = NULL;
-	char err[512];
+	char err[512] = "";
 	size_t batch = IMPORT_BATCH_DEFAULT, dups = 0, i;
 	int opt, fmt, rc;
 

@@ -483,7 +483,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 		       ",\"records\":%" PRIu64 ",\"certified\":%s}\n",
 		    hex, resp->status->own_seq, resp->status->members,
 		    resp->status->own_members, resp->status->records,
-		    cert.body ? "true" : "false");
+		    cert.body && cert.body->node_cert->not_after_ms >=
+		            record_now_ms() ? "true" : "false");
 		goto out;
 	}
 	printf("node key:     %s\n", hex);
@@ -501,7 +502,12 @@ cmd_status(struct cli *c, int argc, char **argv)
 			for (j = 0; j < nc->n_nuts_prefixes; j++)
 				printf(" %s", nc->nuts_prefixes[j]);
 		}
-		printf(", valid until %s\n", when);
+		printf(", %s %s\n",
+		    nc->not_after_ms >= record_now_ms() ? "valid until" :
+		                                          "EXPIRED on",
+		    when);
+	} else if (resp->status->revoked) {
+		printf("certificate:  REVOKED by the federation root\n");
 	} else {
 		printf("certificate:  none (stardust cert add FILE)\n");
 	}

@@ -95,9 +95,16 @@ struct resp {
 	size_t nhits, caphits;
 	Sd__RowError **rows;
 	size_t nrows, caprows;
+	size_t bytes; /* record bytes in hits so far */
 	char msg[512];
 	int oom;
 };
+
+/* Record bytes one response may carry, well under the control frame cap
+ * (FRAME_CONTROL_MAX); a list stops early with a resume key, a search
+ * returns fewer hits than asked (its total still says how many match). */
+#define NODE_RESP_BYTES (24u * 1024 * 1024)
+#define NODE_RESP_FULL 2
 
 static void
 resp_init(struct resp *rs)
@@ -126,6 +133,9 @@ resp_hit(struct resp *rs, const uint8_t *rec, size_t len, double score,
 {
 	Sd__Hit *h, **nv;
 
+	if (rs->bytes + len > NODE_RESP_BYTES)
+		return NODE_RESP_FULL;
+	rs->bytes += len;
 	if (rs->nhits == rs->caphits) {
 		size_t ncap = rs->caphits ? rs->caphits * 2 : 64;
 		if ((nv = realloc(rs->hits, ncap * sizeof(*nv))) == NULL)
@@ -682,7 +692,7 @@ node_list(struct node *n, const Sd__ListMembers *lm, struct resp *rs)
 	    resp_hit_cb, rs, next);
 	if (rc < 0)
 		return resp_fail(rs, rc, "%s", sd_strerror(rc));
-	if (rc == 1) {
+	if ((rc == 1 || rc == NODE_RESP_FULL) && rs->nhits > 0) {
 		if ((rs->r.next.data = malloc(STORE_KEY_BYTES)) == NULL) {
 			rs->oom = 1;
 			return -ENOMEM;
@@ -725,6 +735,8 @@ node_search(struct node *n, const Sd__Query *q, struct resp *rs)
 		if ((rc = resp_hit(rs, res.hits[i].rec, res.hits[i].len,
 		         res.hits[i].score, res.hits[i].matched)) != 0)
 			break;
+	if (rc == NODE_RESP_FULL)
+		rc = 0;
 	rs->r.has_total = 1;
 	rs->r.total = res.total;
 	query_result_free(&res);
@@ -770,7 +782,14 @@ node_status(struct node *n, struct resp *rs)
 	s->members = ss.members;
 	s->own_members = own;
 	s->records = ss.records;
-	if (store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked) == 0) {
+	/* Only a certificate that is in force is reported. */
+	if (store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked) == 0 &&
+	    revoked) {
+		free(cc.buf);
+		cc.buf = NULL;
+		s->has_revoked = 1;
+		s->revoked = 1;
+	} else if (cc.buf != NULL) {
 		s->has_cert = 1;
 		s->cert.data = cc.buf;
 		s->cert.len = cc.len;

@@ -725,6 +725,20 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 		return SD_ESTALE;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_err(rc);
+	/* Nothing more from an origin the root has revoked, whatever raced
+	 * with the revocation (a request validated before it, a relay). */
+	if (b->kind_case == SD__RECORD_BODY__KIND_MEMBER ||
+	    b->kind_case == SD__RECORD_BODY__KIND_TOMBSTONE) {
+		k.mv_size = KEY_PUBLIC_BYTES;
+		k.mv_data = sr->origin.data;
+		rc = mdb_get(w->txn, w->st->certs, &k, &v);
+		if (rc == 0 && v.mv_size == STORE_CERT_VAL &&
+		    store_be64_get((uint8_t *)v.mv_data + KEY_PUBLIC_BYTES + 8) !=
+		        0)
+			return SD_EREVOKED;
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return store_err(rc);
+	}
 	switch (b->kind_case) {
 	case SD__RECORD_BODY__KIND_MEMBER:
 		return store_apply_member(w, it, b->member->id.data, b->member);

@@ -77,7 +77,8 @@ struct store_item {
  * of the same (origin, id) and its index entries and record bytes; an
  * older or equal seq is ignored. A NodeCert replaces an older cert of the
  * same node; a Revocation marks the node revoked and drops every record
- * and member of that origin. If origin is not NULL and the watermark of
+ * and member of that origin; a member or tombstone of a revoked origin
+ * fails the whole call with SD_EREVOKED. If origin is not NULL and the watermark of
  * origin equals from, it becomes to. Returns 0 (see each item's result)
  * or a negative error, in which case nothing was written.
  */

@@ -71,6 +71,14 @@ expect_eq "good rows stored" "$(members hub)" $((before + 3))
 run_rc s sdc hub search --json "second line"
 expect_contains "multi-line description kept" "$s_out" '"description":"First line, with a comma\nsecond line of the description"'
 
+# A name in Latin-1, not UTF-8: a row error like any other.
+printf 'name,kind,country,region\nJyv\xe4skyl\xe4 Oy,sme,FI,FI1D7\nFine Oy,sme,FI,FI1D7\n' > "$T/latin1.csv"
+run_rc l1 sdc hub import "$T/latin1.csv"
+expect_eq "latin-1 row refused" "$l1_rc" 1
+expect_contains "latin-1 row reported" "$l1_err" "latin1.csv:2: name is not valid UTF-8 text"
+run_rc l1 sdc hub import --skip-invalid "$T/latin1.csv"
+expect_contains "latin-1 row skipped" "$l1_out" "1 members imported, 1 invalid rows skipped"
+
 # Whole-file problems.
 printf 'name,kind,country,colour\nX,sme,FI,red\n' > "$T/col.csv"
 run_rc col sdc hub import "$T/col.csv"

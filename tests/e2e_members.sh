@@ -102,4 +102,19 @@ else ok; fi
 if mdb_dump -s records -p "$T/lap/db" | grep -q "Arctic Laser"; then ok; else
 	fail "the remaining member's record is missing"; fi
 
+# A revoked node says so and publishes nothing more.
+sd_start lap
+KEY=$(sdc lap status | awk '/node key/{print $3}')
+"$SD" federation revoke "$KEY" --dir "$T/root" -o "$T/lap.rev" >/dev/null
+sdc lap cert add "$T/lap.rev" >/dev/null
+run_rc st sdc lap status
+expect_contains "status shows the revocation" "$st_out" "REVOKED"
+run_rc st sdc lap status --json
+expect_contains "not certified" "$st_out" '"certified":false'
+expect_contains "its members are dropped" "$st_out" '"members":0'
+run_rc add sdc lap member add --name "After Oy" --kind sme --country FI --region FI1D7
+expect_eq "revoked node cannot publish" "$add_rc" 1
+expect_contains "revoked message" "$add_err" "revoked"
+sd_stop lap
+
 finish

@@ -843,6 +843,17 @@ test_certs_and_revocation(void)
 	CHECK(found);
 	/* The root's records: the current cert and the revocation. */
 	CHECK_INT(range_count(st, rootk->pk, 0, 10, NULL), 2);
+	/* Records of the revoked origin that arrive afterwards (raced with
+	 * the revocation, or relayed late) are refused. */
+	{
+		struct trec late;
+		make_id(id, 3, 9);
+		CHECK_INT(make_member(&late, node, 9, id, &m), 0);
+		CHECK_INT(apply1(st, &late), SD_EREVOKED);
+		CHECK(member_absent(st, node->pk, id));
+		CHECK_INT(stats(st).members, s_before.members);
+		trec_free(&late);
+	}
 	/* A second revocation of the same node is a no-op. */
 	CHECK_INT(make_revocation(&rev2, rootk, 4, node->pk), 0);
 	CHECK_INT(apply1(st, &rev2), SD_ESTALE);
