@@ -525,12 +525,18 @@ out:
 
 /* ---- import ---- */
 
+struct imp_id {
+	uint8_t id[16];
+	long line;
+	size_t row;
+};
+
 struct imp {
 	struct cli *c;
 	const char *path;
 	int dry_run, skip_invalid, progress, pass;
 	size_t rows, bad, stored;
-	uint8_t *ids; /* ids seen, for duplicates across batches (pass 1) */
+	struct imp_id *ids; /* ids seen, for duplicates across batches */
 	size_t nids, capids;
 	uint8_t *badmask; /* rows found bad in pass 1, by row index */
 	size_t capbad;
@@ -568,7 +574,12 @@ imp_is_bad(const struct imp *im, size_t row)
 static int
 id_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, 16);
+	const struct imp_id *x = a, *y = b;
+	int c = memcmp(x->id, y->id, 16);
+
+	if (c != 0)
+		return c;
+	return x->row < y->row ? -1 : x->row > y->row;
 }
 
 static int
@@ -630,7 +641,8 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 			if (im->nids == im->capids) {
 				size_t ncap =
 				    im->capids ? im->capids * 2 : 4096;
-				uint8_t *nv = realloc(im->ids, ncap * 16);
+				struct imp_id *nv =
+				    realloc(im->ids, ncap * sizeof(*nv));
 				if (nv == NULL) {
 					rc = -ENOMEM;
 					goto out;
@@ -638,7 +650,9 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 				im->ids = nv;
 				im->capids = ncap;
 			}
-			memcpy(im->ids + 16 * im->nids++, r->m->id.data, 16);
+			memcpy(im->ids[im->nids].id, r->m->id.data, 16);
+			im->ids[im->nids].line = r->line;
+			im->ids[im->nids++].row = base + i;
 		}
 		if (im->pass == 2 && (rc = memberio_default_id(r->m)) != 0)
 			goto out;
@@ -739,7 +753,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	struct imp im;
 	const char *fmtname = NULL;
 	char err[512] = "";
-	size_t batch = IMPORT_BATCH_DEFAULT, dups = 0, i;
+	size_t batch = IMPORT_BATCH_DEFAULT, i;
 	int opt, fmt, rc;
 
 	memset(&im, 0, sizeof(im));
@@ -797,20 +811,18 @@ cmd_import(struct cli *c, int argc, char **argv)
 		rc = CLI_FAIL;
 		goto out;
 	}
+	/* A later row with the id (or country and name) of an earlier one
+	 * is a bad row like any other. */
 	if (im.nids > 1) {
-		qsort(im.ids, im.nids, 16, id_cmp);
+		qsort(im.ids, im.nids, sizeof(*im.ids), id_cmp);
 		for (i = 1; i < im.nids; i++)
-			if (memcmp(im.ids + 16 * i, im.ids + 16 * (i - 1),
-			        16) == 0)
-				dups++;
-	}
-	if (dups > 0) {
-		cli_error(
-		    "%s: %zu rows repeat the id (or the country and name) "
-		    "of an earlier row",
-		    im.path, dups);
-		rc = CLI_FAIL;
-		goto out;
+			if (memcmp(im.ids[i].id, im.ids[i - 1].id, 16) == 0 &&
+			    !imp_is_bad(&im, im.ids[i].row)) {
+				fprintf(stderr, "%s:%ld: same id (or country and "
+				    "name) as line %ld\n", im.path, im.ids[i].line,
+				    im.ids[i - 1].line);
+				imp_mark_bad(&im, im.ids[i].row);
+			}
 	}
 	if (im.bad > 0 && (!im.skip_invalid || im.dry_run)) {
 		cli_error("%zu of %zu rows are invalid; %s", im.bad, im.rows,

@@ -79,6 +79,15 @@ expect_contains "latin-1 row reported" "$l1_err" "latin1.csv:2: name is not vali
 run_rc l1 sdc hub import --skip-invalid "$T/latin1.csv"
 expect_contains "latin-1 row skipped" "$l1_out" "1 members imported, 1 invalid rows skipped"
 
+# The same organisation twice (same country and folded name), in
+# different transactions: the later row is reported by line.
+printf 'name,kind,country,region\nTwice Oy,sme,FI,FI1D7\nOnce Oy,sme,FI,FI1D7\nTWICE OY,sme,FI,FI1D7\n' > "$T/dup.csv"
+run_rc d sdc hub import --batch 1 "$T/dup.csv"
+expect_eq "duplicate refused" "$d_rc" 1
+expect_contains "duplicate reported by line" "$d_err" "dup.csv:4: same id (or country and name) as line 2"
+run_rc d sdc hub import --batch 1 --skip-invalid "$T/dup.csv"
+expect_contains "duplicate skipped" "$d_out" "2 members imported, 1 invalid rows skipped"
+
 # Whole-file problems.
 printf 'name,kind,country,colour\nX,sme,FI,red\n' > "$T/col.csv"
 run_rc col sdc hub import "$T/col.csv"
