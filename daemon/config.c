@@ -2,13 +2,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -22,7 +22,7 @@ struct config_parse {
 	unsigned seen;
 	char err[256];
 	FILE *f;
-	int line;     /* lines read so far */
+	int line; /* lines read so far */
 	int err_line; /* where err was found */
 	char vbuf[1100];
 };
@@ -197,12 +197,14 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 			one[len] = '\0';
 			if (config_addr_parse(one, &ss) != 0) {
 				snprintf(p->err, sizeof(p->err),
-				    "peers: '%.60s' is not a numeric ip:port", one);
+				    "peers: '%.60s' is not a numeric ip:port",
+				    one);
 				return 0;
 			}
-			char **nv = realloc(p->c->peers,
-			    (p->c->npeers + 1) * sizeof(*nv));
-			if (nv == NULL || (nv[p->c->npeers] = strdup(one)) == NULL) {
+			char **nv = realloc(
+			    p->c->peers, (p->c->npeers + 1) * sizeof(*nv));
+			if (nv == NULL ||
+			    (nv[p->c->npeers] = strdup(one)) == NULL) {
 				if (nv != NULL)
 					p->c->peers = nv;
 				return 0;
@@ -281,7 +283,8 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 		line = p.err_line; /* a line too long ends the stream */
 	if (line != 0) {
 		if (p.err[0] && p.err_line == line)
-			snprintf(err, errlen, "%s: line %d: %s", path, line, p.err);
+			snprintf(
+			    err, errlen, "%s: line %d: %s", path, line, p.err);
 		else
 			snprintf(err, errlen, "%s: line %d: syntax error", path,
 			    line);

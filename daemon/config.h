@@ -35,8 +35,8 @@ struct config {
 	uint8_t root_key[32];
 	size_t map_size_mb;
 	int log_level;
-	char *listen;  /* "ip:port" or NULL: no peer listener */
-	char **peers;  /* bootstrap peer addresses, "ip:port" */
+	char *listen; /* "ip:port" or NULL: no peer listener */
+	char **peers; /* bootstrap peer addresses, "ip:port" */
 	size_t npeers;
 	unsigned gossip_ms;
 };

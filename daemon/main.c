@@ -79,8 +79,8 @@ daemon_detach(const struct config *cfg, int *ready)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/stardustd.log", cfg->data_dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	         0600)) < 0) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) <
+	    0) {
 		fprintf(stderr, "stardustd: %s: %s\n", path, strerror(errno));
 		return -1;
 	}

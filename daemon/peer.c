@@ -323,9 +323,10 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 			peer_write_frame(p, refusal, sizeof(refusal));
 		}
 		if (rc < 0) {
-			peer_close(p, rc == SD_ESIG ?
-			        "handshake refused (wrong network key or identity)" :
-			        sd_strerror(rc));
+			peer_close(p,
+			    rc == SD_ESIG ? "handshake refused (wrong network "
+			                    "key or identity)"
+			                  : sd_strerror(rc));
 			return rc;
 		}
 		if (outlen > 0 && peer_write_frame(p, out, outlen) != 0)
@@ -333,7 +334,8 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 		if (rc == 0)
 			return 0;
 		/* Complete: who is it, then the encrypted channel. */
-		if (hs_peer(p->hs, p->id) != 0 || hs_keys(p->hs, &tx, &rx) != 0 ||
+		if (hs_peer(p->hs, p->id) != 0 ||
+		    hs_keys(p->hs, &tx, &rx) != 0 ||
 		    memcmp(p->id, p->ps->node->key->pk, 32) == 0) {
 			peer_close(p, "connected to itself");
 			return SD_EPROTO;
@@ -374,8 +376,9 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 		return 1;
 	}
 	if (rc != CHAN_MESSAGE) {
-		peer_close(p, rc == SD_ESIG ? "frame does not authenticate" :
-		                              "bad frame");
+		peer_close(p,
+		    rc == SD_ESIG ? "frame does not authenticate"
+		                  : "bad frame");
 		return rc;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
@@ -389,7 +392,8 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 	w->p = p;
 	w->certified = p->certified;
 	p->busy = 1;
-	if (uv_queue_work(p->ps->loop, &w->req, pwork_cb, pwork_after_cb) != 0) {
+	if (uv_queue_work(p->ps->loop, &w->req, pwork_cb, pwork_after_cb) !=
+	    0) {
 		p->busy = 0;
 		free(w->in);
 		free(w);
@@ -444,11 +448,12 @@ peer_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 	if (n < 0) {
 		free(buf->base);
-		peer_close(p, n == UV_EOF ? "connection closed" : uv_strerror((int)n));
+		peer_close(
+		    p, n == UV_EOF ? "connection closed" : uv_strerror((int)n));
 		return;
 	}
-	if (n > 0 && frame_reader_feed(&p->fr, (uint8_t *)buf->base,
-	                 (size_t)n) != 0) {
+	if (n > 0 &&
+	    frame_reader_feed(&p->fr, (uint8_t *)buf->base, (size_t)n) != 0) {
 		free(buf->base);
 		peer_close(p, "frame above the maximum");
 		return;
@@ -516,7 +521,8 @@ peers_accept_cb(uv_stream_t *server, int status)
 			return;
 		uv_tcp_init(ps->loop, tmp);
 		if (uv_accept(server, (uv_stream_t *)tmp) == 0)
-			node_log(ps->node, LOG_WARN, "peer: too many connections");
+			node_log(
+			    ps->node, LOG_WARN, "peer: too many connections");
 		uv_close((uv_handle_t *)tmp, peers_free_handle_cb);
 		return;
 	}
@@ -668,19 +674,21 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 		ps->listener.data = ps;
 		ps->open_handles++;
 		ps->listening = 1;
-		if ((rc = uv_tcp_bind(&ps->listener, (struct sockaddr *)&ss, 0)) !=
-		        0 ||
+		if ((rc = uv_tcp_bind(
+		         &ps->listener, (struct sockaddr *)&ss, 0)) != 0 ||
 		    (rc = uv_listen((uv_stream_t *)&ps->listener, 128,
 		         peers_accept_cb)) != 0) {
-			node_log(n, LOG_ERROR, "listen on %s: %s", n->cfg->listen,
-			    uv_strerror(rc));
+			node_log(n, LOG_ERROR, "listen on %s: %s",
+			    n->cfg->listen, uv_strerror(rc));
 			*out = ps;
 			return rc;
 		}
-		node_log(n, LOG_INFO, "listening for peers on %s", n->cfg->listen);
+		node_log(
+		    n, LOG_INFO, "listening for peers on %s", n->cfg->listen);
 	}
 	if (n->cfg->npeers > 0 &&
-	    (ps->dialers = calloc(n->cfg->npeers, sizeof(*ps->dialers))) == NULL) {
+	    (ps->dialers = calloc(n->cfg->npeers, sizeof(*ps->dialers))) ==
+	        NULL) {
 		*out = ps;
 		return -ENOMEM;
 	}
@@ -695,8 +703,8 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 		ps->open_handles++;
 		uv_timer_start(&d->timer, dialer_cb, 0, 0);
 	}
-	uv_timer_start(&ps->gossip, peers_gossip_cb, n->cfg->gossip_ms,
-	    n->cfg->gossip_ms);
+	uv_timer_start(
+	    &ps->gossip, peers_gossip_cb, n->cfg->gossip_ms, n->cfg->gossip_ms);
 	n->published_arg = ps;
 	n->published = peers_published;
 	*out = ps;
@@ -739,6 +747,7 @@ peers_stop(struct peers *ps)
 	}
 	for (i = 0; i < ps->ndialers; i++) {
 		ps->dialers[i].timer.data = ps;
-		uv_close((uv_handle_t *)&ps->dialers[i].timer, peers_handle_closed);
+		uv_close(
+		    (uv_handle_t *)&ps->dialers[i].timer, peers_handle_closed);
 	}
 }

@@ -89,8 +89,8 @@ sync_cert_of(struct node *n, const uint8_t who[32], struct record *cert)
 		rc = SD_EREVOKED;
 		goto out;
 	}
-	rc = record_open(n->codes, c.buf, c.len, record_now_ms(), cert, err,
-	    sizeof(err));
+	rc = record_open(
+	    n->codes, c.buf, c.len, record_now_ms(), cert, err, sizeof(err));
 	if (rc == 0 && cert->body->node_cert->not_after_ms < record_now_ms()) {
 		record_close(cert);
 		rc = SD_ENOCERT;
@@ -211,16 +211,16 @@ sync_peer_cert(struct node *n, const uint8_t peer[32], const uint8_t *rec,
 		goto out;
 	}
 	if (r.body->node_cert->not_after_ms < record_now_ms()) {
-		rc = sync_err(err, errlen, SD_ENOCERT,
-		    "peer certificate has expired");
+		rc = sync_err(
+		    err, errlen, SD_ENOCERT, "peer certificate has expired");
 		goto out;
 	}
 	memset(&item, 0, sizeof(item));
 	item.bytes = rec;
 	item.len = len;
 	item.r = &r;
-	if ((rc = store_apply(n->st, &item, 1, n->cfg->root_key,
-	         r.rec->seq - 1, r.rec->seq)) != 0) {
+	if ((rc = store_apply(n->st, &item, 1, n->cfg->root_key, r.rec->seq - 1,
+	         r.rec->seq)) != 0) {
 		rc = sync_err(err, errlen, rc, "storing peer certificate: %s",
 		    sd_strerror(rc));
 		goto out;
@@ -239,8 +239,7 @@ out:
 }
 
 static int
-sync_on_digest(
-    struct node *n, const Sd__Digest *d, struct sync_out *out)
+sync_on_digest(struct node *n, const Sd__Digest *d, struct sync_out *out)
 {
 	Sd__PeerMsg m;
 	Sd__Want w;
@@ -255,13 +254,15 @@ sync_on_digest(
 			int is_root;
 			if (mk->origin.len != 32)
 				return SD_EPROTO;
-			is_root = memcmp(mk->origin.data, n->cfg->root_key, 32) == 0;
+			is_root =
+			    memcmp(mk->origin.data, n->cfg->root_key, 32) == 0;
 			if ((pass == 0) != is_root)
 				continue;
 			/* This node is the only source of its own records. */
 			if (memcmp(mk->origin.data, n->key->pk, 32) == 0)
 				continue;
-			if ((rc = store_mark(n->st, mk->origin.data, &mine)) != 0)
+			if ((rc = store_mark(n->st, mk->origin.data, &mine)) !=
+			    0)
 				return rc;
 			if (mk->w <= mine)
 				continue;
@@ -272,7 +273,8 @@ sync_on_digest(
 			m.m_case = SD__PEER_MSG__M_WANT;
 			m.want = &w;
 			if ((rc = sync_push(out, &m)) != 0)
-				return rc == SD_ETOOBIG ? 0 : rc; /* next digest */
+				return rc == SD_ETOOBIG ? 0
+				                        : rc; /* next digest */
 		}
 	return 0;
 }
@@ -326,7 +328,8 @@ sync_on_want(struct node *n, const Sd__Want *w, struct sync_out *out)
 		return 0;
 	if ((f.recs = calloc(SYNC_BATCH_RECORDS, sizeof(*f.recs))) == NULL)
 		return -ENOMEM;
-	rc = store_range(n->st, w->origin.data, w->after, mine, sync_fill_cb, &f);
+	rc = store_range(
+	    n->st, w->origin.data, w->after, mine, sync_fill_cb, &f);
 	if (rc < 0)
 		goto out;
 	sd__record_batch__init(&b);
@@ -382,9 +385,10 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b, struct sync_out *out,
 	for (i = 0; i < b->n_records; i++) {
 		const ProtobufCBinaryData *d = &b->records[i];
 		const Sd__RecordBody *body;
-		if ((rc = record_open(n->codes, d->data, d->len, record_now_ms(),
-		         &rs[i], why, sizeof(why))) != 0) {
-			rc = sync_err(err, errlen, rc, "record %zu: %s", i, why);
+		if ((rc = record_open(n->codes, d->data, d->len,
+		         record_now_ms(), &rs[i], why, sizeof(why))) != 0) {
+			rc =
+			    sync_err(err, errlen, rc, "record %zu: %s", i, why);
 			goto out;
 		}
 		opened++;
@@ -396,19 +400,21 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b, struct sync_out *out,
 		}
 		prev = rs[i].rec->seq;
 		body = rs[i].body;
-		if (is_root != (body->kind_case ==
-		                       SD__RECORD_BODY__KIND_NODE_CERT ||
-		                   body->kind_case ==
-		                       SD__RECORD_BODY__KIND_REVOCATION)) {
+		if (is_root !=
+		    (body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT ||
+		        body->kind_case == SD__RECORD_BODY__KIND_REVOCATION)) {
 			rc = sync_err(err, errlen, SD_EPROTO,
 			    "record %zu: a %s record from a %s origin", i,
-			    is_root ? "node's" : "root's", is_root ? "root" : "node");
+			    is_root ? "node's" : "root's",
+			    is_root ? "root" : "node");
 			goto out;
 		}
-		if (have_cert && body->kind_case == SD__RECORD_BODY__KIND_MEMBER &&
+		if (have_cert &&
+		    body->kind_case == SD__RECORD_BODY__KIND_MEMBER &&
 		    (rc = record_scope_check(cert.body->node_cert, body->member,
 		         why, sizeof(why))) != 0) {
-			rc = sync_err(err, errlen, rc, "record %zu: %s", i, why);
+			rc =
+			    sync_err(err, errlen, rc, "record %zu: %s", i, why);
 			goto out;
 		}
 		items[i].bytes = d->data;
@@ -467,8 +473,8 @@ sync_handle(struct node *n, const uint8_t peer[32], int *certified,
 			    "the first message must be a certificate");
 			goto out;
 		}
-		if ((rc = sync_peer_cert(n, peer, m->cert.data, m->cert.len, err,
-		         errlen)) != 0)
+		if ((rc = sync_peer_cert(
+		         n, peer, m->cert.data, m->cert.len, err, errlen)) != 0)
 			goto out;
 		*certified = 1;
 		rc = sync_digest(n, out);
@@ -478,9 +484,7 @@ sync_handle(struct node *n, const uint8_t peer[32], int *certified,
 	case SD__PEER_MSG__M_DIGEST:
 		rc = sync_on_digest(n, m->digest, out);
 		break;
-	case SD__PEER_MSG__M_WANT:
-		rc = sync_on_want(n, m->want, out);
-		break;
+	case SD__PEER_MSG__M_WANT: rc = sync_on_want(n, m->want, out); break;
 	case SD__PEER_MSG__M_BATCH:
 		rc = sync_on_batch(n, m->batch, out, err, errlen);
 		break;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A certified peer that misbehaves after a real handshake: a record with a
+# flipped signature bit, a member outside its certificate, a record forged
+# in another certified node's name, an unknown sync version, a frame above
+# the maximum, a truncated frame. Each is refused (the connection closed),
+# nothing is stored, and the daemon keeps serving. The same peer sending a
+# valid record gets it stored: the refusals are not the tool failing.
+source "$(dirname "$0")/lib.sh"
+
+sd_root
+PORT=$(free_port)
+sd_node hub
+sd_net hub "$PORT"
+sd_start hub
+sd_admit hub --countries FI
+# Two more certified keys whose daemons never run: the misbehaving peer,
+# and a node in whose name it forges.
+for n in evil third; do
+	sd_node "$n"
+	# The public key is the second half of libsodium's 64-byte secret key.
+	key=$(python3 -c 'import sys; print(open(sys.argv[1]).read().split()[1][64:])' "$T/$n/node.key")
+	"$SD" federation admit "$key" --dir "$T/root" --name "$n" --countries FI \
+		-o "$T/$n.cert" >/dev/null
+	eval "KEY_$n=$key"
+done
+EVIL=("$SD_BIN/tests/evilpeer" "$T/evil/node.key" "$ROOT" "$T/evil.cert" "$PORT")
+
+for mode in badsig scope forged version oversize; do
+	run_rc r "${EVIL[@]}" "$mode" "$KEY_third"
+	expect_eq "$mode: connection dropped" "$r_out" "closed"
+	expect_eq "$mode: nothing stored" "$(members hub)" 0
+	run_rc st sdc hub status
+	expect_eq "$mode: daemon still serves" "$st_rc" 0
+done
+run_rc r "${EVIL[@]}" truncated
+expect_eq "truncated frame sent" "$r_out" "sent"
+sleep 0.3
+expect_eq "truncated: nothing stored" "$(members hub)" 0
+log=$(cat "$T/hub.log")
+expect_contains "bad signature logged with the peer" "$log" "signature does not verify"
+expect_contains "scope violation logged" "$log" "country SE is outside this node's certificate"
+expect_contains "unknown version refused" "$log" "sync version 99 is not spoken here"
+expect_contains "oversize frame logged" "$log" "frame above the maximum"
+
+run_rc r "${EVIL[@]}" good
+run_rc s sdc hub search "evil peer" --json
+expect_contains "the same peer's valid record is stored" "$s_out" "\"origin\":\"$KEY_evil\""
+
+finish

@@ -1,0 +1,222 @@
+/*
+ * evilpeer: a misbehaving federation peer for the end-to-end tests. It
+ * holds a real, certified node key, completes the real handshake with a
+ * daemon, sends its certificate, and then does one thing (MODE):
+ *   good       a valid member record of its own (the control case: stored)
+ *   badsig     the same record with one bit of its signature flipped
+ *   scope      a correctly signed member outside its certificate's country
+ *   forged     a member record claiming origin FORGE_ORIGIN (a certified
+ *              node's key), signed by itself
+ *   oversize   a frame header above the channel's maximum
+ *   truncated  a frame header announcing 100 bytes, then 10, then close
+ *   version    a sync message of version 99
+ * It prints "closed" if the daemon dropped the connection within 2 s,
+ * "open" otherwise.
+ *
+ * usage: evilpeer KEYFILE ROOTPUB CERTFILE PORT MODE [FORGE_ORIGIN]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "err.h"
+#include "frame.h"
+#include "gossip.pb-c.h"
+#include "hs.h"
+#include "key.h"
+#include "record.h"
+
+static int
+die(const char *what)
+{
+	fprintf(stderr, "evilpeer: %s\n", what);
+	exit(2);
+}
+
+static void
+send_sealed(int fd, struct chan *ch, Sd__PeerMsg *m)
+{
+	size_t len = sd__peer_msg__get_packed_size(m), outlen;
+	uint8_t *buf = malloc(len + 1), *out = malloc(CHAN_SEALED_BYTES(len));
+
+	if (buf == NULL || out == NULL)
+		die("oom");
+	sd__peer_msg__pack(m, buf);
+	if (chan_seal(ch, buf, len, 0, out, CHAN_SEALED_BYTES(len), &outlen) !=
+	        0 ||
+	    write(fd, out, outlen) != (ssize_t)outlen)
+		die("send");
+	free(buf);
+	free(out);
+}
+
+/* A member record of origin k (seq 1), country cc. */
+static uint8_t *
+member_record(const struct key *k, const char *cc, size_t *len)
+{
+	Sd__RecordBody b = SD__RECORD_BODY__INIT;
+	Sd__Member m = SD__MEMBER__INIT;
+	uint8_t id[16] = { 0xee, 1 }, *body, *rec;
+	size_t blen;
+
+	m.id.data = id;
+	m.id.len = 16;
+	m.name = "Evil Peer Test Oy";
+	m.kind = SD__MEMBER_KIND__KIND_SME;
+	m.country = (char *)cc;
+	b.signed_at_ms = record_now_ms();
+	b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
+	b.member = &m;
+	blen = sd__record_body__get_packed_size(&b);
+	if ((body = malloc(blen)) == NULL)
+		die("oom");
+	sd__record_body__pack(&b, body);
+	if (record_sign(k, 1, body, blen, &rec, len) != 0)
+		die("sign");
+	free(body);
+	return rec;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct key *k = NULL;
+	struct hs *h = NULL;
+	struct chan *ch = NULL;
+	uint8_t root[32], msg[HS_MSG_MAX], hello[CHAN_HELLO_BYTES], cert[70000];
+	uint8_t *in = NULL, *rec;
+	const uint8_t *tx, *rx;
+	struct sockaddr_in sa;
+	size_t outlen, inlen, certlen, reclen;
+	const char *mode;
+	FILE *f;
+	int fd, rc;
+
+	uint8_t forge[32];
+
+	if (argc != 6 && argc != 7)
+		die("usage: evilpeer KEYFILE ROOTPUB CERTFILE PORT MODE "
+		    "[FORGE_ORIGIN]");
+	if (argc == 7 && key_public_parse(argv[6], forge) != 0)
+		die("forge origin");
+	mode = argv[5];
+	if (key_load(argv[1], &k) != 0 || key_public_parse(argv[2], root) != 0)
+		die("key or root");
+	if ((f = fopen(argv[3], "rb")) == NULL)
+		die("cert file");
+	certlen = fread(cert, 1, sizeof(cert), f);
+	fclose(f);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		die("socket");
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)atoi(argv[4]));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		die("connect");
+	if (hs_new(HS_CLIENT, k, root, &h) != 0)
+		die("hs_new");
+	rc = hs_step(h, NULL, 0, msg, sizeof(msg), &outlen);
+	if (rc != 0 || frame_write_fd(fd, msg, outlen) != 0)
+		die("msg1");
+	while (rc == 0) {
+		if (frame_read_fd(fd, HS_FRAME_MAX, &in, &inlen) != 0)
+			die("handshake refused");
+		rc = hs_step(h, in, inlen, msg, sizeof(msg), &outlen);
+		free(in);
+		if (rc < 0)
+			die("handshake failed");
+		if (outlen > 0 && frame_write_fd(fd, msg, outlen) != 0)
+			die("handshake write");
+	}
+	if (hs_keys(h, &tx, &rx) != 0 || chan_new(tx, rx, hello, &ch) != 0)
+		die("chan");
+	if (write(fd, hello, sizeof(hello)) != (ssize_t)sizeof(hello))
+		die("hello");
+	{
+		Sd__PeerMsg m;
+		sd__peer_msg__init(&m);
+		m.version = 1;
+		m.m_case = SD__PEER_MSG__M_CERT;
+		m.cert.data = cert;
+		m.cert.len = certlen;
+		send_sealed(fd, ch, &m);
+	}
+	usleep(300000);
+	if (strcmp(mode, "oversize") == 0) {
+		uint8_t hdr[4];
+		frame_header(CHAN_FRAME_MAX + 1, hdr);
+		if (write(fd, hdr, 4) != 4)
+			die("write");
+	} else if (strcmp(mode, "truncated") == 0) {
+		uint8_t hdr[4];
+		frame_header(100, hdr);
+		if (write(fd, hdr, 4) != 4 || write(fd, "0123456789", 10) != 10)
+			die("write");
+		printf("sent\n");
+		goto out;
+	} else {
+		Sd__PeerMsg m;
+		Sd__RecordBatch b;
+		ProtobufCBinaryData r;
+		sd__peer_msg__init(&m);
+		sd__record_batch__init(&b);
+		m.version = strcmp(mode, "version") == 0 ? 99 : 1;
+		m.m_case = SD__PEER_MSG__M_BATCH;
+		m.batch = &b;
+		if (strcmp(mode, "scope") == 0) {
+			rec = member_record(k, "SE", &reclen);
+		} else if (strcmp(mode, "forged") == 0) {
+			/* Signed by us, claiming a fresh key as its origin. */
+			Sd__SignedRecord *sr;
+			rec = member_record(k, "FI", &reclen);
+			if (argc != 7 ||
+			    (sr = sd__signed_record__unpack(
+			         NULL, reclen, rec)) == NULL)
+				die("forge");
+			memcpy(sr->origin.data, forge, 32);
+			sd__signed_record__pack(sr, rec);
+			sd__signed_record__free_unpacked(sr, NULL);
+		} else {
+			rec = member_record(k, "FI", &reclen);
+		}
+		if (strcmp(mode, "badsig") == 0)
+			rec[reclen - 1] ^= 0x01; /* the signature is last */
+		r.data = rec;
+		r.len = reclen;
+		b.origin.data = strcmp(mode, "forged") == 0 ? forge : k->pk;
+		b.origin.len = 32;
+		b.from = 0;
+		b.to = 1;
+		b.records = &r;
+		b.n_records = 1;
+		send_sealed(fd, ch, &m);
+		free(rec);
+	}
+	/* Drain until the daemon closes, or 2 s pass. */
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		char buf[4096];
+		if (poll(&p, 1, 2000) <= 0) {
+			printf("open\n");
+			break;
+		}
+		if (read(fd, buf, sizeof(buf)) <= 0) {
+			printf("closed\n");
+			break;
+		}
+	}
+out:
+	close(fd);
+	chan_free(ch);
+	hs_free(h);
+	key_free(k);
+	return 0;
+}
