@@ -50,6 +50,7 @@ int cmd_node(struct cli *c, int argc, char **argv);
 int cmd_federation(struct cli *c, int argc, char **argv);
 int cmd_cert(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_peers(struct cli *c, int argc, char **argv);
 int cmd_member(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);

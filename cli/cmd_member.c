@@ -622,8 +622,10 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 				continue;
 			}
 			if ((rc = memberio_default_id(r->m)) == SD_EINVAL) {
-				fprintf(stderr, "%s:%ld: name is not valid UTF-8 "
-				    "text\n", im->path, r->line);
+				fprintf(stderr,
+				    "%s:%ld: name is not valid UTF-8 "
+				    "text\n",
+				    im->path, r->line);
 				imp_mark_bad(im, base + i);
 				rc = 0;
 				continue;
@@ -818,8 +820,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 		for (i = 1; i < im.nids; i++)
 			if (memcmp(im.ids[i].id, im.ids[i - 1].id, 16) == 0 &&
 			    !imp_is_bad(&im, im.ids[i].row)) {
-				fprintf(stderr, "%s:%ld: same id (or country and "
-				    "name) as line %ld\n", im.path, im.ids[i].line,
+				fprintf(stderr,
+				    "%s:%ld: same id (or country and "
+				    "name) as line %ld\n",
+				    im.path, im.ids[i].line,
 				    im.ids[i - 1].line);
 				imp_mark_bad(&im, im.ids[i].row);
 			}

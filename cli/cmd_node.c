@@ -483,8 +483,11 @@ cmd_status(struct cli *c, int argc, char **argv)
 		       ",\"records\":%" PRIu64 ",\"certified\":%s}\n",
 		    hex, resp->status->own_seq, resp->status->members,
 		    resp->status->own_members, resp->status->records,
-		    cert.body && cert.body->node_cert->not_after_ms >=
-		            record_now_ms() ? "true" : "false");
+		    cert.body &&
+		            cert.body->node_cert->not_after_ms >=
+		                record_now_ms()
+		        ? "true"
+		        : "false");
 		goto out;
 	}
 	printf("node key:     %s\n", hex);
@@ -503,8 +506,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 				printf(" %s", nc->nuts_prefixes[j]);
 		}
 		printf(", %s %s\n",
-		    nc->not_after_ms >= record_now_ms() ? "valid until" :
-		                                          "EXPIRED on",
+		    nc->not_after_ms >= record_now_ms() ? "valid until"
+		                                        : "EXPIRED on",
 		    when);
 	} else if (resp->status->revoked) {
 		printf("certificate:  REVOKED by the federation root\n");
@@ -517,6 +520,102 @@ cmd_status(struct cli *c, int argc, char **argv)
 	printf("records:      %" PRIu64 "\n", resp->status->records);
 out:
 	record_close(&cert);
+	if (resp)
+		sd__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+/* ---- peers ---- */
+
+int
+cmd_peers(struct cli *c, int argc, char **argv)
+{
+	Sd__Request req = SD__REQUEST__INIT;
+	Sd__Response *resp = NULL;
+	char hex[65];
+	size_t i;
+	int rc, json = 0;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			printf(
+			    "usage: stardust peers [--json]\n\n"
+			    "The node's peer connections: key (once "
+			    "authenticated), address,\nstate (down, handshake, "
+			    "open, certified), seconds since the peer\nlast "
+			    "sent anything, bytes in and out, and the "
+			    "watermark of every\norigin this node holds.\n");
+			return CLI_OK;
+		} else {
+			cli_error("peers: unknown argument '%s'", argv[i]);
+			return CLI_USAGE;
+		}
+	}
+	req.op_case = SD__REQUEST__OP_STATUS;
+	req.status = 1;
+	if ((rc = cli_call(c, &req, &resp)) != CLI_OK || resp->status == NULL) {
+		rc = CLI_FAIL;
+		goto out;
+	}
+	if (!json) {
+		cli_cell(stdout, "PEER", 18);
+		cli_cell(stdout, "ADDRESS", 23);
+		cli_cell(stdout, "DIR", 5);
+		cli_cell(stdout, "STATE", 11);
+		cli_cell(stdout, "IDLE", 8);
+		cli_cell(stdout, "BYTES IN", 13);
+		printf("BYTES OUT\n");
+	}
+	for (i = 0; i < resp->status->n_peers; i++) {
+		const Sd__PeerInfo *pi = resp->status->peers[i];
+		char idle[32], in[32];
+		if (pi->has_key && pi->key.len == 32)
+			key_public_hex(pi->key.data, hex);
+		else
+			snprintf(hex, sizeof(hex), "-");
+		if (json) {
+			printf("{\"key\":\"%s\",\"address\":\"%s\","
+			       "\"outbound\":%s,"
+			       "\"state\":\"%s\",\"idle_ms\":%" PRIu64
+			       ",\"bytes_in\":%" PRIu64
+			       ",\"bytes_out\":%" PRIu64 "}\n",
+			    strcmp(hex, "-") ? hex : "", pi->address,
+			    pi->outbound ? "true" : "false", pi->state,
+			    pi->idle_ms, pi->bytes_in, pi->bytes_out);
+			continue;
+		}
+		if (strlen(hex) > 16)
+			hex[16] = '\0';
+		snprintf(idle, sizeof(idle), pi->has_idle_ms ? "%.1fs" : "-",
+		    (double)pi->idle_ms / 1000.0);
+		snprintf(in, sizeof(in), "%" PRIu64, pi->bytes_in);
+		cli_cell(stdout, hex, 18);
+		cli_cell(stdout, pi->address, 23);
+		cli_cell(stdout, pi->outbound ? "out" : "in", 5);
+		cli_cell(stdout, pi->state, 11);
+		cli_cell(stdout, idle, 8);
+		cli_cell(stdout, in, 13);
+		printf("%" PRIu64 "\n", pi->bytes_out);
+	}
+	if (!json) {
+		printf("\n%zu origin%s held:\n", resp->status->n_origins,
+		    resp->status->n_origins == 1 ? "" : "s");
+		for (i = 0; i < resp->status->n_origins; i++) {
+			const Sd__OriginMark *om = resp->status->origins[i];
+			if (om->origin.len != 32)
+				continue;
+			key_public_hex(om->origin.data, hex);
+			printf("  %s  W=%" PRIu64 "%s\n", hex, om->w,
+			    memcmp(om->origin.data, resp->status->node_key.data,
+			        32) == 0
+			        ? "  (this node)"
+			        : "");
+		}
+	}
+out:
 	if (resp)
 		sd__response__free_unpacked(resp, NULL);
 	return rc;

@@ -206,8 +206,9 @@ import_csv(FILE *f, struct batch *b, char *err, size_t errlen)
 	memset(&cs, 0, sizeof(cs));
 	cs.b = b;
 	cs.row_line = 1;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL |
-	             CSV_REPALL_NL) != 0)
+	if (csv_init(&p,
+	        CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL |
+	            CSV_REPALL_NL) != 0)
 		return -ENOMEM;
 	while ((n = getline(&line, &cap, f)) > 0) {
 		const char *s = line;

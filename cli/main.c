@@ -21,6 +21,7 @@ static const struct {
 	    "federation init|admit|revoke: the federation root's tasks" },
 	{ "cert", cmd_cert, "cert add FILE: give the node a root record" },
 	{ "status", cmd_status, "the node's identity, certificate, counts" },
+	{ "peers", cmd_peers, "peer connections and origins' watermarks" },
 	{ "member", cmd_member, "member add|update|remove|show|list" },
 	{ "import", cmd_import, "import FILE: load members from CSV or JSONL" },
 	{ "export", cmd_export, "export: write members as JSON Lines" },

@@ -46,6 +46,7 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 	}
 	n->cfg = cfg;
 	pthread_mutex_init(&n->wlock, NULL);
+	pthread_mutex_init(&n->plock, NULL);
 	if ((rc = key_load(cfg->key_file, &n->key)) != 0) {
 		snprintf(err, errlen, "%s: %s%s", cfg->key_file,
 		    sd_strerror(rc),
@@ -84,7 +85,22 @@ node_close(struct node *n)
 	key_free(n->key);
 	config_free(n->cfg);
 	pthread_mutex_destroy(&n->wlock);
+	pthread_mutex_destroy(&n->plock);
+	free(n->peers);
 	free(n);
+}
+
+void
+node_peers_set(struct node *n, struct node_peer *v, size_t cnt)
+{
+	struct node_peer *old;
+
+	pthread_mutex_lock(&n->plock);
+	old = n->peers;
+	n->peers = v;
+	n->npeers = cnt;
+	pthread_mutex_unlock(&n->plock);
+	free(old);
 }
 
 /* ---- responses ---- */
@@ -223,6 +239,12 @@ resp_free(struct resp *rs)
 	}
 	free(rs->rows);
 	if (rs->r.status) {
+		for (i = 0; i < rs->r.status->n_peers; i++)
+			free(rs->r.status->peers[i]);
+		free(rs->r.status->peers);
+		for (i = 0; i < rs->r.status->n_origins; i++)
+			free(rs->r.status->origins[i]);
+		free(rs->r.status->origins);
 		free(rs->r.status->cert.data);
 		free(rs->r.status);
 	}
@@ -752,6 +774,82 @@ node_count_cb(void *arg, const uint8_t *rec, size_t len)
 	return 0;
 }
 
+struct mark_list {
+	Sd__OriginMark **v;
+	size_t n, cap;
+};
+
+static int
+node_mark_cb(void *arg, const uint8_t *origin, uint64_t w)
+{
+	struct mark_list *ml = arg;
+	Sd__OriginMark *m, **nv;
+
+	if (ml->n == ml->cap) {
+		size_t ncap = ml->cap ? ml->cap * 2 : 16;
+		if ((nv = realloc(ml->v, ncap * sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		ml->v = nv;
+		ml->cap = ncap;
+	}
+	if ((m = calloc(1, sizeof(*m) + 32)) == NULL)
+		return -ENOMEM;
+	sd__origin_mark__init(m);
+	m->origin.data = (uint8_t *)(m + 1);
+	memcpy(m->origin.data, origin, 32);
+	m->origin.len = 32;
+	m->w = w;
+	ml->v[ml->n++] = m;
+	return 0;
+}
+
+/* Fills s's peers (from the snapshot) and origins (from the store). */
+static int
+node_status_peers(struct node *n, Sd__Status *s)
+{
+	struct mark_list ml = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = store_marks(n->st, node_mark_cb, &ml)) != 0) {
+		for (i = 0; i < ml.n; i++)
+			free(ml.v[i]);
+		free(ml.v);
+		return rc;
+	}
+	s->origins = ml.v;
+	s->n_origins = ml.n;
+	pthread_mutex_lock(&n->plock);
+	if (n->npeers > 0 &&
+	    (s->peers = calloc(n->npeers, sizeof(*s->peers))) != NULL) {
+		for (i = 0; i < n->npeers; i++) {
+			const struct node_peer *np = &n->peers[i];
+			Sd__PeerInfo *pi = calloc(1, sizeof(*pi) + sizeof(*np));
+			struct node_peer *copy;
+			if (pi == NULL)
+				break;
+			sd__peer_info__init(pi);
+			copy = (struct node_peer *)(pi + 1);
+			*copy = *np;
+			pi->address = copy->addr;
+			pi->state = copy->state;
+			if (copy->has_key) {
+				pi->has_key = 1;
+				pi->key.data = copy->key;
+				pi->key.len = 32;
+			}
+			pi->has_idle_ms = copy->has_key;
+			pi->idle_ms = copy->idle_ms;
+			pi->bytes_in = copy->bytes_in;
+			pi->bytes_out = copy->bytes_out;
+			pi->outbound = copy->outbound;
+			s->peers[s->n_peers++] = pi;
+		}
+	}
+	pthread_mutex_unlock(&n->plock);
+	return 0;
+}
+
 static int
 node_status(struct node *n, struct resp *rs)
 {
@@ -782,6 +880,10 @@ node_status(struct node *n, struct resp *rs)
 	s->members = ss.members;
 	s->own_members = own;
 	s->records = ss.records;
+	if ((rc = node_status_peers(n, s)) != 0) {
+		rs->oom = 1;
+		return rc;
+	}
 	/* Only a certificate that is in force is reported. */
 	if (store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked) == 0 &&
 	    revoked) {

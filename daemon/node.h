@@ -24,6 +24,16 @@
 #define NODE_LIST_MAX 10000
 #define NODE_PUT_MAX 20000 /* members in one put request */
 
+/* What the federation layer last said about one peer (for status). */
+struct node_peer {
+	uint8_t key[32];
+	int has_key;
+	char addr[64];
+	char state[16];
+	uint64_t idle_ms, bytes_in, bytes_out;
+	int outbound;
+};
+
 struct node {
 	struct config *cfg; /* owned */
 	struct codes *codes; /* owned */
@@ -36,7 +46,15 @@ struct node {
 	 * Set before requests are served; must be thread-safe. */
 	void (*published)(void *arg);
 	void *published_arg;
+	/* Peers as last reported by the federation layer (loop thread), read
+	 * by status requests (any thread); under plock. */
+	pthread_mutex_t plock;
+	struct node_peer *peers;
+	size_t npeers;
 };
+
+/* node_peers_set(n, v, cnt): replace the peer snapshot (takes v). */
+void node_peers_set(struct node *n, struct node_peer *v, size_t cnt);
 
 /* node_open(cfg, out, err, errlen): load the key, open the store. Takes
  * ownership of cfg, also on failure. */

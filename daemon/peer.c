@@ -57,6 +57,7 @@ struct peer {
 	int handles; /* open libuv handles: tcp, hs_timer */
 	size_t wqueue;
 	uint64_t last_rx;
+	uint64_t bytes_in, bytes_out;
 	uint8_t *mbuf; /* opened message */
 	size_t mcap;
 };
@@ -83,6 +84,7 @@ static void peer_close(struct peer *p, const char *why);
 static void dialer_cb(uv_timer_t *t);
 static void peer_next(struct peer *p);
 static void peers_broadcast_digest(struct peers *ps);
+static void peers_snapshot(struct peers *ps);
 
 static void
 peer_log_id(const struct peer *p, char out[17])
@@ -117,6 +119,7 @@ peer_freed_cb(uv_handle_t *h)
 	frame_reader_free(&p->fr);
 	free(p->mbuf);
 	free(p);
+	peers_snapshot(ps);
 }
 
 static void
@@ -195,6 +198,7 @@ peer_write_raw(struct peer *p, const uint8_t *data, size_t len)
 		return SD_EPROTO;
 	}
 	p->wqueue += len;
+	p->bytes_out += len;
 	return 0;
 }
 
@@ -244,6 +248,7 @@ peer_send(struct peer *p, const uint8_t *m, size_t len)
 		return SD_EPROTO;
 	}
 	p->wqueue += outlen;
+	p->bytes_out += outlen;
 	return 0;
 }
 
@@ -293,7 +298,10 @@ pwork_after_cb(uv_work_t *req, int status)
 			if (p->dialer != NULL)
 				p->dialer->backoff_ms = PEER_BACKOFF_MIN_MS;
 		}
-		p->certified = w->certified;
+		if (!p->certified && w->certified) {
+			p->certified = 1;
+			peers_snapshot(ps);
+		}
 		peer_send_out(p, &w->out);
 		peer_next(p);
 	}
@@ -619,6 +627,47 @@ out:
 	sync_out_free(&o);
 }
 
+/* Publishes who is connected, for `stardust status` and `peers`. */
+static void
+peers_snapshot(struct peers *ps)
+{
+	struct node_peer *v;
+	struct peer *p;
+	size_t cnt = ps->nconns + ps->ndialers, i = 0, d;
+	uint64_t now = uv_now(ps->loop);
+
+	if (ps->stopping)
+		return;
+	if ((v = calloc(cnt + 1, sizeof(*v))) == NULL)
+		return;
+	for (p = ps->list; p != NULL && i < cnt; p = p->next, i++) {
+		snprintf(v[i].addr, sizeof(v[i].addr), "%s", p->addr);
+		snprintf(v[i].state, sizeof(v[i].state), "%s",
+		    p->closing               ? "closing"
+		        : p->certified       ? "certified"
+		        : p->state == P_OPEN ? "open"
+		                             : "handshake");
+		if (p->state == P_OPEN) {
+			memcpy(v[i].key, p->id, 32);
+			v[i].has_key = 1;
+		}
+		v[i].idle_ms = now - p->last_rx;
+		v[i].bytes_in = p->bytes_in;
+		v[i].bytes_out = p->bytes_out;
+		v[i].outbound = p->dialer != NULL;
+	}
+	for (d = 0; d < ps->ndialers && i < cnt; d++) {
+		if (ps->dialers[d].conn != NULL)
+			continue;
+		snprintf(
+		    v[i].addr, sizeof(v[i].addr), "%s", ps->dialers[d].name);
+		snprintf(v[i].state, sizeof(v[i].state), "down");
+		v[i].outbound = 1;
+		i++;
+	}
+	node_peers_set(ps->node, v, i);
+}
+
 static void
 peers_gossip_cb(uv_timer_t *t)
 {
@@ -634,6 +683,7 @@ peers_gossip_cb(uv_timer_t *t)
 			peer_close(p, "idle timeout");
 	}
 	peers_broadcast_digest(ps);
+	peers_snapshot(ps);
 }
 
 static void

@@ -35,6 +35,15 @@ expect_contains "cross-border search on the far end finds n1's member" "$s_out" 
 N1KEY=$(sdc n1 status | awk '/node key/{print $3}')
 expect_contains "with n1 as the publisher" "$s_out" "\"origin\":\"$N1KEY\""
 
+# stardust peers: n3 dials n2 and is dialled by n4, both certified; it
+# holds a watermark for the root and each of the five nodes.
+run_rc pe sdc n3 peers --json
+expect_eq "n3 has two certified peers" "$(grep -c '"state":"certified"' <<<"$pe_out")" 2
+expect_contains "n3 dials n2" "$pe_out" "\"address\":\"127.0.0.1:${PORT[n2]}\",\"outbound\":true"
+run_rc pe sdc n3 peers
+expect_contains "origins listed" "$pe_out" "6 origins held"
+expect_contains "own origin marked" "$pe_out" "(this node)"
+
 # An update, then a removal, reach every node; the old versions go.
 ID=$(sdc n1 search Palsatech --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
 sdc n1 member update "$ID" --employees 42 >/dev/null

@@ -68,7 +68,7 @@ chmod 600 "$T/lap/node.key"
 sd_start lap
 
 # Every command has --help (exit 0, a usage line on stdout).
-for cmd in "" node federation cert status member import export search; do
+for cmd in "" node federation cert status peers member import export search; do
 	run_rc h "$SD" $cmd --help
 	expect_eq "stardust $cmd --help exit" "$h_rc" 0
 	expect_contains "stardust $cmd --help text" "$h_out" "usage: stardust"
