@@ -251,7 +251,7 @@ resp_free(struct resp *rs)
 	free(rs->r.next.data);
 }
 
-/* ---- the node's own certificate ---- */
+/* ---- certificates ---- */
 
 struct cert_copy {
 	uint8_t *buf;
@@ -270,41 +270,78 @@ cert_copy_cb(void *arg, const uint8_t *rec, size_t len)
 	return 0;
 }
 
-/* Opens this node's current certificate. SD_ENOCERT, SD_EREVOKED or an
- * expired certificate give a message in err. */
-static int
-node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen)
+int
+node_cert_bytes(struct node *n, const uint8_t who[KEY_PUBLIC_BYTES],
+    uint8_t **buf, size_t *len, int *revoked)
 {
 	struct cert_copy cc = { NULL, 0 };
+	int rc;
+
+	*revoked = 0;
+	rc = store_cert(n->st, who, cert_copy_cb, &cc, revoked);
+	if (rc != 0) {
+		free(cc.buf);
+		return rc == SD_ENOTFOUND ? SD_ENOCERT : rc;
+	}
+	*buf = cc.buf;
+	*len = cc.len;
+	return 0;
+}
+
+int
+node_cert_of(
+    struct node *n, const uint8_t who[KEY_PUBLIC_BYTES], struct record *cert)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[256];
 	int revoked = 0, rc;
 
-	rc = store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked);
-	if (rc == SD_ENOTFOUND) {
-		snprintf(err, errlen,
-		    "this node has no certificate from the "
-		    "federation root yet (stardust cert add FILE)");
-		return SD_ENOCERT;
-	}
-	if (rc != 0) {
-		snprintf(
-		    err, errlen, "reading certificate: %s", sd_strerror(rc));
+	rc = node_cert_bytes(n, who, &buf, &len, &revoked);
+	if (rc == SD_ENOCERT && revoked)
+		return SD_EREVOKED; /* revoked before any certificate was seen */
+	if (rc != 0)
 		return rc;
-	}
 	if (revoked) {
-		snprintf(err, errlen, "this node's certificate was revoked");
 		rc = SD_EREVOKED;
 		goto out;
 	}
-	if ((rc = record_open(n->codes, cc.buf, cc.len, record_now_ms(), cert,
-	         err, errlen)) != 0)
-		goto out;
-	if (cert->body->node_cert->not_after_ms < record_now_ms()) {
+	rc = record_open(
+	    n->codes, buf, len, record_now_ms(), cert, err, sizeof(err));
+	if (rc == 0 && cert->body->node_cert->not_after_ms < record_now_ms()) {
 		record_close(cert);
-		snprintf(err, errlen, "this node's certificate has expired");
-		rc = SD_ENOCERT;
+		rc = SD_EEXPIRED;
 	}
 out:
-	free(cc.buf);
+	free(buf);
+	return rc;
+}
+
+/* Opens this node's current certificate, or explains in err why not. */
+static int
+node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen)
+{
+	int rc = node_cert_of(n, n->key->pk, cert);
+
+	switch (rc) {
+	case 0: break;
+	case SD_ENOCERT:
+		snprintf(err, errlen,
+		    "this node has no certificate from the "
+		    "federation root yet (stardust cert add FILE)");
+		break;
+	case SD_EREVOKED:
+		snprintf(err, errlen, "this node's certificate was revoked");
+		break;
+	case SD_EEXPIRED:
+		snprintf(err, errlen, "this node's certificate has expired");
+		rc = SD_ENOCERT;
+		break;
+	default:
+		snprintf(
+		    err, errlen, "reading certificate: %s", sd_strerror(rc));
+		break;
+	}
 	return rc;
 }
 
@@ -885,7 +922,7 @@ node_status(struct node *n, struct resp *rs)
 		return rc;
 	}
 	/* Only a certificate that is in force is reported. */
-	if (store_cert(n->st, n->key->pk, cert_copy_cb, &cc, &revoked) == 0 &&
+	if (node_cert_bytes(n, n->key->pk, &cc.buf, &cc.len, &revoked) == 0 &&
 	    revoked) {
 		free(cc.buf);
 		cc.buf = NULL;

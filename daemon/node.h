@@ -17,6 +17,7 @@
 #include "codes.h"
 #include "config.h"
 #include "key.h"
+#include "record.h"
 #include "store.h"
 
 #define CONTROL_VERSION 1
@@ -52,6 +53,23 @@ struct node {
 	struct node_peer *peers;
 	size_t npeers;
 };
+
+/*
+ * node_cert_bytes(n, who, buf, len, revoked): a copy (*buf, malloc'd) of
+ * the current certificate record of node key `who`, and whether a
+ * revocation of it is held. SD_ENOCERT if no certificate is held. Any
+ * thread.
+ */
+int node_cert_bytes(struct node *n, const uint8_t who[KEY_PUBLIC_BYTES],
+    uint8_t **buf, size_t *len, int *revoked);
+
+/*
+ * node_cert_of(n, who, cert): open the certificate of `who` that is in
+ * force (free with record_close): 0, SD_ENOCERT (none held), SD_EREVOKED
+ * or SD_EEXPIRED. Any thread.
+ */
+int node_cert_of(
+    struct node *n, const uint8_t who[KEY_PUBLIC_BYTES], struct record *cert);
 
 /* node_peers_set(n, v, cnt): replace the peer snapshot (takes v). */
 void node_peers_set(struct node *n, struct node_peer *v, size_t cnt);

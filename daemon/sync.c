@@ -51,75 +51,27 @@ sync_push(struct sync_out *out, Sd__PeerMsg *m)
 	return 0;
 }
 
-struct copy {
-	uint8_t *buf;
-	size_t len;
-};
-
-static int
-sync_copy_cb(void *arg, const uint8_t *rec, size_t len)
-{
-	struct copy *c = arg;
-
-	if ((c->buf = malloc(len)) == NULL)
-		return -ENOMEM;
-	memcpy(c->buf, rec, len);
-	c->len = len;
-	return 0;
-}
-
-/*
- * Opens the current certificate of node key `who` from the store: 0 and
- * the opened record, or SD_ENOCERT / SD_EREVOKED (expired counts as no
- * certificate).
- */
-static int
-sync_cert_of(struct node *n, const uint8_t who[32], struct record *cert)
-{
-	struct copy c = { NULL, 0 };
-	char err[256];
-	int revoked = 0, rc;
-
-	rc = store_cert(n->st, who, sync_copy_cb, &c, &revoked);
-	if (rc == SD_ENOTFOUND)
-		return revoked ? SD_EREVOKED : SD_ENOCERT;
-	if (rc != 0)
-		return rc;
-	if (revoked) {
-		rc = SD_EREVOKED;
-		goto out;
-	}
-	rc = record_open(
-	    n->codes, c.buf, c.len, record_now_ms(), cert, err, sizeof(err));
-	if (rc == 0 && cert->body->node_cert->not_after_ms < record_now_ms()) {
-		record_close(cert);
-		rc = SD_ENOCERT;
-	}
-out:
-	free(c.buf);
-	return rc;
-}
-
 int
 sync_hello(struct node *n, struct sync_out *out)
 {
-	struct copy c = { NULL, 0 };
+	struct record own = { 0 };
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	Sd__PeerMsg m;
 	int revoked = 0, rc;
 
-	rc = store_cert(n->st, n->key->pk, sync_copy_cb, &c, &revoked);
-	if (rc == SD_ENOTFOUND || revoked) {
-		free(c.buf);
-		return revoked ? SD_EREVOKED : SD_ENOCERT;
-	}
-	if (rc != 0)
+	/* Only a certificate in force is worth presenting. */
+	if ((rc = node_cert_of(n, n->key->pk, &own)) != 0)
+		return rc;
+	record_close(&own);
+	if ((rc = node_cert_bytes(n, n->key->pk, &buf, &len, &revoked)) != 0)
 		return rc;
 	sd__peer_msg__init(&m);
 	m.m_case = SD__PEER_MSG__M_CERT;
-	m.cert.data = c.buf;
-	m.cert.len = c.len;
+	m.cert.data = buf;
+	m.cert.len = len;
 	rc = sync_push(out, &m);
-	free(c.buf);
+	free(buf);
 	return rc;
 }
 
@@ -227,7 +179,7 @@ sync_peer_cert(struct node *n, const uint8_t peer[32], const uint8_t *rec,
 	}
 	/* Whatever we hold now decides: revoked, or superseded by a newer
 	 * certificate that is what counts. */
-	rc = sync_cert_of(n, peer, &known);
+	rc = node_cert_of(n, peer, &known);
 	if (rc == SD_EREVOKED)
 		sync_err(err, errlen, rc, "peer's certificate is revoked");
 	else if (rc != 0)
@@ -368,7 +320,7 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b, struct sync_out *out,
 		return 0; /* our own records come only from us */
 	is_root = memcmp(b->origin.data, n->cfg->root_key, 32) == 0;
 	if (!is_root && b->n_records > 0) {
-		if ((rc = sync_cert_of(n, b->origin.data, &cert)) != 0) {
+		if ((rc = node_cert_of(n, b->origin.data, &cert)) != 0) {
 			/* Not an offence: the certificate may not have reached
 			 * us yet. Nothing is stored; the records come again. */
 			return 0;

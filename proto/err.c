@@ -23,6 +23,7 @@ sd_strerror(int code)
 	case SD_ECONFIG: return "bad configuration";
 	case SD_ESTALE: return "older or equal version ignored";
 	case SD_EREVOKED: return "certificate revoked";
+	case SD_EEXPIRED: return "certificate expired";
 	default: break;
 	}
 	if (code < 0 && code > SD_EBASE)

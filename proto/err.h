@@ -26,6 +26,7 @@ enum {
 	SD_ECONFIG = -1014, /* bad configuration */
 	SD_ESTALE = -1015, /* older or equal seq: ignored */
 	SD_EREVOKED = -1016, /* origin's certificate was revoked */
+	SD_EEXPIRED = -1017, /* certificate past its not_after */
 };
 
 /*
