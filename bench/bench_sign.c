@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +99,31 @@ bench_body(uint8_t **out, size_t *outlen)
 		return -ENOMEM;
 	sd__record_body__pack(&body, *out);
 	return 0;
+}
+
+/* One verifying thread: the same message for `secs` seconds. */
+struct bench_verifier {
+	const uint8_t *sig, *msg, *pk;
+	size_t mlen;
+	double secs;
+	uint64_t n;
+	int bad;
+};
+
+static void *
+bench_verify_run(void *arg)
+{
+	struct bench_verifier *v = arg;
+	double t0 = bench_now();
+	int i;
+
+	do {
+		for (i = 0; i < BENCH_CHUNK; i++, v->n++)
+			if (crypto_sign_verify_detached(
+			        v->sig, v->msg, v->mlen, v->pk) != 0)
+				v->bad = 1;
+	} while (bench_now() - t0 < v->secs);
+	return NULL;
 }
 
 /* Writes be64(seq) at p: the part of the message that changes per record. */
@@ -200,6 +226,35 @@ main(int argc, char **argv)
 			}
 	} while ((t = bench_now() - t0) < secs / 2);
 	printf("verify_rate_per_s=%.0f\n", (double)n / t);
+
+	/* Two threads at once, as a syncing node verifies. */
+	{
+		struct bench_verifier v[2];
+		pthread_t th;
+		for (i = 0; i < 2; i++) {
+			memset(&v[i], 0, sizeof(v[i]));
+			v[i].sig = sig;
+			v[i].msg = msg;
+			v[i].pk = pk;
+			v[i].mlen = mlen;
+			v[i].secs = secs / 2;
+		}
+		t0 = bench_now();
+		if (pthread_create(&th, NULL, bench_verify_run, &v[1]) != 0) {
+			fprintf(stderr, "bench_sign: pthread_create failed\n");
+			goto out;
+		}
+		bench_verify_run(&v[0]);
+		pthread_join(th, NULL);
+		t = bench_now() - t0;
+		if (v[0].bad || v[1].bad) {
+			fprintf(stderr, "bench_sign: a good signature failed "
+			                "to verify\n");
+			goto out;
+		}
+		printf("verify2_rate_per_s=%.0f\n",
+		    (double)(v[0].n + v[1].n) / t);
+	}
 
 	/* The daemon's path: record_sign allocates, signs and encodes. */
 	n = 0;

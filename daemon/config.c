@@ -95,6 +95,7 @@ static const char *config_keys[] = {
 	"listen",
 	"peers",
 	"gossip_ms",
+	"max_outbound",
 };
 
 static int config_handle(struct config_parse *p, const char *section,
@@ -224,6 +225,17 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 			return 0;
 		}
 		p->c->gossip_ms = (unsigned)v;
+	} else if (strcmp(name, "max_outbound") == 0) {
+		char *end;
+		unsigned long v;
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || *end || end == value || v > 64) {
+			snprintf(p->err, sizeof(p->err),
+			    "max_outbound must be 0 to 64");
+			return 0;
+		}
+		p->c->max_outbound = (unsigned)v;
 	} else if (strcmp(name, "log_level") == 0) {
 		static const char *lv[] = { "error", "warn", "info", "debug" };
 		int j;
@@ -268,6 +280,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	c->map_size_mb = 4096;
 	c->log_level = LOG_INFO;
 	c->gossip_ms = 1000;
+	c->max_outbound = 8;
 	p.c = c;
 	snprintf(p.dir, sizeof(p.dir), "%s", real);
 	if ((slash = strrchr(p.dir, '/')) != NULL)
@@ -371,6 +384,7 @@ config_print(const struct config *c, FILE *f)
 		fprintf(f, "\n");
 	}
 	fprintf(f, "gossip_ms = %u\n", c->gossip_ms);
+	fprintf(f, "max_outbound = %u\n", c->max_outbound);
 }
 
 int

@@ -12,6 +12,8 @@
  *   listen = 127.0.0.1:7401   # peer port (numeric address); default none
  *   peers = 127.0.0.1:7402, 127.0.0.1:7403   # bootstrap peers
  *   gossip_ms = 1000          # digest interval
+ *   max_outbound = 8          # outbound connections, counting `peers`;
+ *                             # more are dialled from certificate addresses
  *
  * Unknown sections or keys, duplicate keys and bad values are errors. See
  * docs/OPERATIONS.md for every key.
@@ -39,6 +41,7 @@ struct config {
 	char **peers; /* bootstrap peer addresses, "ip:port" */
 	size_t npeers;
 	unsigned gossip_ms;
+	unsigned max_outbound;
 };
 
 #define CONFIG_PEERS_MAX 64

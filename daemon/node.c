@@ -17,17 +17,17 @@ node_log(const struct node *n, int level, const char *fmt, ...)
 {
 	static const char *names[] = { "error", "warn", "info", "debug" };
 	char ts[32];
+	struct timespec now;
 	struct tm tm;
-	time_t now;
 	va_list ap;
 
 	if (n != NULL && level > n->cfg->log_level)
 		return;
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s stardustd[%s] %s: ", ts, n ? n->cfg->name : "-",
-	    names[level]);
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ stardustd[%s] %s: ", ts,
+	    now.tv_nsec / 1000000L, n ? n->cfg->name : "-", names[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -448,7 +448,7 @@ node_publish(
 			return SD_ESTORE; /* our own seqs cannot be stale */
 	n->seq += cnt;
 	if (n->published != NULL)
-		n->published(n->published_arg);
+		n->published(n->published_arg, n->key->pk, n->seq - cnt, n->seq);
 	return 0;
 }
 
@@ -880,6 +880,14 @@ node_status_peers(struct node *n, Sd__Status *s)
 			pi->bytes_in = copy->bytes_in;
 			pi->bytes_out = copy->bytes_out;
 			pi->outbound = copy->outbound;
+			pi->has_records_in = pi->has_records_out = 1;
+			pi->records_in = copy->records_in;
+			pi->records_out = copy->records_out;
+			pi->has_lag = pi->has_peer_lag = copy->has_lag;
+			pi->lag = copy->lag;
+			pi->peer_lag = copy->peer_lag;
+			pi->has_learned = 1;
+			pi->learned = copy->learned;
 			s->peers[s->n_peers++] = pi;
 		}
 	}

@@ -32,7 +32,12 @@ struct node_peer {
 	char addr[64];
 	char state[16];
 	uint64_t idle_ms, bytes_in, bytes_out;
+	uint64_t records_in, records_out;
+	uint64_t lag; /* seqs this node lacks that the peer holds */
+	uint64_t peer_lag; /* seqs the peer lacks that this node holds */
+	int has_lag; /* the peer sent a digest */
 	int outbound;
+	int learned; /* dialled from an address in the peer's certificate */
 };
 
 struct node {
@@ -42,10 +47,12 @@ struct node {
 	struct key *key; /* owned; only key.c reads the secret */
 	pthread_mutex_t wlock;
 	uint64_t seq; /* last seq published; under wlock */
-	/* Called (from the thread that published) after this node stored
-	 * records of its own, so the federation layer can gossip at once.
-	 * Set before requests are served; must be thread-safe. */
-	void (*published)(void *arg);
+	/* Called (from the thread that published, under wlock) after this
+	 * node stored records of its own, seqs (from, to], so the federation
+	 * layer can push them at once. Set before requests are served; must
+	 * be thread-safe. */
+	void (*published)(
+	    void *arg, const uint8_t *origin, uint64_t from, uint64_t to);
 	void *published_arg;
 	/* Peers as last reported by the federation layer (loop thread), read
 	 * by status requests (any thread); under plock. */

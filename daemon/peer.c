@@ -1,8 +1,11 @@
 #include "peer.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "stardust.pb-c.h"
 
 #include "chan.h"
 #include "err.h"
@@ -20,6 +23,15 @@ struct dialer {
 	char name[64];
 	struct peer *conn;
 	unsigned backoff_ms;
+	int learned; /* from a certificate's address; key is the node's */
+	int retired; /* its certificate is no longer in force: not dialled */
+	uint8_t key[32];
+};
+
+/* A change of this node's own records, from a request thread. */
+struct pub_event {
+	uint8_t origin[32];
+	uint64_t from, to;
 };
 
 struct peers {
@@ -31,8 +43,14 @@ struct peers {
 	uv_async_t wake;
 	struct peer *list;
 	size_t nconns;
-	struct dialer *dialers;
-	size_t ndialers;
+	struct dialer **dialers; /* configured first, then learned */
+	size_t ndialers, capdialers;
+	uint64_t root_w_scanned; /* root watermark at the last address scan */
+	uint64_t snap_ms; /* when the last snapshot was taken */
+	unsigned ticks;
+	pthread_mutex_t evlock; /* events, from request threads */
+	struct pub_event *events;
+	size_t nevents, capevents;
 	int stopping;
 	int open_handles; /* listener, gossip, wake, dialer timers */
 };
@@ -58,6 +76,11 @@ struct peer {
 	size_t wqueue;
 	uint64_t last_rx;
 	uint64_t bytes_in, bytes_out;
+	uint64_t records_in, records_out;
+	struct sync_pending pending; /* our Wants in flight; used by the work */
+	struct sync_mark *known; /* the peer's watermarks: last digest, pushes */
+	size_t nknown;
+	int has_digest;
 	uint8_t *mbuf; /* opened message */
 	size_t mcap;
 };
@@ -85,6 +108,55 @@ static void dialer_cb(uv_timer_t *t);
 static void peer_next(struct peer *p);
 static void peers_broadcast_digest(struct peers *ps);
 static void peers_snapshot(struct peers *ps);
+static void peers_advanced(struct peers *ps, const uint8_t origin[32],
+    uint64_t from, uint64_t to, struct peer *src);
+
+/* What the peer holds of origin, as far as this node knows. */
+static struct sync_mark *
+peer_known(struct peer *p, const uint8_t origin[32])
+{
+	size_t i;
+
+	for (i = 0; i < p->nknown; i++)
+		if (memcmp(p->known[i].origin, origin, 32) == 0)
+			return &p->known[i];
+	return NULL;
+}
+
+static void
+peer_known_raise(struct peer *p, const uint8_t origin[32], uint64_t w)
+{
+	struct sync_mark *k = peer_known(p, origin), *nv;
+
+	if (k != NULL) {
+		if (w > k->w)
+			k->w = w;
+		return;
+	}
+	if ((nv = realloc(p->known, (p->nknown + 1) * sizeof(*nv))) == NULL)
+		return; /* the next digest says it again */
+	p->known = nv;
+	memcpy(nv[p->nknown].origin, origin, 32);
+	nv[p->nknown++].w = w;
+}
+
+/* Takes what handling a message learned about the peer. */
+static void
+peer_absorb(struct peer *p, struct sync_out *o)
+{
+	if (o->digest) {
+		free(p->known);
+		p->known = o->marks;
+		p->nknown = o->nmarks;
+		o->marks = NULL;
+		o->nmarks = 0;
+		p->has_digest = 1;
+	}
+	p->records_in += o->records_in;
+	p->records_out += o->records_out;
+	if (o->advanced)
+		peer_known_raise(p, o->adv_origin, o->peer_to);
+}
 
 static void
 peer_log_id(const struct peer *p, char out[17])
@@ -118,6 +190,8 @@ peer_freed_cb(uv_handle_t *h)
 	chan_free(p->ch);
 	frame_reader_free(&p->fr);
 	free(p->mbuf);
+	free(p->known);
+	sync_pending_free(&p->pending);
 	free(p);
 	peers_snapshot(ps);
 }
@@ -127,7 +201,7 @@ dialer_schedule(struct dialer *d)
 {
 	unsigned jitter, delay;
 
-	if (d->ps->stopping)
+	if (d->ps->stopping || d->retired)
 		return;
 	jitter = randombytes_uniform(d->backoff_ms / 2 + 1);
 	delay = d->backoff_ms * 3 / 4 + jitter;
@@ -266,7 +340,8 @@ pwork_cb(uv_work_t *req)
 {
 	struct pwork *w = (struct pwork *)req;
 
-	w->rc = sync_handle(w->p->ps->node, w->p->id, &w->certified, w->in,
+	w->rc = sync_handle(w->p->ps->node, w->p->id, &w->certified,
+	    &w->p->pending, w->in,
 	    w->len, &w->out, w->err, sizeof(w->err));
 }
 
@@ -276,8 +351,11 @@ pwork_after_cb(uv_work_t *req, int status)
 	struct pwork *w = (struct pwork *)req;
 	struct peer *p = w->p;
 	struct peers *ps = p->ps;
-	int advanced = w->out.advanced;
+	int advanced = w->rc == 0 && w->out.advanced;
+	uint8_t origin[32];
+	uint64_t from = w->out.adv_from, to = w->out.adv_to;
 
+	memcpy(origin, w->out.adv_origin, 32);
 	p->busy = 0;
 	free(w->in);
 	if (p->closing) {
@@ -302,13 +380,17 @@ pwork_after_cb(uv_work_t *req, int status)
 			p->certified = 1;
 			peers_snapshot(ps);
 		}
+		peer_absorb(p, &w->out);
 		peer_send_out(p, &w->out);
 		peer_next(p);
 	}
 	sync_out_free(&w->out);
 	free(w);
 	if (advanced)
-		peers_broadcast_digest(ps);
+		peers_advanced(ps, origin, from, to, p);
+	/* During a sync, status shows progress four times a second. */
+	if (uv_now(ps->loop) - ps->snap_ms >= 250)
+		peers_snapshot(ps);
 }
 
 /* Handles one received frame payload. */
@@ -460,6 +542,7 @@ peer_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		    p, n == UV_EOF ? "connection closed" : uv_strerror((int)n));
 		return;
 	}
+	p->bytes_in += (uint64_t)(n > 0 ? n : 0);
 	if (n > 0 &&
 	    frame_reader_feed(&p->fr, (uint8_t *)buf->base, (size_t)n) != 0) {
 		free(buf->base);
@@ -591,8 +674,17 @@ dialer_cb(uv_timer_t *t)
 	struct pconnect *c;
 	struct peer *p;
 
-	if (ps->stopping || d->conn != NULL)
+	if (ps->stopping || d->conn != NULL || d->retired)
 		return;
+	if (d->learned) {
+		/* Already connected to that node (it dialled us): not twice. */
+		for (p = ps->list; p != NULL; p = p->next)
+			if (p->state == P_OPEN && !p->closing &&
+			    memcmp(p->id, d->key, 32) == 0) {
+				dialer_schedule(d);
+				return;
+			}
+	}
 	if ((p = peer_new(ps, HS_CLIENT)) == NULL) {
 		dialer_schedule(d);
 		return;
@@ -627,10 +719,128 @@ out:
 	sync_out_free(&o);
 }
 
+/*
+ * origin's watermark moved from `from` to `to` here (a batch from src, or
+ * this node's own records when src is NULL). Peers known to hold exactly
+ * `from` get the records at once (a small change); others that may lack
+ * them get a digest, and ask.
+ */
+static void
+peers_advanced(struct peers *ps, const uint8_t origin[32], uint64_t from,
+    uint64_t to, struct peer *src)
+{
+	struct sync_out push = { 0 }, dig = { 0 };
+	struct peer *p;
+	int pushable = -1;
+
+	if (ps->stopping)
+		return;
+	for (p = ps->list; p != NULL; p = p->next) {
+		struct sync_mark *k;
+		uint64_t w;
+		if (!p->certified || p->closing || p == src)
+			continue;
+		k = peer_known(p, origin);
+		w = k != NULL ? k->w : p->has_digest ? 0 : UINT64_MAX;
+		if (w != UINT64_MAX && w >= to)
+			continue; /* it has them */
+		if (w == from) {
+			if (pushable < 0)
+				pushable =
+				    sync_push(ps->node, origin, from, to,
+				        &push) == 1;
+			if (pushable == 1 &&
+			    peer_send(p, push.msg[0], push.len[0]) == 0) {
+				p->records_out += push.records_out;
+				peer_known_raise(p, origin, to);
+				continue;
+			}
+		}
+		if (dig.n == 0 && sync_digest(ps->node, &dig) != 0)
+			continue;
+		peer_send(p, dig.msg[0], dig.len[0]);
+	}
+	sync_out_free(&push);
+	sync_out_free(&dig);
+}
+
+struct own_marks {
+	struct sync_mark *v;
+	size_t n, cap;
+};
+
+static int
+peers_mark_cb(void *arg, const uint8_t *origin, uint64_t w)
+{
+	struct own_marks *om = arg;
+
+	if (om->n == om->cap) {
+		size_t ncap = om->cap ? om->cap * 2 : 32;
+		struct sync_mark *nv = realloc(om->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		om->v = nv;
+		om->cap = ncap;
+	}
+	memcpy(om->v[om->n].origin, origin, 32);
+	om->v[om->n++].w = w;
+	return 0;
+}
+
+/* This node's watermark of origin in om (in origin order), 0 if none. */
+static uint64_t
+peers_own_w(const struct own_marks *om, const uint8_t origin[32])
+{
+	size_t lo = 0, hi = om->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(om->v[mid].origin, origin, 32);
+		if (c == 0)
+			return om->v[mid].w;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* How far apart this node and peer p are, from p's last digest. */
+static void
+peers_lag(struct peers *ps, const struct own_marks *om, struct peer *p,
+    struct node_peer *np)
+{
+	size_t i;
+
+	np->has_lag = p->has_digest;
+	for (i = 0; i < p->nknown; i++) {
+		uint64_t mine = peers_own_w(om, p->known[i].origin);
+		/* Nobody is ahead of a node on its own records; the root's
+		 * seqs may have gaps (it is synced as a set). */
+		if (memcmp(p->known[i].origin, ps->node->key->pk, 32) == 0 ||
+		    memcmp(p->known[i].origin, ps->node->cfg->root_key, 32) ==
+		        0)
+			continue;
+		if (p->known[i].w > mine)
+			np->lag += p->known[i].w - mine;
+	}
+	for (i = 0; i < om->n; i++) {
+		struct sync_mark *k = peer_known(p, om->v[i].origin);
+		uint64_t theirs = k != NULL ? k->w : 0;
+		if (memcmp(om->v[i].origin, p->id, 32) == 0 ||
+		    memcmp(om->v[i].origin, ps->node->cfg->root_key, 32) == 0)
+			continue;
+		if (om->v[i].w > theirs)
+			np->peer_lag += om->v[i].w - theirs;
+	}
+}
+
 /* Publishes who is connected, for `stardust status` and `peers`. */
 static void
 peers_snapshot(struct peers *ps)
 {
+	struct own_marks om = { 0 };
 	struct node_peer *v;
 	struct peer *p;
 	size_t cnt = ps->nconns + ps->ndialers, i = 0, d;
@@ -640,6 +850,9 @@ peers_snapshot(struct peers *ps)
 		return;
 	if ((v = calloc(cnt + 1, sizeof(*v))) == NULL)
 		return;
+	ps->snap_ms = now;
+	if (store_marks(ps->node->st, peers_mark_cb, &om) != 0)
+		om.n = 0;
 	for (p = ps->list; p != NULL && i < cnt; p = p->next, i++) {
 		snprintf(v[i].addr, sizeof(v[i].addr), "%s", p->addr);
 		snprintf(v[i].state, sizeof(v[i].state), "%s",
@@ -654,18 +867,193 @@ peers_snapshot(struct peers *ps)
 		v[i].idle_ms = now - p->last_rx;
 		v[i].bytes_in = p->bytes_in;
 		v[i].bytes_out = p->bytes_out;
+		v[i].records_in = p->records_in;
+		v[i].records_out = p->records_out;
 		v[i].outbound = p->dialer != NULL;
+		v[i].learned = p->dialer != NULL && p->dialer->learned;
+		if (p->certified)
+			peers_lag(ps, &om, p, &v[i]);
 	}
 	for (d = 0; d < ps->ndialers && i < cnt; d++) {
-		if (ps->dialers[d].conn != NULL)
+		const struct dialer *dl = ps->dialers[d];
+		if (dl->conn != NULL)
 			continue;
-		snprintf(
-		    v[i].addr, sizeof(v[i].addr), "%s", ps->dialers[d].name);
-		snprintf(v[i].state, sizeof(v[i].state), "down");
+		snprintf(v[i].addr, sizeof(v[i].addr), "%s", dl->name);
+		snprintf(v[i].state, sizeof(v[i].state), "%s",
+		    dl->retired ? "retired" : "down");
 		v[i].outbound = 1;
+		v[i].learned = dl->learned;
+		if (dl->learned) {
+			memcpy(v[i].key, dl->key, 32);
+			v[i].has_key = 1;
+		}
 		i++;
 	}
+	free(om.v);
 	node_peers_set(ps->node, v, i);
+}
+
+/* A dialer for addr (numeric ip:port), started at once. */
+static struct dialer *
+peers_dialer_add(struct peers *ps, const char *addr, const uint8_t *key)
+{
+	struct dialer *d;
+
+	if (ps->ndialers == ps->capdialers) {
+		size_t ncap = ps->capdialers ? ps->capdialers * 2 : 8;
+		struct dialer **nv =
+		    realloc(ps->dialers, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return NULL;
+		ps->dialers = nv;
+		ps->capdialers = ncap;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	if (config_addr_parse(addr, &d->addr) != 0) {
+		free(d);
+		return NULL;
+	}
+	d->ps = ps;
+	snprintf(d->name, sizeof(d->name), "%s", addr);
+	d->backoff_ms = PEER_BACKOFF_MIN_MS;
+	if (key != NULL) {
+		d->learned = 1;
+		memcpy(d->key, key, 32);
+	}
+	uv_timer_init(ps->loop, &d->timer);
+	ps->dialers[ps->ndialers++] = d;
+	ps->open_handles++;
+	uv_timer_start(&d->timer, dialer_cb, 0, 0);
+	return d;
+}
+
+struct learn {
+	uint8_t (*keys)[32];
+	size_t n, cap;
+};
+
+static int
+peers_learn_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct learn *l = arg;
+	Sd__SignedRecord *sr;
+	Sd__RecordBody *b = NULL;
+	size_t i;
+	int rc = 0;
+
+	if ((sr = sd__signed_record__unpack(NULL, len, rec)) == NULL)
+		return 0;
+	b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data);
+	if (b == NULL || b->kind_case != SD__RECORD_BODY__KIND_NODE_CERT ||
+	    b->node_cert->node_key.len != 32)
+		goto out;
+	for (i = 0; i < l->n; i++)
+		if (memcmp(l->keys[i], b->node_cert->node_key.data, 32) == 0)
+			goto out;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		void *nv = realloc(l->keys, ncap * sizeof(*l->keys));
+		if (nv == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		l->keys = nv;
+		l->cap = ncap;
+	}
+	memcpy(l->keys[l->n++], b->node_cert->node_key.data, 32);
+out:
+	if (b != NULL)
+		sd__record_body__free_unpacked(b, NULL);
+	sd__signed_record__free_unpacked(sr, NULL);
+	return rc;
+}
+
+/*
+ * Dials nodes whose certificates (held here) name an address, while this
+ * node has fewer than max_outbound outbound peers; retires learned
+ * dialers whose certificate is revoked or expired. Runs when the root's
+ * watermark moved, and every tenth gossip tick.
+ */
+static void
+peers_learn(struct peers *ps)
+{
+	struct node *n = ps->node;
+	struct learn l = { 0 };
+	uint64_t rw;
+	size_t i, d, active = 0;
+
+	if (store_mark(n->st, n->cfg->root_key, &rw) != 0 ||
+	    (rw == ps->root_w_scanned && ps->ticks % 10 != 0))
+		return;
+	ps->root_w_scanned = rw;
+	if (store_range(n->st, n->cfg->root_key, 0, rw, peers_learn_cb, &l) <
+	    0)
+		goto out;
+	for (d = 0; d < ps->ndialers; d++)
+		active += !ps->dialers[d]->retired;
+	for (i = 0; i < l.n; i++) {
+		struct record cert = { 0 };
+		struct dialer *dl = NULL;
+		const Sd__NodeCert *nc;
+		struct peer *p;
+		int ok;
+		if (memcmp(l.keys[i], n->key->pk, 32) == 0)
+			continue;
+		ok = node_cert_of(n, l.keys[i], &cert) == 0;
+		for (d = 0; d < ps->ndialers; d++)
+			if (ps->dialers[d]->learned &&
+			    memcmp(ps->dialers[d]->key, l.keys[i], 32) == 0)
+				dl = ps->dialers[d];
+		if (dl != NULL) {
+			if (dl->retired && ok && active < n->cfg->max_outbound) {
+				dl->retired = 0;
+				active++;
+				dl->backoff_ms = PEER_BACKOFF_MIN_MS;
+				uv_timer_start(&dl->timer, dialer_cb, 0, 0);
+			} else if (!dl->retired && !ok) {
+				dl->retired = 1;
+				active--;
+				uv_timer_stop(&dl->timer);
+				if (dl->conn != NULL)
+					peer_close(dl->conn,
+					    "certificate no longer in force");
+			}
+			record_close(&cert);
+			continue;
+		}
+		if (!ok || active >= n->cfg->max_outbound ||
+		    (nc = cert.body->node_cert)->n_addresses == 0) {
+			record_close(&cert);
+			continue;
+		}
+		/* Connected already (it dialled us), or configured. */
+		for (p = ps->list; p != NULL; p = p->next)
+			if (p->state == P_OPEN &&
+			    memcmp(p->id, l.keys[i], 32) == 0)
+				break;
+		for (d = 0; p == NULL && d < ps->ndialers; d++)
+			if (strcmp(ps->dialers[d]->name, nc->addresses[0]) == 0)
+				break;
+		if (p == NULL && d == ps->ndialers) {
+			if (peers_dialer_add(ps, nc->addresses[0], l.keys[i]) !=
+			    NULL) {
+				active++;
+				node_log(n, LOG_INFO,
+				    "peer %s: dialling, learned from the "
+				    "certificate of %s",
+				    nc->addresses[0], nc->name);
+			} else {
+				node_log(n, LOG_DEBUG,
+				    "peer address '%s' in the certificate of "
+				    "%s is not a numeric ip:port",
+				    nc->addresses[0], nc->name);
+			}
+		}
+		record_close(&cert);
+	}
+out:
+	free(l.keys);
 }
 
 static void
@@ -683,21 +1071,59 @@ peers_gossip_cb(uv_timer_t *t)
 			peer_close(p, "idle timeout");
 	}
 	peers_broadcast_digest(ps);
+	ps->ticks++;
+	peers_learn(ps);
 	peers_snapshot(ps);
 }
 
 static void
 peers_wake_cb(uv_async_t *a)
 {
-	peers_broadcast_digest(a->data);
+	struct peers *ps = a->data;
+	struct pub_event *ev;
+	size_t i, cnt;
+
+	pthread_mutex_lock(&ps->evlock);
+	ev = ps->events;
+	cnt = ps->nevents;
+	ps->events = NULL;
+	ps->nevents = ps->capevents = 0;
+	pthread_mutex_unlock(&ps->evlock);
+	for (i = 0; i < cnt; i++)
+		peers_advanced(ps, ev[i].origin, ev[i].from, ev[i].to, NULL);
+	free(ev);
 }
 
-/* From any thread: this node published records. */
+/* From any thread: this node published its records (from, to]. */
 static void
-peers_published(void *arg)
+peers_published(void *arg, const uint8_t *origin, uint64_t from, uint64_t to)
 {
 	struct peers *ps = arg;
+	struct pub_event *last;
 
+	pthread_mutex_lock(&ps->evlock);
+	last = ps->nevents ? &ps->events[ps->nevents - 1] : NULL;
+	if (last != NULL && last->to == from &&
+	    memcmp(last->origin, origin, 32) == 0) {
+		last->to = to;
+	} else {
+		if (ps->nevents == ps->capevents) {
+			size_t ncap = ps->capevents ? ps->capevents * 2 : 16;
+			struct pub_event *nv =
+			    realloc(ps->events, ncap * sizeof(*nv));
+			if (nv == NULL) {
+				/* The next gossip tick's digest tells. */
+				pthread_mutex_unlock(&ps->evlock);
+				return;
+			}
+			ps->events = nv;
+			ps->capevents = ncap;
+		}
+		memcpy(ps->events[ps->nevents].origin, origin, 32);
+		ps->events[ps->nevents].from = from;
+		ps->events[ps->nevents++].to = to;
+	}
+	pthread_mutex_unlock(&ps->evlock);
 	uv_async_send(&ps->wake);
 }
 
@@ -713,6 +1139,7 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 		return -ENOMEM;
 	ps->loop = loop;
 	ps->node = n;
+	pthread_mutex_init(&ps->evlock, NULL);
 	uv_timer_init(loop, &ps->gossip);
 	ps->gossip.data = ps;
 	uv_async_init(loop, &ps->wake, peers_wake_cb);
@@ -736,23 +1163,11 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 		node_log(
 		    n, LOG_INFO, "listening for peers on %s", n->cfg->listen);
 	}
-	if (n->cfg->npeers > 0 &&
-	    (ps->dialers = calloc(n->cfg->npeers, sizeof(*ps->dialers))) ==
-	        NULL) {
-		*out = ps;
-		return -ENOMEM;
-	}
-	for (i = 0; i < n->cfg->npeers; i++) {
-		struct dialer *d = &ps->dialers[i];
-		d->ps = ps;
-		config_addr_parse(n->cfg->peers[i], &d->addr);
-		snprintf(d->name, sizeof(d->name), "%s", n->cfg->peers[i]);
-		d->backoff_ms = PEER_BACKOFF_MIN_MS;
-		uv_timer_init(loop, &d->timer);
-		ps->ndialers++;
-		ps->open_handles++;
-		uv_timer_start(&d->timer, dialer_cb, 0, 0);
-	}
+	for (i = 0; i < n->cfg->npeers; i++)
+		if (peers_dialer_add(ps, n->cfg->peers[i], NULL) == NULL) {
+			*out = ps;
+			return -ENOMEM;
+		}
 	uv_timer_start(
 	    &ps->gossip, peers_gossip_cb, n->cfg->gossip_ms, n->cfg->gossip_ms);
 	n->published_arg = ps;
@@ -766,8 +1181,14 @@ peers_handle_closed(uv_handle_t *h)
 {
 	struct peers *ps = h->data;
 
+	size_t i;
+
 	if (--ps->open_handles == 0) {
+		for (i = 0; i < ps->ndialers; i++)
+			free(ps->dialers[i]);
 		free(ps->dialers);
+		free(ps->events);
+		pthread_mutex_destroy(&ps->evlock);
 		free(ps);
 	}
 }
@@ -796,8 +1217,8 @@ peers_stop(struct peers *ps)
 		uv_close((uv_handle_t *)&ps->listener, peers_handle_closed);
 	}
 	for (i = 0; i < ps->ndialers; i++) {
-		ps->dialers[i].timer.data = ps;
+		ps->dialers[i]->timer.data = ps;
 		uv_close(
-		    (uv_handle_t *)&ps->dialers[i].timer, peers_handle_closed);
+		    (uv_handle_t *)&ps->dialers[i]->timer, peers_handle_closed);
 	}
 }

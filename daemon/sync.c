@@ -1,6 +1,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +29,60 @@ sync_out_free(struct sync_out *o)
 
 	for (i = 0; i < o->n; i++)
 		free(o->msg[i]);
-	o->n = 0;
-	o->advanced = 0;
+	free(o->marks);
+	memset(o, 0, sizeof(*o));
+}
+
+void
+sync_pending_free(struct sync_pending *sp)
+{
+	free(sp->v);
+	sp->v = NULL;
+	sp->n = 0;
+}
+
+static struct sync_want_state *
+sync_pending_find(struct sync_pending *sp, const uint8_t origin[32])
+{
+	size_t i;
+
+	for (i = 0; i < sp->n; i++)
+		if (memcmp(sp->v[i].origin, origin, 32) == 0)
+			return &sp->v[i];
+	return NULL;
+}
+
+/* A Want(origin, after) goes out: its answer starts at after. */
+static int
+sync_pending_set(
+    struct sync_pending *sp, const uint8_t origin[32], uint64_t after)
+{
+	struct sync_want_state *ws = sync_pending_find(sp, origin), *nv;
+
+	if (ws == NULL) {
+		if ((nv = realloc(sp->v, (sp->n + 1) * sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		sp->v = nv;
+		ws = &sp->v[sp->n++];
+		memcpy(ws->origin, origin, 32);
+	}
+	ws->next = after;
+	ws->at_ms = record_now_ms();
+	return 0;
+}
+
+static void
+sync_pending_clear(struct sync_pending *sp, const uint8_t origin[32])
+{
+	struct sync_want_state *ws = sync_pending_find(sp, origin);
+
+	if (ws != NULL)
+		*ws = sp->v[--sp->n];
 }
 
 /* Encodes m (its version set here) onto out. */
 static int
-sync_push(struct sync_out *out, Sd__PeerMsg *m)
+sync_emit(struct sync_out *out, Sd__PeerMsg *m)
 {
 	size_t len;
 	uint8_t *buf;
@@ -70,7 +118,7 @@ sync_hello(struct node *n, struct sync_out *out)
 	m.m_case = SD__PEER_MSG__M_CERT;
 	m.cert.data = buf;
 	m.cert.len = len;
-	rc = sync_push(out, &m);
+	rc = sync_emit(out, &m);
 	free(buf);
 	return rc;
 }
@@ -106,17 +154,60 @@ sync_mark_cb(void *arg, const uint8_t *origin, uint64_t w)
 	return 0;
 }
 
+struct root_sum {
+	uint64_t max, held;
+};
+
+static int
+sync_root_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct root_sum *rs = arg;
+	Sd__SignedRecord *sr;
+
+	if ((sr = sd__signed_record__unpack(NULL, len, rec)) == NULL)
+		return SD_ESTORE;
+	if (sr->seq > rs->max)
+		rs->max = sr->seq;
+	rs->held++;
+	sd__signed_record__free_unpacked(sr, NULL);
+	return 0;
+}
+
+/* The root records held: the highest seq and how many. They are few (a
+ * certificate per node, a revocation per revoked node). */
+static int
+sync_root_summary(struct node *n, struct root_sum *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	return store_range(
+	    n->st, n->cfg->root_key, 0, UINT64_MAX, sync_root_cb, rs);
+}
+
 int
 sync_digest(struct node *n, struct sync_out *out)
 {
 	struct marks ms = { 0 };
+	struct root_sum root;
 	Sd__PeerMsg m;
 	Sd__Digest d;
 	size_t i;
 	int rc;
 
-	if ((rc = store_marks(n->st, sync_mark_cb, &ms)) != 0)
+	if ((rc = store_marks(n->st, sync_mark_cb, &ms)) != 0 ||
+	    (rc = sync_root_summary(n, &root)) != 0)
 		goto out;
+	/* The root's entry says what is held, gaps or not. */
+	for (i = 0; i < ms.n; i++)
+		if (memcmp(ms.origins[i], n->cfg->root_key, 32) == 0)
+			break;
+	if (i == ms.n && root.held > 0 &&
+	    (rc = sync_mark_cb(&ms, n->cfg->root_key, root.max)) != 0)
+		goto out;
+	if (i < ms.n) {
+		ms.v[i].w = root.max;
+		ms.v[i].has_held = 1;
+		ms.v[i].held = root.held;
+	}
 	if (ms.n > 0 && (ms.p = calloc(ms.n, sizeof(*ms.p))) == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -132,7 +223,7 @@ sync_digest(struct node *n, struct sync_out *out)
 	sd__peer_msg__init(&m);
 	m.m_case = SD__PEER_MSG__M_DIGEST;
 	m.digest = &d;
-	rc = sync_push(out, &m);
+	rc = sync_emit(out, &m);
 out:
 	free(ms.v);
 	free(ms.p);
@@ -191,14 +282,29 @@ out:
 }
 
 static int
-sync_on_digest(struct node *n, const Sd__Digest *d, struct sync_out *out)
+sync_on_digest(struct node *n, const Sd__Digest *d,
+    struct sync_pending *pending, struct sync_out *out)
 {
+	struct sync_want_state *ws;
+	struct root_sum root;
 	Sd__PeerMsg m;
 	Sd__Want w;
 	uint64_t mine;
 	size_t i, pass;
 	int rc;
 
+	/* Kept by the connection: what the peer holds, for lag and pushes. */
+	if (d->n_marks > 0 &&
+	    (out->marks = calloc(d->n_marks, sizeof(*out->marks))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < d->n_marks; i++) {
+		if (d->marks[i]->origin.len != 32)
+			return SD_EPROTO;
+		memcpy(out->marks[i].origin, d->marks[i]->origin.data, 32);
+		out->marks[i].w = d->marks[i]->w;
+	}
+	out->nmarks = d->n_marks;
+	out->digest = 1;
 	/* Root records first: certificates decide what else is accepted. */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < d->n_marks; i++) {
@@ -213,27 +319,46 @@ sync_on_digest(struct node *n, const Sd__Digest *d, struct sync_out *out)
 			/* This node is the only source of its own records. */
 			if (memcmp(mk->origin.data, n->key->pk, 32) == 0)
 				continue;
-			if ((rc = store_mark(n->st, mk->origin.data, &mine)) !=
-			    0)
-				return rc;
-			if (mk->w <= mine)
+			/* Asked already; the answer is on its way. */
+			ws = sync_pending_find(pending, mk->origin.data);
+			if (ws != NULL &&
+			    record_now_ms() - ws->at_ms < SYNC_WANT_TIMEOUT_MS)
 				continue;
+			if (is_root) {
+				/* A set, not a watermark: ask for all of it
+				 * when the peer holds more or newer. */
+				if ((rc = sync_root_summary(n, &root)) != 0)
+					return rc;
+				if (mk->w <= root.max &&
+				    !(mk->has_held && mk->held > root.held))
+					continue;
+				mine = 0;
+			} else {
+				if ((rc = store_mark(n->st, mk->origin.data,
+				         &mine)) != 0)
+					return rc;
+				if (mk->w <= mine)
+					continue;
+			}
 			sd__want__init(&w);
 			w.origin = mk->origin;
 			w.after = mine;
 			sd__peer_msg__init(&m);
 			m.m_case = SD__PEER_MSG__M_WANT;
 			m.want = &w;
-			if ((rc = sync_push(out, &m)) != 0)
+			if ((rc = sync_emit(out, &m)) != 0)
 				return rc == SD_ETOOBIG ? 0
 				                        : rc; /* next digest */
+			if ((rc = sync_pending_set(
+			         pending, mk->origin.data, mine)) != 0)
+				return rc;
 		}
 	return 0;
 }
 
 struct batch_fill {
 	ProtobufCBinaryData *recs;
-	size_t n, bytes;
+	size_t n, bytes, max;
 	uint64_t last_seq;
 	int full;
 };
@@ -244,8 +369,7 @@ sync_fill_cb(void *arg, const uint8_t *rec, size_t len)
 	struct batch_fill *f = arg;
 	Sd__SignedRecord *sr;
 
-	if (f->n == SYNC_BATCH_RECORDS ||
-	    (f->n > 0 && f->bytes + len > SYNC_BATCH_BYTES)) {
+	if (f->n == f->max || (f->n > 0 && f->bytes + len > SYNC_BATCH_BYTES)) {
 		f->full = 1;
 		return 1;
 	}
@@ -262,60 +386,222 @@ sync_fill_cb(void *arg, const uint8_t *rec, size_t len)
 	return 0;
 }
 
+static void
+sync_fill_reset(struct batch_fill *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->recs[i].data);
+	f->n = 0;
+	f->bytes = 0;
+	f->full = 0;
+}
+
+/*
+ * Queues one RecordBatch of origin from `from`: every record up to `to`,
+ * or as many as fit (then the batch ends at the last one in it). *end is
+ * where the batch ends; *full says it was cut short.
+ */
+static int
+sync_one_batch(struct node *n, const ProtobufCBinaryData *origin,
+    uint64_t from, uint64_t to, size_t max, int more, struct batch_fill *f,
+    struct sync_out *out, uint64_t *end)
+{
+	Sd__RecordBatch b;
+	Sd__PeerMsg m;
+	int rc;
+
+	sync_fill_reset(f);
+	f->max = max;
+	rc = store_range(n->st, origin->data, from, to, sync_fill_cb, f);
+	if (rc < 0)
+		return rc;
+	sd__record_batch__init(&b);
+	b.origin = *origin;
+	b.from = from;
+	/* Every live record in (from, to] is in the batch. */
+	b.to = f->full ? f->last_seq : to;
+	b.records = f->recs;
+	b.n_records = f->n;
+	b.has_more = more && f->full && b.to < to;
+	b.more = b.has_more;
+	sd__peer_msg__init(&m);
+	m.m_case = SD__PEER_MSG__M_BATCH;
+	m.batch = &b;
+	if ((rc = sync_emit(out, &m)) != 0)
+		return rc;
+	out->records_out += f->n;
+	*end = b.to;
+	return 0;
+}
+
 static int
 sync_on_want(struct node *n, const Sd__Want *w, struct sync_out *out)
 {
 	struct batch_fill f = { 0 };
-	Sd__RecordBatch b;
-	Sd__PeerMsg m;
-	uint64_t mine;
+	uint64_t mine, from, end;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (w->origin.len != 32)
 		return SD_EPROTO;
-	if ((rc = store_mark(n->st, w->origin.data, &mine)) != 0)
+	if (memcmp(w->origin.data, n->cfg->root_key, 32) == 0) {
+		struct root_sum root;
+		if ((rc = sync_root_summary(n, &root)) != 0)
+			return rc;
+		mine = root.max; /* everything held, gaps or not */
+	} else if ((rc = store_mark(n->st, w->origin.data, &mine)) != 0) {
 		return rc;
-	if (w->after >= mine)
-		return 0;
+	}
+	if (w->after >= mine) {
+		/* Nothing newer: an empty batch ends the asker's wait. */
+		Sd__RecordBatch b;
+		Sd__PeerMsg m;
+		sd__record_batch__init(&b);
+		b.origin = w->origin;
+		b.from = b.to = w->after;
+		sd__peer_msg__init(&m);
+		m.m_case = SD__PEER_MSG__M_BATCH;
+		m.batch = &b;
+		return sync_emit(out, &m);
+	}
 	if ((f.recs = calloc(SYNC_BATCH_RECORDS, sizeof(*f.recs))) == NULL)
 		return -ENOMEM;
-	rc = store_range(
-	    n->st, w->origin.data, w->after, mine, sync_fill_cb, &f);
-	if (rc < 0)
-		goto out;
-	sd__record_batch__init(&b);
-	b.origin = w->origin;
-	b.from = w->after;
-	/* Every live record in (from, to] is in the batch. */
-	b.to = f.full ? f.last_seq : mine;
-	b.records = f.recs;
-	b.n_records = f.n;
-	sd__peer_msg__init(&m);
-	m.m_case = SD__PEER_MSG__M_BATCH;
-	m.batch = &b;
-	rc = sync_push(out, &m);
-out:
-	for (i = 0; i < f.n; i++)
-		free(f.recs[i].data);
+	/* Back to back, so the peer verifies one batch while the next is
+	 * on the way; all but the last say more are coming. */
+	from = w->after;
+	for (i = 0; i < SYNC_WANT_BATCHES && from < mine; i++) {
+		if ((rc = sync_one_batch(n, &w->origin, from, mine,
+		         SYNC_BATCH_RECORDS, i + 1 < SYNC_WANT_BATCHES, &f, out,
+		         &end)) != 0)
+			break;
+		if (!f.full)
+			break;
+		from = end;
+	}
+	sync_fill_reset(&f);
 	free(f.recs);
 	return rc;
 }
 
+int
+sync_push(struct node *n, const uint8_t origin[32], uint64_t from,
+    uint64_t to, struct sync_out *out)
+{
+	ProtobufCBinaryData o = { 32, (uint8_t *)origin };
+	struct batch_fill f = { 0 };
+	uint64_t end;
+	int rc;
+
+	if (to <= from)
+		return 0;
+	if ((f.recs = calloc(SYNC_PUSH_RECORDS, sizeof(*f.recs))) == NULL)
+		return -ENOMEM;
+	rc = sync_one_batch(n, &o, from, to, SYNC_PUSH_RECORDS, 0, &f, out,
+	    &end);
+	if (rc == 0 && f.full) {
+		/* Too big to push: taken back, a digest tells the peers. */
+		out->n--;
+		free(out->msg[out->n]);
+		out->records_out -= f.n;
+	}
+	if (rc == 0)
+		rc = f.full ? 0 : 1;
+	sync_fill_reset(&f);
+	free(f.recs);
+	return rc;
+}
+
+/* Records [from, to) of a batch, opened (signature, validation) by one
+ * of two threads. */
+struct open_job {
+	struct node *n;
+	const Sd__RecordBatch *b;
+	struct record *rs;
+	size_t from, to, bad;
+	int rc;
+	char why[256];
+};
+
+static void *
+sync_open_range(void *arg)
+{
+	struct open_job *j = arg;
+	uint64_t now = record_now_ms();
+	size_t i;
+
+	for (i = j->from; i < j->to; i++) {
+		const ProtobufCBinaryData *d = &j->b->records[i];
+		if ((j->rc = record_open(j->n->codes, d->data, d->len, now,
+		         &j->rs[i], j->why, sizeof(j->why))) != 0) {
+			j->bad = i;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Opens every record of b into rs, on two threads when it is worth it. */
 static int
-sync_on_batch(struct node *n, const Sd__RecordBatch *b, struct sync_out *out,
+sync_open_batch(struct node *n, const Sd__RecordBatch *b, struct record *rs,
     char *err, size_t errlen)
 {
+	struct open_job j[2];
+	pthread_t helper;
+	size_t cnt = b->n_records, half = cnt >= 32 ? cnt / 2 : cnt, k;
+	int threaded = 0;
+
+	for (k = 0; k < 2; k++) {
+		memset(&j[k], 0, sizeof(j[k]));
+		j[k].n = n;
+		j[k].b = b;
+		j[k].rs = rs;
+	}
+	j[0].to = half;
+	j[1].from = half;
+	j[1].to = cnt;
+	if (half < cnt &&
+	    pthread_create(&helper, NULL, sync_open_range, &j[1]) == 0)
+		threaded = 1;
+	sync_open_range(&j[0]);
+	if (threaded)
+		pthread_join(helper, NULL);
+	else if (half < cnt)
+		sync_open_range(&j[1]);
+	for (k = 0; k < 2; k++)
+		if (j[k].rc != 0)
+			return sync_err(err, errlen, j[k].rc, "record %zu: %s",
+			    j[k].bad, j[k].why);
+	return 0;
+}
+
+static int
+sync_on_batch(struct node *n, const Sd__RecordBatch *b,
+    struct sync_pending *pending, struct sync_out *out, char *err,
+    size_t errlen)
+{
+	struct sync_want_state *ws;
 	struct record *rs = NULL, cert = { 0 };
 	struct store_item *items = NULL;
 	uint64_t prev, before, after;
 	char why[256];
-	size_t i, opened = 0;
+	size_t i;
 	int rc = 0, is_root, have_cert = 0;
 
 	if (b->origin.len != 32 || b->to < b->from ||
 	    b->n_records > SYNC_BATCH_RECORDS)
 		return sync_err(err, errlen, SD_EPROTO, "malformed batch");
+	/* The answer to our Want goes on, or ends here. */
+	if ((ws = sync_pending_find(pending, b->origin.data)) != NULL &&
+	    b->from == ws->next) {
+		if (b->has_more && b->more) {
+			ws->next = b->to;
+			ws->at_ms = record_now_ms();
+		} else {
+			sync_pending_clear(pending, b->origin.data);
+		}
+	}
 	if (memcmp(b->origin.data, n->key->pk, 32) == 0)
 		return 0; /* our own records come only from us */
 	is_root = memcmp(b->origin.data, n->cfg->root_key, 32) == 0;
@@ -333,17 +619,12 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b, struct sync_out *out,
 		rc = -ENOMEM;
 		goto out;
 	}
+	if ((rc = sync_open_batch(n, b, rs, err, errlen)) != 0)
+		goto out;
 	prev = b->from;
 	for (i = 0; i < b->n_records; i++) {
 		const ProtobufCBinaryData *d = &b->records[i];
 		const Sd__RecordBody *body;
-		if ((rc = record_open(n->codes, d->data, d->len,
-		         record_now_ms(), &rs[i], why, sizeof(why))) != 0) {
-			rc =
-			    sync_err(err, errlen, rc, "record %zu: %s", i, why);
-			goto out;
-		}
-		opened++;
 		if (memcmp(rs[i].rec->origin.data, b->origin.data, 32) != 0 ||
 		    rs[i].rec->seq <= prev || rs[i].rec->seq > b->to) {
 			rc = sync_err(err, errlen, SD_EPROTO,
@@ -382,10 +663,23 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b, struct sync_out *out,
 	}
 	if ((rc = store_mark(n->st, b->origin.data, &after)) != 0)
 		goto out;
+	out->peer_to = b->to;
 	if (after > before) {
+		out->records_in += b->n_records;
+		out->advanced = 1;
+		memcpy(out->adv_origin, b->origin.data, 32);
+		out->adv_from = before;
+		out->adv_to = after;
+		node_log(n, LOG_DEBUG,
+		    "origin %02x%02x%02x%02x: watermark %llu -> %llu "
+		    "(%zu records)",
+		    b->origin.data[0], b->origin.data[1], b->origin.data[2],
+		    b->origin.data[3], (unsigned long long)before,
+		    (unsigned long long)after, b->n_records);
+	}
+	if (after > before && !(b->has_more && b->more)) {
 		Sd__PeerMsg m;
 		Sd__Want w;
-		out->advanced = 1;
 		/* Ask for more; a peer with nothing more stays silent. */
 		sd__want__init(&w);
 		w.origin = b->origin;
@@ -393,11 +687,13 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b, struct sync_out *out,
 		sd__peer_msg__init(&m);
 		m.m_case = SD__PEER_MSG__M_WANT;
 		m.want = &w;
-		rc = sync_push(out, &m);
+		if ((rc = sync_emit(out, &m)) == 0)
+			rc = sync_pending_set(pending, b->origin.data, after);
 	}
 out:
-	for (i = 0; i < opened; i++)
-		record_close(&rs[i]);
+	if (rs != NULL)
+		for (i = 0; i < b->n_records; i++)
+			record_close(&rs[i]);
 	free(rs);
 	free(items);
 	record_close(&cert);
@@ -406,7 +702,7 @@ out:
 
 int
 sync_handle(struct node *n, const uint8_t peer[32], int *certified,
-    const uint8_t *in, size_t inlen, struct sync_out *out, char *err,
+    struct sync_pending *pending, const uint8_t *in, size_t inlen, struct sync_out *out, char *err,
     size_t errlen)
 {
 	Sd__PeerMsg *m;
@@ -434,11 +730,11 @@ sync_handle(struct node *n, const uint8_t peer[32], int *certified,
 	}
 	switch (m->m_case) {
 	case SD__PEER_MSG__M_DIGEST:
-		rc = sync_on_digest(n, m->digest, out);
+		rc = sync_on_digest(n, m->digest, pending, out);
 		break;
 	case SD__PEER_MSG__M_WANT: rc = sync_on_want(n, m->want, out); break;
 	case SD__PEER_MSG__M_BATCH:
-		rc = sync_on_batch(n, m->batch, out, err, errlen);
+		rc = sync_on_batch(n, m->batch, pending, out, err, errlen);
 		break;
 	default:
 		rc = sync_err(err, errlen, SD_EPROTO, "unexpected message");

@@ -14,17 +14,51 @@
 #include "node.h"
 
 #define SYNC_VERSION 1
-#define SYNC_BATCH_BYTES (256 * 1024) /* records in one RecordBatch */
+#define SYNC_BATCH_BYTES (768 * 1024) /* records in one RecordBatch */
 #define SYNC_BATCH_RECORDS 4096
 #define SYNC_OUT_MAX 256 /* replies to one message */
+#define SYNC_WANT_BATCHES 8 /* batches sent back to back for one Want */
+#define SYNC_PUSH_RECORDS 64 /* a change this small is pushed eagerly */
 
-/* Encoded PeerMsgs to send, in order. */
+/* One origin's watermark as a peer reported it. */
+struct sync_mark {
+	uint8_t origin[32];
+	uint64_t w;
+};
+
+/* Encoded PeerMsgs to send, in order, and what handling the message
+ * learned. */
 struct sync_out {
 	uint8_t *msg[SYNC_OUT_MAX];
 	size_t len[SYNC_OUT_MAX];
 	size_t n;
-	int advanced; /* a watermark moved: tell every peer */
+	int advanced; /* a watermark moved: adv_origin from adv_from to adv_to */
+	uint8_t adv_origin[32];
+	uint64_t adv_from, adv_to;
+	int digest; /* the message was a digest: marks[nmarks] is a copy */
+	struct sync_mark *marks;
+	size_t nmarks;
+	uint64_t records_in; /* records of a batch received and stored */
+	uint64_t records_out; /* records in batches queued in msg */
+	uint64_t peer_to; /* a batch received: the sender holds up to here */
 };
+
+/* Wants sent on one connection whose answer has not ended yet: a digest
+ * does not ask for the same origin again meanwhile (the answer is on its
+ * way), unless it is older than SYNC_WANT_TIMEOUT_MS. Per connection,
+ * used by one sync_handle at a time. */
+#define SYNC_WANT_TIMEOUT_MS 30000
+struct sync_pending {
+	struct sync_want_state {
+		uint8_t origin[32];
+		uint64_t next; /* the `from` of the batch expected next */
+		uint64_t at_ms;
+	} *v;
+	size_t n;
+};
+
+/* sync_pending_free(sp): release; sp may be reused. */
+void sync_pending_free(struct sync_pending *sp);
 
 /* sync_out_free(o): free the messages; o may be reused. */
 void sync_out_free(struct sync_out *o);
@@ -33,20 +67,31 @@ void sync_out_free(struct sync_out *o);
  * certificate. SD_ENOCERT if it has none (it cannot take part). */
 int sync_hello(struct node *n, struct sync_out *out);
 
+/*
+ * sync_push(n, origin, from, to, out): a RecordBatch of origin's records
+ * in (from, to] for peers known to hold exactly `from` (the eager push of
+ * a change). 1 if queued; 0 if the range holds more than
+ * SYNC_PUSH_RECORDS records or bytes for one batch (the peers then learn
+ * of it from a digest); negative on error.
+ */
+int sync_push(struct node *n, const uint8_t origin[32], uint64_t from,
+    uint64_t to, struct sync_out *out);
+
 /* sync_digest(n, out): a Digest of every watermark this node holds. */
 int sync_digest(struct node *n, struct sync_out *out);
 
 /*
- * sync_handle(n, peer, certified, in, inlen, out, err, errlen): handle one
- * PeerMsg from the authenticated peer identity `peer`. *certified is 0
- * until the peer's certificate was accepted (it must be the first
- * message) and is set to 1 then. Replies go to out. A negative return
+ * sync_handle(n, peer, certified, pending, in, inlen, out, err, errlen):
+ * handle one PeerMsg from the authenticated peer identity `peer`.
+ * *certified is 0 until the peer's certificate was accepted (it must be
+ * the first message) and is set to 1 then; pending is the connection's
+ * outstanding Wants. Replies go to out. A negative return
  * means the peer misbehaved (bad frame, bad signature, record outside its
  * origin's scope, ...): err says how, nothing of that message was stored,
  * and the caller drops the connection.
  */
 int sync_handle(struct node *n, const uint8_t peer[32], int *certified,
-    const uint8_t *in, size_t inlen, struct sync_out *out, char *err,
+    struct sync_pending *pending, const uint8_t *in, size_t inlen, struct sync_out *out, char *err,
     size_t errlen);
 
 #endif

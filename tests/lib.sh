@@ -133,7 +133,9 @@ free_port() {
 
 # sd_net NAME PORT [PEER_PORT...]: give node NAME a peer listener on
 # 127.0.0.1:PORT and bootstrap peers on the given ports (gossip every
-# 200 ms, so tests converge quickly).
+# 200 ms, so tests converge quickly). Only those peers are dialled
+# (max_outbound = 0) unless SD_MAX_OUTBOUND says how many outbound peers
+# to reach with addresses learned from certificates.
 sd_net() {
 	local name=$1 port=$2 peers="" p
 	shift 2
@@ -144,6 +146,7 @@ sd_net() {
 		echo "listen = 127.0.0.1:$port"
 		[ -n "$peers" ] && echo "peers = $peers"
 		echo "gossip_ms = 200"
+		echo "max_outbound = ${SD_MAX_OUTBOUND:-0}"
 	} >> "$T/$name/stardust.conf"
 }
 
