@@ -2,13 +2,13 @@
 #   make demo   install what is missing, build, run the demonstration
 #   make test   install what is missing, build, run the whole test suite
 # Others: make build, make test-asan (ASan+UBSan build of the suite),
-#         make bench, make clean.
+#         make bench, make bench-sync, make clean.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 
-.PHONY: all deps build test test-asan demo bench clean
+.PHONY: all deps build test test-asan demo bench bench-sync clean
 
 all: build
 
@@ -34,6 +34,9 @@ demo: build
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+bench-sync: build
+	./bench/sync.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

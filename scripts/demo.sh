@@ -121,6 +121,9 @@ if [ $converged -ne 1 ]; then
 	exit 1
 fi
 export STARDUST_CONFIG="$W/oslo/stardust.conf"
+say "Oslo's view of the federation"
+run "$SD" status --wait --timeout 60
+run "$SD" peers
 "$SD" -c "$W/lapland/stardust.conf" export --all | sort > "$W/lapland.jsonl"
 "$SD" -c "$W/oslo/stardust.conf" export --all | sort > "$W/oslo.jsonl"
 if cmp -s "$W/lapland.jsonl" "$W/oslo.jsonl"; then
