@@ -70,7 +70,9 @@ struct peer {
 	char addr[64];
 	int state;
 	int certified;
-	int busy;
+	int inflight; /* messages on the thread pool (at most PEER_INFLIGHT) */
+	int committing; /* the oldest of them is being committed */
+	struct pwork *queue; /* those messages, oldest first */
 	int closing;
 	int handles; /* open libuv handles: tcp, hs_timer */
 	size_t wqueue;
@@ -92,18 +94,27 @@ struct pwrite {
 	uint8_t data[];
 };
 
+/* A received message: prepared (decoded, verified) on the thread pool,
+ * then committed there, in arrival order, one at a time. */
 struct pwork {
 	uv_work_t req;
 	struct peer *p;
+	struct pwork *next;
 	uint8_t *in;
 	size_t len;
 	int certified;
+	int prepared;
 	int rc;
+	struct sync_msg *msg;
 	struct sync_out out;
 	char err[256];
 };
 
+/* While a batch is committed, the next one is verified. */
+#define PEER_INFLIGHT 2
+
 static void peer_close(struct peer *p, const char *why);
+static void peer_drain(struct peer *p);
 static void dialer_cb(uv_timer_t *t);
 static void peer_next(struct peer *p);
 static void peers_broadcast_digest(struct peers *ps);
@@ -228,10 +239,48 @@ peer_close(struct peer *p, const char *why)
 		dialer_schedule(p->dialer);
 		p->dialer = NULL;
 	}
-	if (p->busy)
-		return; /* closed when the work comes back */
+	if (p->inflight > 0) {
+		peer_drain(p); /* closed when the last work comes back */
+		return;
+	}
 	uv_close((uv_handle_t *)&p->hs_timer, peer_freed_cb);
 	uv_close((uv_handle_t *)&p->tcp, peer_freed_cb);
+}
+
+/* Frees a work that came back to a closing connection; the last one
+ * closes it. */
+static void
+peer_work_drop(struct peer *p, struct pwork *w)
+{
+	struct pwork **pp;
+
+	for (pp = &p->queue; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	free(w->in);
+	sync_msg_free(w->msg);
+	sync_out_free(&w->out);
+	free(w);
+	if (--p->inflight == 0) {
+		uv_close((uv_handle_t *)&p->hs_timer, peer_freed_cb);
+		uv_close((uv_handle_t *)&p->tcp, peer_freed_cb);
+	}
+}
+
+/* On a closing connection: drops every work that is back from the pool
+ * (prepared, and not the one being committed). */
+static void
+peer_drain(struct peer *p)
+{
+	struct pwork *w, *next;
+
+	for (w = p->queue; w != NULL; w = next) {
+		next = w->next;
+		if (w->prepared && !(p->committing && w == p->queue))
+			peer_work_drop(p, w);
+	}
 }
 
 static void
@@ -336,54 +385,108 @@ peer_send_out(struct peer *p, struct sync_out *o)
 }
 
 static void
-pwork_cb(uv_work_t *req)
+pwork_prepare_cb(uv_work_t *req)
 {
 	struct pwork *w = (struct pwork *)req;
 
-	w->rc = sync_handle(w->p->ps->node, w->p->id, &w->certified,
-	    &w->p->pending, w->in,
-	    w->len, &w->out, w->err, sizeof(w->err));
+	w->rc = sync_prepare(w->p->ps->node, w->certified, w->in, w->len,
+	    &w->msg, w->err, sizeof(w->err));
 }
 
 static void
-pwork_after_cb(uv_work_t *req, int status)
+pwork_commit_cb(uv_work_t *req)
+{
+	struct pwork *w = (struct pwork *)req;
+
+	if (w->rc == 0)
+		w->rc = sync_commit(w->p->ps->node, w->p->id, &w->certified,
+		    &w->p->pending, w->msg, &w->out, w->err, sizeof(w->err));
+}
+
+static void pwork_commit_after_cb(uv_work_t *req, int status);
+
+/* Commits the oldest message once it is prepared. */
+static void
+peer_pump(struct peer *p)
+{
+	struct pwork *w = p->queue;
+
+	if (p->closing || p->committing || w == NULL || !w->prepared)
+		return;
+	/* Committed with what is known now: the messages before it may
+	 * have certified the peer. */
+	w->certified = p->certified;
+	p->committing = 1;
+	if (uv_queue_work(p->ps->loop, &w->req, pwork_commit_cb,
+	        pwork_commit_after_cb) != 0) {
+		peer_close(p, "cannot queue work"); /* drains the others */
+		p->committing = 0;
+		peer_work_drop(p, w);
+	}
+}
+
+static void
+pwork_prepare_after_cb(uv_work_t *req, int status)
+{
+	struct pwork *w = (struct pwork *)req;
+	struct peer *p = w->p;
+
+	if (status != 0 && w->rc == 0)
+		w->rc = SD_EPROTO;
+	w->prepared = 1;
+	if (p->closing) {
+		peer_work_drop(p, w);
+		return;
+	}
+	peer_pump(p);
+}
+
+static void
+pwork_commit_after_cb(uv_work_t *req, int status)
 {
 	struct pwork *w = (struct pwork *)req;
 	struct peer *p = w->p;
 	struct peers *ps = p->ps;
-	int advanced = w->rc == 0 && w->out.advanced;
+	int advanced = status == 0 && w->rc == 0 && w->out.advanced;
 	uint8_t origin[32];
 	uint64_t from = w->out.adv_from, to = w->out.adv_to;
 
 	memcpy(origin, w->out.adv_origin, 32);
-	p->busy = 0;
-	free(w->in);
+	/* w stays "being committed" until it is unlinked, so that a close
+	 * meanwhile (a failed write) does not free it under us. */
 	if (p->closing) {
-		p->closing = 0;
-		peer_close(p, NULL);
-	} else if (status != 0 || w->rc != 0) {
+		p->committing = 0;
+		peer_work_drop(p, w);
+		peer_drain(p);
+		return;
+	}
+	if (status != 0 || w->rc != 0) {
 		char why[300];
 		snprintf(why, sizeof(why), "refused: %s",
 		    w->err[0] ? w->err : sd_strerror(w->rc));
 		node_log(ps->node, LOG_WARN, "peer %s: %s", p->addr, why);
-		peer_close(p, why);
-	} else {
-		if (!p->certified && w->certified) {
-			char id[17];
-			peer_log_id(p, id);
-			node_log(ps->node, LOG_INFO, "peer %s (%s): certified",
-			    id, p->addr);
-			if (p->dialer != NULL)
-				p->dialer->backoff_ms = PEER_BACKOFF_MIN_MS;
-		}
-		if (!p->certified && w->certified) {
-			p->certified = 1;
-			peers_snapshot(ps);
-		}
-		peer_absorb(p, &w->out);
-		peer_send_out(p, &w->out);
-		peer_next(p);
+		peer_close(p, why); /* drains the others */
+		p->committing = 0;
+		peer_work_drop(p, w);
+		return;
 	}
+	if (!p->certified && w->certified) {
+		char id[17];
+		peer_log_id(p, id);
+		node_log(ps->node, LOG_INFO, "peer %s (%s): certified", id,
+		    p->addr);
+		if (p->dialer != NULL)
+			p->dialer->backoff_ms = PEER_BACKOFF_MIN_MS;
+		p->certified = 1;
+		peers_snapshot(ps);
+	}
+	peer_absorb(p, &w->out);
+	peer_send_out(p, &w->out);
+	p->committing = 0;
+	p->queue = w->next;
+	p->inflight--;
+	free(w->in);
+	sync_msg_free(w->msg);
 	sync_out_free(&w->out);
 	free(w);
 	if (advanced)
@@ -391,6 +494,25 @@ pwork_after_cb(uv_work_t *req, int status)
 	/* During a sync, status shows progress four times a second. */
 	if (uv_now(ps->loop) - ps->snap_ms >= 250)
 		peers_snapshot(ps);
+	if (p->closing) {
+		if (p->inflight == 0) {
+			p->closing = 0;
+			peer_close(p, NULL);
+		} else {
+			peer_drain(p);
+		}
+		return;
+	}
+	peer_pump(p);
+	peer_next(p);
+}
+
+/* Whether another message may go to the thread pool: one at a time
+ * until the peer is certified (nothing is verified for a stranger). */
+static int
+peer_room(const struct peer *p)
+{
+	return p->inflight < (p->certified ? PEER_INFLIGHT : 1);
 }
 
 /* Handles one received frame payload. */
@@ -481,16 +603,22 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 	w->len = mlen;
 	w->p = p;
 	w->certified = p->certified;
-	p->busy = 1;
-	if (uv_queue_work(p->ps->loop, &w->req, pwork_cb, pwork_after_cb) !=
-	    0) {
-		p->busy = 0;
+	if (uv_queue_work(p->ps->loop, &w->req, pwork_prepare_cb,
+	        pwork_prepare_after_cb) != 0) {
 		free(w->in);
 		free(w);
 		peer_close(p, "cannot queue work");
 		return SD_EPROTO;
 	}
-	return 1; /* wait for the work */
+	/* Appended to the connection's queue: committed in this order. */
+	{
+		struct pwork **pp = &p->queue;
+		while (*pp != NULL)
+			pp = &(*pp)->next;
+		*pp = w;
+	}
+	p->inflight++;
+	return peer_room(p) ? 0 : 1; /* 1: wait for the work */
 }
 
 static void peer_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
@@ -504,7 +632,7 @@ peer_next(struct peer *p)
 	size_t len;
 	int rc;
 
-	while (!p->closing && !p->busy) {
+	while (!p->closing && peer_room(p)) {
 		rc = frame_reader_next(&p->fr, &f, &len);
 		if (rc < 0) {
 			peer_close(p, "frame above the maximum");
@@ -518,7 +646,7 @@ peer_next(struct peer *p)
 		if (peer_frame(p, f, len) != 0)
 			break;
 	}
-	if (p->busy && !p->closing)
+	if (!peer_room(p) && !p->closing)
 		uv_read_stop((uv_stream_t *)&p->tcp);
 }
 
@@ -973,7 +1101,8 @@ out:
  * Dials nodes whose certificates (held here) name an address, while this
  * node has fewer than max_outbound outbound peers; retires learned
  * dialers whose certificate is revoked or expired. Runs when the root's
- * watermark moved, and every tenth gossip tick.
+ * watermark moved, and every fifth gossip tick (root records may arrive
+ * above a gap, without moving the watermark).
  */
 static void
 peers_learn(struct peers *ps)
@@ -984,11 +1113,12 @@ peers_learn(struct peers *ps)
 	size_t i, d, active = 0;
 
 	if (store_mark(n->st, n->cfg->root_key, &rw) != 0 ||
-	    (rw == ps->root_w_scanned && ps->ticks % 10 != 0))
+	    (rw == ps->root_w_scanned && ps->ticks % 5 != 0))
 		return;
 	ps->root_w_scanned = rw;
-	if (store_range(n->st, n->cfg->root_key, 0, rw, peers_learn_cb, &l) <
-	    0)
+	/* Every root record held, gaps or not. */
+	if (store_range(n->st, n->cfg->root_key, 0, UINT64_MAX, peers_learn_cb,
+	        &l) < 0)
 		goto out;
 	for (d = 0; d < ps->ndialers; d++)
 		active += !ps->dialers[d]->retired;
@@ -1067,7 +1197,8 @@ peers_gossip_cb(uv_timer_t *t)
 		idle = 30000;
 	for (p = ps->list; p != NULL; p = next) {
 		next = p->next;
-		if (p->state == P_OPEN && !p->busy && now - p->last_rx > idle)
+		if (p->state == P_OPEN && p->inflight == 0 &&
+		    now - p->last_rx > idle)
 			peer_close(p, "idle timeout");
 	}
 	peers_broadcast_digest(ps);

@@ -576,15 +576,45 @@ sync_open_batch(struct node *n, const Sd__RecordBatch *b, struct record *rs,
 	return 0;
 }
 
-static int
-sync_on_batch(struct node *n, const Sd__RecordBatch *b,
-    struct sync_pending *pending, struct sync_out *out, char *err,
-    size_t errlen)
+/* A message between sync_prepare and sync_commit. */
+struct sync_msg {
+	Sd__PeerMsg *m;
+	/* A batch, prepared: its records opened and checked. */
+	struct record *rs;
+	struct store_item *items;
+	int ready; /* rs/items hold every record of the batch */
+};
+
+void
+sync_msg_free(struct sync_msg *sm)
 {
-	struct sync_want_state *ws;
-	struct record *rs = NULL, cert = { 0 };
-	struct store_item *items = NULL;
-	uint64_t prev, before, after;
+	size_t i;
+
+	if (sm == NULL)
+		return;
+	if (sm->rs != NULL)
+		for (i = 0; i < sm->m->batch->n_records; i++)
+			record_close(&sm->rs[i]);
+	free(sm->rs);
+	free(sm->items);
+	if (sm->m != NULL)
+		sd__peer_msg__free_unpacked(sm->m, NULL);
+	free(sm);
+}
+
+/*
+ * The part of a batch that needs no write: every record opened (two
+ * threads) and checked against the batch and its origin's certificate.
+ * A batch of this node's own origin, or of an origin whose certificate is
+ * not held, is left unprepared: commit ignores it.
+ */
+static int
+sync_batch_prepare(
+    struct node *n, struct sync_msg *sm, char *err, size_t errlen)
+{
+	const Sd__RecordBatch *b = sm->m->batch;
+	struct record cert = { 0 };
+	uint64_t prev;
 	char why[256];
 	size_t i;
 	int rc = 0, is_root, have_cert = 0;
@@ -592,47 +622,35 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b,
 	if (b->origin.len != 32 || b->to < b->from ||
 	    b->n_records > SYNC_BATCH_RECORDS)
 		return sync_err(err, errlen, SD_EPROTO, "malformed batch");
-	/* The answer to our Want goes on, or ends here. */
-	if ((ws = sync_pending_find(pending, b->origin.data)) != NULL &&
-	    b->from == ws->next) {
-		if (b->has_more && b->more) {
-			ws->next = b->to;
-			ws->at_ms = record_now_ms();
-		} else {
-			sync_pending_clear(pending, b->origin.data);
-		}
-	}
-	if (memcmp(b->origin.data, n->key->pk, 32) == 0)
-		return 0; /* our own records come only from us */
+	if (memcmp(b->origin.data, n->key->pk, 32) == 0 || b->n_records == 0)
+		return 0;
 	is_root = memcmp(b->origin.data, n->cfg->root_key, 32) == 0;
-	if (!is_root && b->n_records > 0) {
-		if ((rc = node_cert_of(n, b->origin.data, &cert)) != 0) {
+	if (!is_root) {
+		if (node_cert_of(n, b->origin.data, &cert) != 0) {
 			/* Not an offence: the certificate may not have reached
 			 * us yet. Nothing is stored; the records come again. */
 			return 0;
 		}
 		have_cert = 1;
 	}
-	if (b->n_records > 0 &&
-	    ((rs = calloc(b->n_records, sizeof(*rs))) == NULL ||
-	        (items = calloc(b->n_records, sizeof(*items))) == NULL)) {
+	if ((sm->rs = calloc(b->n_records, sizeof(*sm->rs))) == NULL ||
+	    (sm->items = calloc(b->n_records, sizeof(*sm->items))) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = sync_open_batch(n, b, rs, err, errlen)) != 0)
+	if ((rc = sync_open_batch(n, b, sm->rs, err, errlen)) != 0)
 		goto out;
 	prev = b->from;
 	for (i = 0; i < b->n_records; i++) {
-		const ProtobufCBinaryData *d = &b->records[i];
-		const Sd__RecordBody *body;
-		if (memcmp(rs[i].rec->origin.data, b->origin.data, 32) != 0 ||
-		    rs[i].rec->seq <= prev || rs[i].rec->seq > b->to) {
+		const struct record *r = &sm->rs[i];
+		const Sd__RecordBody *body = r->body;
+		if (memcmp(r->rec->origin.data, b->origin.data, 32) != 0 ||
+		    r->rec->seq <= prev || r->rec->seq > b->to) {
 			rc = sync_err(err, errlen, SD_EPROTO,
 			    "record %zu: origin or seq outside the batch", i);
 			goto out;
 		}
-		prev = rs[i].rec->seq;
-		body = rs[i].body;
+		prev = r->rec->seq;
 		if (is_root !=
 		    (body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT ||
 		        body->kind_case == SD__RECORD_BODY__KIND_REVOCATION)) {
@@ -650,19 +668,51 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b,
 			    sync_err(err, errlen, rc, "record %zu: %s", i, why);
 			goto out;
 		}
-		items[i].bytes = d->data;
-		items[i].len = d->len;
-		items[i].r = &rs[i];
+		sm->items[i].bytes = b->records[i].data;
+		sm->items[i].len = b->records[i].len;
+		sm->items[i].r = &sm->rs[i];
 	}
+	sm->ready = 1;
+out:
+	record_close(&cert);
+	return rc;
+}
+
+/* A prepared batch stored, in one transaction, in arrival order. */
+static int
+sync_batch_commit(struct node *n, struct sync_msg *sm,
+    struct sync_pending *pending, struct sync_out *out, char *err,
+    size_t errlen)
+{
+	const Sd__RecordBatch *b = sm->m->batch;
+	struct sync_want_state *ws;
+	uint64_t before, after;
+	int rc;
+
+	/* The answer to our Want goes on, or ends here. */
+	if ((ws = sync_pending_find(pending, b->origin.data)) != NULL &&
+	    b->from == ws->next) {
+		if (b->has_more && b->more) {
+			ws->next = b->to;
+			ws->at_ms = record_now_ms();
+		} else {
+			sync_pending_clear(pending, b->origin.data);
+		}
+	}
+	if (memcmp(b->origin.data, n->key->pk, 32) == 0 ||
+	    (b->n_records > 0 && !sm->ready))
+		return 0; /* ours, or its certificate is not held */
 	if ((rc = store_mark(n->st, b->origin.data, &before)) != 0)
-		goto out;
-	if ((rc = store_apply(n->st, items, b->n_records, b->origin.data,
-	         b->from, b->to)) != 0) {
-		rc = sync_err(err, errlen, rc, "storing: %s", sd_strerror(rc));
-		goto out;
-	}
+		return rc;
+	rc = store_apply(n->st, sm->items, b->n_records, b->origin.data,
+	    b->from, b->to);
+	if (rc == SD_EREVOKED)
+		return 0; /* revoked since it was sent: nothing stored */
+	if (rc != 0)
+		return sync_err(
+		    err, errlen, rc, "storing: %s", sd_strerror(rc));
 	if ((rc = store_mark(n->st, b->origin.data, &after)) != 0)
-		goto out;
+		return rc;
 	out->peer_to = b->to;
 	if (after > before) {
 		out->records_in += b->n_records;
@@ -680,7 +730,8 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b,
 	if (after > before && !(b->has_more && b->more)) {
 		Sd__PeerMsg m;
 		Sd__Want w;
-		/* Ask for more; a peer with nothing more stays silent. */
+		/* Ask for the rest; the answer ends with an empty batch if
+		 * there is none. */
 		sd__want__init(&w);
 		w.origin = b->origin;
 		w.after = after;
@@ -690,43 +741,59 @@ sync_on_batch(struct node *n, const Sd__RecordBatch *b,
 		if ((rc = sync_emit(out, &m)) == 0)
 			rc = sync_pending_set(pending, b->origin.data, after);
 	}
-out:
-	if (rs != NULL)
-		for (i = 0; i < b->n_records; i++)
-			record_close(&rs[i]);
-	free(rs);
-	free(items);
-	record_close(&cert);
 	return rc;
 }
 
 int
-sync_handle(struct node *n, const uint8_t peer[32], int *certified,
-    struct sync_pending *pending, const uint8_t *in, size_t inlen, struct sync_out *out, char *err,
-    size_t errlen)
+sync_prepare(struct node *n, int certified, const uint8_t *in, size_t inlen,
+    struct sync_msg **out, char *err, size_t errlen)
 {
-	Sd__PeerMsg *m;
-	int rc;
+	struct sync_msg *sm;
+	int rc = 0;
 
-	if ((m = sd__peer_msg__unpack(NULL, inlen, in)) == NULL)
-		return sync_err(err, errlen, SD_EDECODE, "malformed message");
-	if (m->version != SYNC_VERSION) {
-		rc = sync_err(err, errlen, SD_EVERSION,
-		    "sync version %u is not spoken here", m->version);
+	*out = NULL;
+	if ((sm = calloc(1, sizeof(*sm))) == NULL)
+		return -ENOMEM;
+	if ((sm->m = sd__peer_msg__unpack(NULL, inlen, in)) == NULL) {
+		rc = sync_err(err, errlen, SD_EDECODE, "malformed message");
 		goto out;
 	}
-	if (!*certified) {
-		if (m->m_case != SD__PEER_MSG__M_CERT) {
-			rc = sync_err(err, errlen, SD_EPROTO,
-			    "the first message must be a certificate");
-			goto out;
-		}
-		if ((rc = sync_peer_cert(
-		         n, peer, m->cert.data, m->cert.len, err, errlen)) != 0)
-			goto out;
-		*certified = 1;
-		rc = sync_digest(n, out);
+	if (sm->m->version != SYNC_VERSION) {
+		rc = sync_err(err, errlen, SD_EVERSION,
+		    "sync version %u is not spoken here", sm->m->version);
 		goto out;
+	}
+	/* Records are verified only for a certified peer. */
+	if (certified && sm->m->m_case == SD__PEER_MSG__M_BATCH)
+		rc = sync_batch_prepare(n, sm, err, errlen);
+out:
+	if (rc != 0) {
+		if (err[0] == '\0')
+			sync_err(err, errlen, rc, "%s", sd_strerror(rc));
+		sync_msg_free(sm);
+		return rc;
+	}
+	*out = sm;
+	return 0;
+}
+
+int
+sync_commit(struct node *n, const uint8_t peer[32], int *certified,
+    struct sync_pending *pending, struct sync_msg *sm, struct sync_out *out,
+    char *err, size_t errlen)
+{
+	const Sd__PeerMsg *m = sm->m;
+	int rc;
+
+	if (!*certified) {
+		if (m->m_case != SD__PEER_MSG__M_CERT)
+			return sync_err(err, errlen, SD_EPROTO,
+			    "the first message must be a certificate");
+		if ((rc = sync_peer_cert(n, peer, m->cert.data, m->cert.len,
+		         err, errlen)) != 0)
+			return rc;
+		*certified = 1;
+		return sync_digest(n, out);
 	}
 	switch (m->m_case) {
 	case SD__PEER_MSG__M_DIGEST:
@@ -734,7 +801,12 @@ sync_handle(struct node *n, const uint8_t peer[32], int *certified,
 		break;
 	case SD__PEER_MSG__M_WANT: rc = sync_on_want(n, m->want, out); break;
 	case SD__PEER_MSG__M_BATCH:
-		rc = sync_on_batch(n, m->batch, pending, out, err, errlen);
+		/* Prepared only if the peer was certified then; it is now. */
+		if (m->batch->n_records > 0 && !sm->ready &&
+		    sm->rs == NULL &&
+		    (rc = sync_batch_prepare(n, sm, err, errlen)) != 0)
+			break;
+		rc = sync_batch_commit(n, sm, pending, out, err, errlen);
 		break;
 	default:
 		rc = sync_err(err, errlen, SD_EPROTO, "unexpected message");
@@ -742,7 +814,5 @@ sync_handle(struct node *n, const uint8_t peer[32], int *certified,
 	}
 	if (rc != 0 && err[0] == '\0')
 		sync_err(err, errlen, rc, "%s", sd_strerror(rc));
-out:
-	sd__peer_msg__free_unpacked(m, NULL);
 	return rc;
 }

@@ -46,7 +46,7 @@ struct sync_out {
 /* Wants sent on one connection whose answer has not ended yet: a digest
  * does not ask for the same origin again meanwhile (the answer is on its
  * way), unless it is older than SYNC_WANT_TIMEOUT_MS. Per connection,
- * used by one sync_handle at a time. */
+ * used by one sync_commit at a time. */
 #define SYNC_WANT_TIMEOUT_MS 30000
 struct sync_pending {
 	struct sync_want_state {
@@ -80,18 +80,36 @@ int sync_push(struct node *n, const uint8_t origin[32], uint64_t from,
 /* sync_digest(n, out): a Digest of every watermark this node holds. */
 int sync_digest(struct node *n, struct sync_out *out);
 
+/* A received message, decoded (and, for a batch, verified) but not yet
+ * acted on. */
+struct sync_msg;
+
 /*
- * sync_handle(n, peer, certified, pending, in, inlen, out, err, errlen):
- * handle one PeerMsg from the authenticated peer identity `peer`.
- * *certified is 0 until the peer's certificate was accepted (it must be
- * the first message) and is set to 1 then; pending is the connection's
- * outstanding Wants. Replies go to out. A negative return
- * means the peer misbehaved (bad frame, bad signature, record outside its
- * origin's scope, ...): err says how, nothing of that message was stored,
- * and the caller drops the connection.
+ * sync_prepare(n, certified, in, inlen, out, err, errlen): decode one
+ * PeerMsg and, if the peer is certified and it is a RecordBatch, open
+ * every record (signatures on two threads) and check it against the
+ * batch and its origin's certificate. Writes nothing, so the next
+ * message can be prepared while the previous one is committed. A
+ * negative return means the peer misbehaved (err says how); nothing was
+ * stored and the caller drops the connection. Any thread.
  */
-int sync_handle(struct node *n, const uint8_t peer[32], int *certified,
-    struct sync_pending *pending, const uint8_t *in, size_t inlen, struct sync_out *out, char *err,
-    size_t errlen);
+int sync_prepare(struct node *n, int certified, const uint8_t *in,
+    size_t inlen, struct sync_msg **out, char *err, size_t errlen);
+
+/*
+ * sync_commit(n, peer, certified, pending, m, out, err, errlen): act on a
+ * prepared message from the authenticated peer identity `peer`, in the
+ * order messages arrived on the connection. *certified is 0 until the
+ * peer's certificate was accepted (it must be the first message) and is
+ * set to 1 then; pending is the connection's outstanding Wants. A batch
+ * is applied in one LMDB transaction. Replies go to out. A negative
+ * return means the peer misbehaved, as for sync_prepare.
+ */
+int sync_commit(struct node *n, const uint8_t peer[32], int *certified,
+    struct sync_pending *pending, struct sync_msg *m, struct sync_out *out,
+    char *err, size_t errlen);
+
+/* sync_msg_free(m): NULL harmless. */
+void sync_msg_free(struct sync_msg *m);
 
 #endif

@@ -41,19 +41,22 @@ sd_start b
 sd_admit b --countries NO --address "127.0.0.1:$PB"
 seen_lag=0
 killed=0
-for _ in $(seq 1 600); do
+# Polled without python: on two busy cores every process start counts.
+for _ in $(seq 1 3000); do
 	js=$(sdc b status --json 2>/dev/null || true)
-	m=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["members"])' "$js" 2>/dev/null || echo 0)
-	if python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["lag"] > 0 and not d["in_sync"] else 1)' "$js" 2>/dev/null; then
-		seen_lag=1
-	fi
-	if [ "$m" -gt 0 ] && [ "$m" -lt $((N / 2)) ] && [ $seen_lag -eq 1 ]; then
+	m=0
+	lag=0
+	[[ $js =~ \"members\":([0-9]+) ]] && m=${BASH_REMATCH[1]}
+	[[ $js =~ \"lag\":([0-9]+) ]] && lag=${BASH_REMATCH[1]}
+	[ "$lag" -gt 0 ] && seen_lag=1
+	[ "$m" -ge $N ] && break # finished before we caught it: fails below
+	if [ "$m" -gt 0 ] && [ $seen_lag -eq 1 ]; then
 		kill -9 "$PID_b"
 		wait "$PID_b" 2>/dev/null || true
 		killed=1
 		break
 	fi
-	sleep 0.02
+	sleep 0.01
 done
 expect_eq "status showed a lag while syncing" "$seen_lag" 1
 expect_eq "b was killed in the middle of the sync" "$killed" 1
@@ -80,7 +83,9 @@ r0=$(peer_sum b records_in):$(peer_sum a records_in)
 sleep 2
 r1=$(peer_sum b records_in):$(peer_sum a records_in)
 expect_eq "in-sync peers exchange no records" "$r1" "$r0"
-expect_eq "b received the records over this connection" "$(($(peer_sum b records_in) > 0))" 1
+got=$(peer_sum b records_in)
+expect_eq "b received the rest over its new connection" "$((got > 0))" 1
+[ "$got" -gt 0 ] || { sdc b peers >&2; grep -E "closed|refused|ready" "$T/b.log" >&2; }
 
 # ---- eager push: with digests every 5 s, a change arrives at once ----
 PC=$(free_port)
@@ -160,17 +165,25 @@ sd_admit h --countries LV --address "127.0.0.1:$PH"
 sd_admit i --countries LV --address "127.0.0.1:$PI"
 sd_admit j --countries LV --address "127.0.0.1:$PJ"
 sd_admit k --countries LV --address "127.0.0.1:$PK"
+# Whichever of i and j learns first dials the other; the other then
+# sees it connected and does not dial back.
 learned=0
 for _ in $(seq 1 150); do
 	if sdc i peers --json | grep -q "\"address\":\"127.0.0.1:$PJ\",\"outbound\":true,\"learned\":true,\"state\":\"certified\""; then
-		learned=1
+		learned=i
+		break
+	fi
+	if sdc j peers --json | grep -q "\"address\":\"127.0.0.1:$PI\",\"outbound\":true,\"learned\":true,\"state\":\"certified\""; then
+		learned=j
 		break
 	fi
 	sleep 0.1
 done
-expect_eq "i dials j at the address in j's certificate" "$learned" 1
-run_rc pe sdc i peers
-expect_contains "shown as dialled from a certificate" "$pe_out" "out*"
+expect_eq "i and j connect at the address in the other's certificate" "$([ "$learned" != 0 ] && echo yes || echo no)" yes
+if [ "$learned" != 0 ]; then
+	run_rc pe sdc "$learned" peers
+	expect_contains "shown as dialled from a certificate" "$pe_out" "out*"
+fi
 expect_eq "k dials no one beyond max_outbound = 1" \
 	"$(sdc k peers --json | grep -c '"outbound":true')" 1
 sdc i member add --name "Learned Route SIA" --kind sme --country LV >/dev/null

@@ -13,15 +13,37 @@ SD_PIDS=()
 SD_FAILS=0
 SD_CHECKS=0
 
+# sd_reap PID: wait for a daemon sent SIGTERM; after 15 s it is killed
+# and 1 returned (a daemon must stop cleanly on SIGTERM).
+sd_reap() {
+	local i
+	for i in $(seq 1 300); do
+		# Gone, or a zombie waiting to be reaped (kill -0 would still
+		# succeed on one).
+		case $(ps -o stat= -p "$1" 2>/dev/null || true) in
+		"" | Z*) wait "$1" 2>/dev/null || true; return 0 ;;
+		esac
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	return 1
+}
+
 sd_cleanup() {
-	local p
+	local p rc=$?
 	for p in "${SD_PIDS[@]:-}"; do
 		[ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
 	done
 	for p in "${SD_PIDS[@]:-}"; do
-		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+		if [ -n "$p" ] && ! sd_reap "$p"; then
+			echo "FAIL: daemon $p did not stop within 15 s of SIGTERM" >&2
+			grep -h "" "$T"/*.log 2>/dev/null | tail -n 30 >&2 || true
+			rc=1
+		fi
 	done
 	rm -rf "$T"
+	exit $rc
 }
 trap sd_cleanup EXIT
 
@@ -91,12 +113,16 @@ sd_start() {
 	return 1
 }
 
-# sd_stop NAME: stop the node's daemon (SIGTERM) and wait for it.
+# sd_stop NAME: stop the node's daemon (SIGTERM) and wait for it; a
+# daemon that does not stop within 15 s is a failure.
 sd_stop() {
 	local pid
 	eval "pid=\$PID_$1"
 	kill -TERM "$pid"
-	wait "$pid" || true
+	if ! sd_reap "$pid"; then
+		fail "$1 did not stop within 15 s of SIGTERM"
+		tail -n 30 "$T/$1.log" >&2
+	fi
 }
 
 # sd_admit NAME ARGS...: certify node NAME with federation admit ARGS and
