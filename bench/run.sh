@@ -17,13 +17,8 @@
 # directory removed on any exit.
 set -euo pipefail
 
-if [ $# -ne 1 ] || [ ! -x "$1/stardust" ] || [ ! -x "$1/stardustd" ] ||
-	[ ! -x "$1/sdgen" ] || [ ! -x "$1/bench_sign" ]; then
-	echo "usage: $0 BUILD_DIR (with stardust, stardustd, sdgen and" \
-		"bench_sign built)" >&2
-	exit 2
-fi
-B=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+bench_build "$@"
 N=${SD_BENCH_N:-100000}
 SEED=${SD_BENCH_SEED:-1}
 case $N in '' | *[!0-9]*) echo "SD_BENCH_N must be a number" >&2; exit 2 ;; esac
@@ -71,11 +66,6 @@ run() {
 	return $rc
 }
 
-now() { date +%s.%N; }
-# elapsed START: seconds since START, with millisecond precision.
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-# ratio A B [FORMAT]
-ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
 
 SD="$B/stardust"
 export STARDUST_CONFIG="$T/n1/stardust.conf"

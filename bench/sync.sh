@@ -20,13 +20,8 @@
 #   SD_BENCH_KEEP=1  keep the temporary directory
 set -euo pipefail
 
-if [ $# -ne 1 ] || [ ! -x "$1/stardust" ] || [ ! -x "$1/stardustd" ] ||
-	[ ! -x "$1/sdgen" ] || [ ! -x "$1/bench_sign" ]; then
-	echo "usage: $0 BUILD_DIR (with stardust, stardustd, sdgen and" \
-		"bench_sign built)" >&2
-	exit 2
-fi
-B=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+bench_build "$@"
 N=${SD_BENCH_N:-100000}
 DELTA=${SD_BENCH_DELTA:-1000}
 NODES=${SD_BENCH_NODES:-10}
@@ -48,9 +43,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

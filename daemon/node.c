@@ -9,6 +9,7 @@
 
 #include "control.pb-c.h"
 #include "err.h"
+#include "par.h"
 #include "query.h"
 #include "record.h"
 
@@ -402,10 +403,9 @@ node_publish(
     struct node *n, struct pub *pubs, struct store_item *items, size_t cnt)
 {
 	struct sign_job jobs[2];
-	pthread_t helper;
 	uint64_t now = record_now_ms();
 	size_t i, half = cnt >= 64 ? cnt / 2 : cnt;
-	int rc = 0, threaded = 0;
+	int rc = 0;
 
 	for (i = 0; i < cnt; i++)
 		pubs[i].body.signed_at_ms = now;
@@ -419,14 +419,10 @@ node_publish(
 	jobs[0].to = half;
 	jobs[1].from = half;
 	jobs[1].to = cnt;
-	if (half < cnt &&
-	    pthread_create(&helper, NULL, node_sign_range, &jobs[1]) == 0)
-		threaded = 1;
-	node_sign_range(&jobs[0]);
-	if (threaded)
-		pthread_join(helper, NULL);
-	else if (half < cnt)
-		node_sign_range(&jobs[1]);
+	if (half < cnt)
+		par_run2(node_sign_range, &jobs[0], &jobs[1]);
+	else
+		node_sign_range(&jobs[0]);
 	if ((rc = jobs[0].rc) != 0 || (rc = jobs[1].rc) != 0)
 		return rc;
 	for (i = 0; i < cnt; i++) {

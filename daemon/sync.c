@@ -1,7 +1,6 @@
 #include "sync.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "err.h"
 #include "gossip.pb-c.h"
+#include "par.h"
 #include "record.h"
 
 static int
@@ -548,9 +548,7 @@ sync_open_batch(struct node *n, const Sd__RecordBatch *b, struct record *rs,
     char *err, size_t errlen)
 {
 	struct open_job j[2];
-	pthread_t helper;
 	size_t cnt = b->n_records, half = cnt >= 32 ? cnt / 2 : cnt, k;
-	int threaded = 0;
 
 	for (k = 0; k < 2; k++) {
 		memset(&j[k], 0, sizeof(j[k]));
@@ -561,14 +559,10 @@ sync_open_batch(struct node *n, const Sd__RecordBatch *b, struct record *rs,
 	j[0].to = half;
 	j[1].from = half;
 	j[1].to = cnt;
-	if (half < cnt &&
-	    pthread_create(&helper, NULL, sync_open_range, &j[1]) == 0)
-		threaded = 1;
-	sync_open_range(&j[0]);
-	if (threaded)
-		pthread_join(helper, NULL);
-	else if (half < cnt)
-		sync_open_range(&j[1]);
+	if (half < cnt)
+		par_run2(sync_open_range, &j[0], &j[1]);
+	else
+		sync_open_range(&j[0]);
 	for (k = 0; k < 2; k++)
 		if (j[k].rc != 0)
 			return sync_err(err, errlen, j[k].rc, "record %zu: %s",
