@@ -86,6 +86,7 @@ test_minimal(void)
 	CHECK_STR(c->socket, join(dir, "control.sock"));
 	CHECK_INT(c->map_size_mb, 4096);
 	CHECK_INT(c->log_level, LOG_INFO);
+	CHECK_INT(c->max_outbound, 8);
 	for (i = 0; i < 16; i++) {
 		CHECK_INT(c->root_key[i], 0x11 * i);
 		CHECK_INT(c->root_key[16 + i], 0x10 + 0x11 * i - (i == 15 ?
@@ -112,10 +113,12 @@ test_full(void)
 	    "key_file = keys/n.key\n"
 	    "socket = run/s.sock\n"
 	    "map_size_mb = 1048576\n"
-	    "log_level = debug\n");
+	    "log_level = debug\n"
+	    "max_outbound = 3\n");
 	rc = config_load(p, &c, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	if (rc == 0) {
+		CHECK_INT(c->max_outbound, 3);
 		CHECK_STR(c->name, "Lapland Agency");
 		CHECK_STR(c->data_dir, join(dir, "data"));
 		snprintf(rel, sizeof(rel), "%s/data/db", dir);
@@ -211,6 +214,10 @@ test_errors(void)
 	CFG_BAD("[node]\nroot_key = " RK "\n[peer]\naddress = x:1\n",
 	    "line 4: unknown section [peer]");
 	CFG_BAD("[Node]\nroot_key = " RK "\n", "line 2: unknown section");
+	CFG_BAD("[node]\nroot_key = " RK "\nmax_outbound = 65\n",
+	    "max_outbound must be 0 to 64");
+	CFG_BAD("[node]\nroot_key = " RK "\nmax_outbound = -1\n",
+	    "max_outbound must be 0 to 64");
 	CFG_BAD("root_key = " RK "\n", "line 1: unknown section");
 	CFG_BAD("[node]\nroot_key = " RK "\nport = 7400\n",
 	    "line 3: unknown key 'port'");
