@@ -282,6 +282,15 @@ out:
 }
 
 static int
+sync_nop_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	(void)arg;
+	(void)rec;
+	(void)len;
+	return 0;
+}
+
+static int
 sync_on_digest(struct node *n, const Sd__Digest *d,
     struct sync_pending *pending, struct sync_out *out)
 {
@@ -334,10 +343,18 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 					continue;
 				mine = 0;
 			} else {
+				int revoked = 0;
 				if ((rc = store_mark(n->st, mk->origin.data,
 				         &mine)) != 0)
 					return rc;
 				if (mk->w <= mine)
+					continue;
+				/* Only origins whose certificate is held: their
+				 * records could not be stored otherwise (and a
+				 * peer cannot make us track made-up origins). */
+				if (store_cert(n->st, mk->origin.data,
+				        sync_nop_cb, NULL, &revoked) != 0 ||
+				    revoked)
 					continue;
 			}
 			sd__want__init(&w);
