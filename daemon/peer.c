@@ -115,6 +115,7 @@ struct pwork {
 
 static void peer_close(struct peer *p, const char *why);
 static void peer_drain(struct peer *p);
+static void peers_maybe_free(struct peers *ps);
 static void dialer_cb(uv_timer_t *t);
 static void peer_next(struct peer *p);
 static void peers_broadcast_digest(struct peers *ps);
@@ -204,7 +205,10 @@ peer_freed_cb(uv_handle_t *h)
 	free(p->known);
 	sync_pending_free(&p->pending);
 	free(p);
-	peers_snapshot(ps);
+	if (ps->stopping)
+		peers_maybe_free(ps);
+	else
+		peers_snapshot(ps);
 }
 
 static void
@@ -1307,21 +1311,30 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 	return 0;
 }
 
+/* Frees ps once stopping and every handle and connection is closed
+ * (connections close when their work comes back from the pool). */
+static void
+peers_maybe_free(struct peers *ps)
+{
+	size_t i;
+
+	if (!ps->stopping || ps->open_handles > 0 || ps->nconns > 0)
+		return;
+	for (i = 0; i < ps->ndialers; i++)
+		free(ps->dialers[i]);
+	free(ps->dialers);
+	free(ps->events);
+	pthread_mutex_destroy(&ps->evlock);
+	free(ps);
+}
+
 static void
 peers_handle_closed(uv_handle_t *h)
 {
 	struct peers *ps = h->data;
 
-	size_t i;
-
-	if (--ps->open_handles == 0) {
-		for (i = 0; i < ps->ndialers; i++)
-			free(ps->dialers[i]);
-		free(ps->dialers);
-		free(ps->events);
-		pthread_mutex_destroy(&ps->evlock);
-		free(ps);
-	}
+	ps->open_handles--;
+	peers_maybe_free(ps);
 }
 
 void

@@ -13,15 +13,16 @@ SD_PIDS=()
 SD_FAILS=0
 SD_CHECKS=0
 
-# sd_reap PID: wait for a daemon sent SIGTERM; after 15 s it is killed
-# and 1 returned (a daemon must stop cleanly on SIGTERM).
+# sd_reap PID: wait for a daemon sent SIGTERM (its exit status goes to
+# SD_EXIT); after 15 s it is killed and 1 returned (a daemon must stop
+# cleanly on SIGTERM).
 sd_reap() {
 	local i
 	for i in $(seq 1 300); do
 		# Gone, or a zombie waiting to be reaped (kill -0 would still
 		# succeed on one).
 		case $(ps -o stat= -p "$1" 2>/dev/null || true) in
-		"" | Z*) wait "$1" 2>/dev/null || true; return 0 ;;
+		"" | Z*) SD_EXIT=0; wait "$1" 2>/dev/null || SD_EXIT=$?; return 0 ;;
 		esac
 		sleep 0.05
 	done
