@@ -190,9 +190,10 @@ for r in sorted(rows, key=lambda r: (r["origin"], r["id"])):
 # wait_converged TIMEOUT NAME...: until every node exports the same
 # members (and at least one); 0, or 1 on timeout.
 wait_converged() {
-	local timeout=$1 i first n same
+	local timeout=$1 deadline first n same
 	shift
-	for i in $(seq 1 $((timeout * 10))); do
+	deadline=$((SECONDS + timeout))
+	while [ $SECONDS -lt $deadline ]; do
 		first=$(export_all "$1" | sha256sum)
 		same=1
 		for n in "$@"; do
@@ -203,5 +204,7 @@ wait_converged() {
 		fi
 		sleep 0.1
 	done
+	echo "wait_converged: not converged after $timeout s; log tails:" >&2
+	for n in "$@"; do tail -n 5 "$T/$n.log" >&2 || true; done
 	return 1
 }
