@@ -98,6 +98,27 @@ static const char *config_keys[] = {
 	"max_outbound",
 };
 
+/* config_ulong(p, name, value, lo, hi, out): value as a decimal number
+ * in [lo, hi], or an error naming the key and the range. */
+static int
+config_ulong(struct config_parse *p, const char *name, const char *value,
+    unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno || *end || end == value || *value == '-' || v < lo ||
+	    v > hi) {
+		snprintf(p->err, sizeof(p->err), "%s must be %lu to %lu", name,
+		    lo, hi);
+		return SD_ECONFIG;
+	}
+	*out = v;
+	return 0;
+}
+
 static int config_handle(struct config_parse *p, const char *section,
     const char *name, const char *value);
 
@@ -158,15 +179,9 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 		}
 		p->have_root = 1;
 	} else if (strcmp(name, "map_size_mb") == 0) {
-		char *end;
 		unsigned long v;
-		errno = 0;
-		v = strtoul(value, &end, 10);
-		if (errno || *end || end == value || v < 1 || v > 1048576) {
-			snprintf(p->err, sizeof(p->err),
-			    "map_size_mb must be 1 to 1048576");
+		if (config_ulong(p, name, value, 1, 1048576, &v) != 0)
 			return 0;
-		}
 		p->c->map_size_mb = v;
 	} else if (strcmp(name, "listen") == 0) {
 		struct sockaddr_storage ss;
@@ -215,26 +230,14 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 			q += len;
 		}
 	} else if (strcmp(name, "gossip_ms") == 0) {
-		char *end;
 		unsigned long v;
-		errno = 0;
-		v = strtoul(value, &end, 10);
-		if (errno || *end || end == value || v < 10 || v > 600000) {
-			snprintf(p->err, sizeof(p->err),
-			    "gossip_ms must be 10 to 600000");
+		if (config_ulong(p, name, value, 10, 600000, &v) != 0)
 			return 0;
-		}
 		p->c->gossip_ms = (unsigned)v;
 	} else if (strcmp(name, "max_outbound") == 0) {
-		char *end;
 		unsigned long v;
-		errno = 0;
-		v = strtoul(value, &end, 10);
-		if (errno || *end || end == value || v > 64) {
-			snprintf(p->err, sizeof(p->err),
-			    "max_outbound must be 0 to 64");
+		if (config_ulong(p, name, value, 0, 64, &v) != 0)
 			return 0;
-		}
 		p->c->max_outbound = (unsigned)v;
 	} else if (strcmp(name, "log_level") == 0) {
 		static const char *lv[] = { "error", "warn", "info", "debug" };

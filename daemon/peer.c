@@ -299,24 +299,28 @@ peer_write_cb(uv_write_t *req, int status)
 		peer_close(p, "write failed");
 }
 
-/* Queues len bytes (a whole frame) for the peer. */
+/* Whether len more bytes may be queued for the peer; if not, the peer
+ * (which is not reading) is dropped. */
 static int
-peer_write_raw(struct peer *p, const uint8_t *data, size_t len)
+peer_fits(struct peer *p, size_t len)
 {
-	struct pwrite *w;
-	uv_buf_t buf;
-
 	if (p->closing)
 		return SD_EPROTO;
 	if (p->wqueue + len > PEER_WQUEUE_MAX) {
 		peer_close(p, "output queue full (peer not reading)");
 		return SD_ETOOBIG;
 	}
-	if ((w = malloc(sizeof(*w) + len)) == NULL)
-		return -ENOMEM;
+	return 0;
+}
+
+/* Writes w->data[0, len) to the peer; takes w. */
+static int
+peer_submit(struct peer *p, struct pwrite *w, size_t len)
+{
+	uv_buf_t buf;
+
 	w->p = p;
 	w->len = len;
-	memcpy(w->data, data, len);
 	buf = uv_buf_init((char *)w->data, (unsigned int)len);
 	if (uv_write(&w->req, (uv_stream_t *)&p->tcp, &buf, 1, peer_write_cb) !=
 	    0) {
@@ -327,6 +331,21 @@ peer_write_raw(struct peer *p, const uint8_t *data, size_t len)
 	p->wqueue += len;
 	p->bytes_out += len;
 	return 0;
+}
+
+/* Queues len bytes (a whole frame) for the peer. */
+static int
+peer_write_raw(struct peer *p, const uint8_t *data, size_t len)
+{
+	struct pwrite *w;
+	int rc;
+
+	if ((rc = peer_fits(p, len)) != 0)
+		return rc;
+	if ((w = malloc(sizeof(*w) + len)) == NULL)
+		return -ENOMEM;
+	memcpy(w->data, data, len);
+	return peer_submit(p, w, len);
 }
 
 /* A handshake message in a plain frame. */
@@ -348,15 +367,12 @@ peer_send(struct peer *p, const uint8_t *m, size_t len)
 {
 	struct pwrite *w;
 	size_t outlen;
-	uv_buf_t buf;
 	int rc;
 
-	if (p->closing || p->ch == NULL)
+	if (p->ch == NULL)
 		return SD_EPROTO;
-	if (p->wqueue + CHAN_SEALED_BYTES(len) > PEER_WQUEUE_MAX) {
-		peer_close(p, "output queue full (peer not reading)");
-		return SD_ETOOBIG;
-	}
+	if ((rc = peer_fits(p, CHAN_SEALED_BYTES(len))) != 0)
+		return rc;
 	if ((w = malloc(sizeof(*w) + CHAN_SEALED_BYTES(len))) == NULL)
 		return -ENOMEM;
 	if ((rc = chan_seal(p->ch, m, len, 0, w->data, CHAN_SEALED_BYTES(len),
@@ -365,18 +381,7 @@ peer_send(struct peer *p, const uint8_t *m, size_t len)
 		peer_close(p, "sealing failed");
 		return rc;
 	}
-	w->p = p;
-	w->len = outlen;
-	buf = uv_buf_init((char *)w->data, (unsigned int)outlen);
-	if (uv_write(&w->req, (uv_stream_t *)&p->tcp, &buf, 1, peer_write_cb) !=
-	    0) {
-		free(w);
-		peer_close(p, "write failed");
-		return SD_EPROTO;
-	}
-	p->wqueue += outlen;
-	p->bytes_out += outlen;
-	return 0;
+	return peer_submit(p, w, outlen);
 }
 
 static void

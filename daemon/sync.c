@@ -99,6 +99,26 @@ sync_emit(struct sync_out *out, Sd__PeerMsg *m)
 	return 0;
 }
 
+/* Queues Want(origin, after) and remembers it as in flight. */
+static int
+sync_want(struct sync_out *out, struct sync_pending *pending,
+    const ProtobufCBinaryData *origin, uint64_t after)
+{
+	Sd__PeerMsg m;
+	Sd__Want w;
+	int rc;
+
+	sd__want__init(&w);
+	w.origin = *origin;
+	w.after = after;
+	sd__peer_msg__init(&m);
+	m.m_case = SD__PEER_MSG__M_WANT;
+	m.want = &w;
+	if ((rc = sync_emit(out, &m)) != 0)
+		return rc;
+	return sync_pending_set(pending, origin->data, after);
+}
+
 int
 sync_hello(struct node *n, struct sync_out *out)
 {
@@ -296,8 +316,6 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 {
 	struct sync_want_state *ws;
 	struct root_sum root;
-	Sd__PeerMsg m;
-	Sd__Want w;
 	uint64_t mine;
 	size_t i, pass;
 	int rc;
@@ -357,18 +375,10 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 				    revoked)
 					continue;
 			}
-			sd__want__init(&w);
-			w.origin = mk->origin;
-			w.after = mine;
-			sd__peer_msg__init(&m);
-			m.m_case = SD__PEER_MSG__M_WANT;
-			m.want = &w;
-			if ((rc = sync_emit(out, &m)) != 0)
+			if ((rc = sync_want(out, pending, &mk->origin, mine)) !=
+			    0)
 				return rc == SD_ETOOBIG ? 0
 				                        : rc; /* next digest */
-			if ((rc = sync_pending_set(
-			         pending, mk->origin.data, mine)) != 0)
-				return rc;
 		}
 	return 0;
 }
@@ -738,20 +748,10 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 		    b->origin.data[3], (unsigned long long)before,
 		    (unsigned long long)after, b->n_records);
 	}
-	if (after > before && !(b->has_more && b->more)) {
-		Sd__PeerMsg m;
-		Sd__Want w;
-		/* Ask for the rest; the answer ends with an empty batch if
-		 * there is none. */
-		sd__want__init(&w);
-		w.origin = b->origin;
-		w.after = after;
-		sd__peer_msg__init(&m);
-		m.m_case = SD__PEER_MSG__M_WANT;
-		m.want = &w;
-		if ((rc = sync_emit(out, &m)) == 0)
-			rc = sync_pending_set(pending, b->origin.data, after);
-	}
+	/* Ask for the rest; the answer ends with an empty batch if there is
+	 * none. */
+	if (after > before && !(b->has_more && b->more))
+		rc = sync_want(out, pending, &b->origin, after);
 	return rc;
 }
 
