@@ -181,7 +181,10 @@ sd_admit k --countries LV --address "127.0.0.1:$PK"
 # Whichever of i and j learns first dials the other; the other then
 # sees it connected and does not dial back.
 learned=0
-for _ in $(seq 1 150); do
+# A first dial may meet a node still without its certificate and back
+# off (up to 10 s).
+deadline=$((SECONDS + 40))
+while [ $SECONDS -lt $deadline ]; do
 	if sdc i peers --json | grep -q "\"address\":\"127.0.0.1:$PJ\",\"outbound\":true,\"learned\":true,\"state\":\"certified\""; then
 		learned=i
 		break
@@ -193,6 +196,7 @@ for _ in $(seq 1 150); do
 	sleep 0.1
 done
 expect_eq "i and j connect at the address in the other's certificate" "$([ "$learned" != 0 ] && echo yes || echo no)" yes
+[ "$learned" != 0 ] || { sdc i peers >&2; sdc j peers >&2; grep -h "peer" "$T/i.log" "$T/j.log" | tail -n 20 >&2; }
 if [ "$learned" != 0 ]; then
 	run_rc pe sdc "$learned" peers
 	expect_contains "shown as dialled from a certificate" "$pe_out" "out*"

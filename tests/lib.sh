@@ -153,9 +153,24 @@ finish() {
 	[ "$SD_FAILS" -eq 0 ]
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+# free_port: a TCP port on 127.0.0.1 that nothing uses right now, drawn
+# from 20000-31999, below the kernel's ephemeral range (32768 and up):
+# a port the kernel hands out could be taken by another test's outgoing
+# connection before our daemon binds it.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	python3 -c '
+import random, socket
+while True:
+    p = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break'
 }
 
 # sd_net NAME PORT [PEER_PORT...]: give node NAME a peer listener on
