@@ -768,7 +768,7 @@ node_search(struct node *n, const Sd__Query *q, struct resp *rs)
 	size_t i;
 	int rc;
 
-	memset(&qq, 0, sizeof(qq));
+	query_init(&qq);
 	qq.countries = q->countries;
 	qq.n_countries = q->n_countries;
 	qq.not_countries = q->not_countries;

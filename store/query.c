@@ -13,109 +13,392 @@
 #include "text.h"
 
 #define QKEY_MAX (1 + TEXT_TOKEN_MAX)
+#define QUERY_K1 1.2
+/* A probe (a B-tree search) costs about this many sequentially read
+ * postings: below that ratio a clause is probed per candidate, above it
+ * its postings are read and merged. */
+#define QUERY_PROBE_COST 24
+#define QUERY_PHRASE_TOKENS 4096
 
-static const struct {
+/* Weights and BM25 length normalisation per field: lists (capabilities,
+ * offers, seeks) are normalised less than prose, since a member with more
+ * capabilities is not less about each of them. */
+static const struct qfield {
 	int field;
+	unsigned bit;
 	const char *name;
 	double weight;
+	double b;
 } query_fields[] = {
-	{ STORE_F_NAME, "name", 3.0 },
-	{ STORE_F_CAPABILITY, "capabilities", 2.5 },
-	{ STORE_F_OFFER, "offers", 1.5 },
-	{ STORE_F_SEEK, "seeks", 1.0 },
-	{ STORE_F_DESCRIPTION, "description", 1.0 },
-	{ STORE_F_CITY, "city", 0.5 },
+	{ STORE_F_NAME, QUERY_F_NAME, "name", 3.0, 0.5 },
+	{ STORE_F_CAPABILITY, QUERY_F_CAPABILITIES, "capabilities", 2.5, 0.3 },
+	{ STORE_F_OFFER, QUERY_F_OFFERS, "offers", 1.5, 0.3 },
+	{ STORE_F_SEEK, QUERY_F_SEEKS, "seeks", 1.0, 0.3 },
+	{ STORE_F_DESCRIPTION, QUERY_F_DESCRIPTION, "description", 1.0, 0.75 },
+	{ STORE_F_CITY, QUERY_F_CITY, "city", 0.5, 0.0 },
 };
 #define QUERY_NFIELDS (sizeof(query_fields) / sizeof(query_fields[0]))
+#define QUERY_F_ALL ((1u << QUERY_NFIELDS) - 1)
 
 struct qkey {
 	uint8_t len;
+	int8_t fi;  /* index into query_fields; -1 for a filter key */
+	double df;  /* postings of the key */
+	double idf; /* scored keys: BM25 idf times the field's weight */
 	char k[QKEY_MAX];
 };
 
-/* One AND-ed condition: a member passes if it is in any key's postings. */
-struct qgroup {
+/* A condition: a member meets it if it is in any key's postings. A
+ * scored clause adds the BM25 of every key it is found in to part[slot]. */
+struct qclause {
 	struct qkey *keys;
+	size_t n, cap;
+	uint64_t count; /* sum of list lengths: an upper bound of matches */
+	int scored;
+	int slot;
+	char label[TEXT_TOKEN_MAX + 2]; /* the word as asked, '*' if prefix */
+};
+
+struct qclauses {
+	struct qclause *v;
+	size_t n, cap;
+};
+
+/* Words in quotes: stems (raw in the city) that must be adjacent. */
+struct qphrase {
+	char toks[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1];
 	size_t n;
-	uint64_t count; /* sum of posting counts: an upper bound */
 };
 
 struct qplan {
-	struct qgroup groups[8 + QUERY_TERMS_MAX];
-	size_t ngroups;
-	struct qgroup exclude;
-	char terms[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1];
+	struct qclauses must, should;
+	struct qclause not;
+	struct qphrase phrases[QUERY_TERMS_MAX];
+	size_t nphrases;
 	size_t nterms;
-	int err;
+	unsigned fields;
+	struct text_stem *stem;
+	MDB_txn *txn;
+	MDB_cursor *cur; /* on postings */
+	struct store *st;
+	double nmembers;
+	double avg[QUERY_NFIELDS]; /* mean field length in tokens */
+	int has_cursor;
+	double cscore;
+	uint64_t cdoc;
+	uint64_t skip_doc; /* 0: none */
+	char *err;
+	size_t errlen;
 };
 
-struct qcand {
+/* A candidate: doc number and its two score parts. */
+struct qent {
 	uint64_t doc;
-	uint8_t key[STORE_KEY_BYTES];
-	double score;
-	uint8_t mask[QUERY_TERMS_MAX];
+	double part[2];
+};
+
+struct qlist {
+	struct qent *v;
+	size_t n, cap;
 };
 
 static int
-query_err(char *err, size_t errlen, const char *fmt, ...)
+query_err(struct qplan *p, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(p->err, p->errlen, fmt, ap);
 	va_end(ap);
 	return SD_EINVAL;
 }
 
+void
+query_init(struct query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->employees_min = -1;
+	q->employees_max = -1;
+}
+
+/* ---- plan ---- */
+
+static struct qclause *
+qclauses_new(struct qclauses *cs)
+{
+	struct qclause *nv;
+
+	if (cs->n == cs->cap) {
+		size_t ncap = cs->cap ? cs->cap * 2 : 8;
+		if ((nv = realloc(cs->v, ncap * sizeof(*nv))) == NULL)
+			return NULL;
+		cs->v = nv;
+		cs->cap = ncap;
+	}
+	memset(&cs->v[cs->n], 0, sizeof(cs->v[0]));
+	return &cs->v[cs->n++];
+}
+
 static int
-qgroup_add(struct qgroup *g, int field, const char *term, size_t len)
+qclause_add(struct qclause *c, int field, int fi, const char *term, size_t len)
 {
 	struct qkey *nk;
+	size_t i;
 
 	if (len + 1 > QKEY_MAX)
 		len = QKEY_MAX - 1;
-	if ((nk = realloc(g->keys, (g->n + 1) * sizeof(*nk))) == NULL)
-		return -ENOMEM;
-	g->keys = nk;
-	nk[g->n].k[0] = (char)field;
-	memcpy(nk[g->n].k + 1, term, len);
-	nk[g->n].len = (uint8_t)(len + 1);
-	g->n++;
+	for (i = 0; i < c->n; i++)
+		if (c->keys[i].len == len + 1 && c->keys[i].k[0] == field &&
+		    memcmp(c->keys[i].k + 1, term, len) == 0)
+			return 0;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 8;
+		if ((nk = realloc(c->keys, ncap * sizeof(*nk))) == NULL)
+			return -ENOMEM;
+		c->keys = nk;
+		c->cap = ncap;
+	}
+	nk = &c->keys[c->n++];
+	nk->k[0] = (char)field;
+	memcpy(nk->k + 1, term, len);
+	nk->len = (uint8_t)(len + 1);
+	nk->fi = (int8_t)fi;
+	nk->idf = 0;
 	return 0;
 }
 
-static struct qgroup *
-qplan_group(struct qplan *p)
+static void
+qclauses_free(struct qclauses *cs)
 {
-	struct qgroup *g = &p->groups[p->ngroups++];
-
-	memset(g, 0, sizeof(*g));
-	return g;
-}
-
-static int
-query_term_cb(void *arg, const char *tok, size_t len)
-{
-	struct qplan *p = arg;
-	struct qgroup *g;
 	size_t i;
 
-	for (i = 0; i < p->nterms; i++)
-		if (strlen(p->terms[i]) == len &&
-		    memcmp(p->terms[i], tok, len) == 0)
-			return 0;
-	if (p->nterms == QUERY_TERMS_MAX) {
-		p->err = SD_ETOOBIG;
-		return SD_ETOOBIG;
+	for (i = 0; i < cs->n; i++)
+		free(cs->v[i].keys);
+	free(cs->v);
+}
+
+static void
+qplan_free(struct qplan *p)
+{
+	qclauses_free(&p->must);
+	qclauses_free(&p->should);
+	free(p->not.keys);
+	text_stem_free(p->stem);
+	if (p->cur)
+		mdb_cursor_close(p->cur);
+	if (p->txn)
+		mdb_txn_abort(p->txn);
+}
+
+/* Every index key that starts with (field, pfx); keys of a field run
+ * contiguously in the postings, so this is one range scan. */
+static int
+qclause_expand(struct qplan *p, struct qclause *c, int fi, const char *pfx,
+    size_t plen)
+{
+	char kb[QKEY_MAX];
+	MDB_val k, v;
+	int field = query_fields[fi].field, rc, mrc;
+
+	kb[0] = (char)field;
+	memcpy(kb + 1, pfx, plen);
+	k.mv_size = plen + 1;
+	k.mv_data = kb;
+	for (mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_NODUP)) {
+		if (k.mv_size < plen + 1 || memcmp(k.mv_data, kb, plen + 1) != 0)
+			break;
+		if (c->n >= QUERY_EXPAND_MAX)
+			return query_err(p,
+			    "prefix '%s' matches more than %d words; make it "
+			    "longer",
+			    c->label, QUERY_EXPAND_MAX);
+		if ((rc = qclause_add(c, field, fi, (char *)k.mv_data + 1,
+		         k.mv_size - 1)) != 0)
+			return rc;
 	}
-	memcpy(p->terms[p->nterms], tok, len);
-	p->terms[p->nterms][len] = '\0';
-	p->nterms++;
-	g = qplan_group(p);
-	for (i = 0; i < QUERY_NFIELDS; i++)
-		if (qgroup_add(g, query_fields[i].field, tok, len) != 0)
-			return -ENOMEM;
+	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(mrc);
+}
+
+/* A scored clause for one word over the plan's text fields. */
+static int
+qplan_word(struct qplan *p, struct qclauses *into, int slot, unsigned fields,
+    const char *tok, size_t len, int prefix)
+{
+	struct qclause *c;
+	const char *stem;
+	size_t fi, sl, i;
+	int rc;
+
+	for (i = 0; i < into->n; i++)
+		if (into->v[i].slot == slot &&
+		    strlen(into->v[i].label) == len + (prefix ? 1 : 0) &&
+		    memcmp(into->v[i].label, tok, len) == 0 &&
+		    (!prefix || into->v[i].label[len] == '*'))
+			return 0; /* the same word twice */
+	if (prefix && len < QUERY_PREFIX_MIN)
+		return query_err(p,
+		    "prefix '%.*s*' is too short (at least %d letters before "
+		    "'*')",
+		    (int)len, tok, QUERY_PREFIX_MIN);
+	if (p->nterms == QUERY_TERMS_MAX && into == &p->must)
+		return query_err(
+		    p, "too many search terms (at most %d)", QUERY_TERMS_MAX);
+	if (into == &p->should) {
+		size_t same = 0;
+		for (i = 0; i < into->n; i++)
+			same += into->v[i].slot == slot;
+		if (same == QUERY_MATCH_TERMS)
+			return 0; /* a long profile: its first words */
+	}
+	if ((c = qclauses_new(into)) == NULL)
+		return -ENOMEM;
+	if (into == &p->must)
+		p->nterms++;
+	c->scored = 1;
+	c->slot = slot;
+	memcpy(c->label, tok, len);
+	c->label[len] = prefix ? '*' : '\0';
+	c->label[len + 1] = '\0';
+	stem = text_stem(p->stem, tok, len, &sl);
+	for (fi = 0; fi < QUERY_NFIELDS; fi++) {
+		int field = query_fields[fi].field;
+		if (!(fields & query_fields[fi].bit))
+			continue;
+		if (!prefix) {
+			rc = store_field_stemmed(field) ?
+			    qclause_add(c, field, (int)fi, stem, sl) :
+			    qclause_add(c, field, (int)fi, tok, len);
+		} else if (!store_field_stemmed(field) ||
+		    (sl <= len && memcmp(stem, tok, sl) == 0)) {
+			/* The stem of a prefix is usually a prefix of it:
+			 * one scan covers both. */
+			rc = qclause_expand(p, c, (int)fi,
+			    store_field_stemmed(field) ? stem : tok,
+			    store_field_stemmed(field) ? sl : len);
+		} else {
+			char sb[TEXT_TOKEN_MAX];
+			memcpy(sb, stem, sl);
+			if ((rc = qclause_expand(p, c, (int)fi, tok, len)) == 0)
+				rc = qclause_expand(p, c, (int)fi, sb, sl);
+		}
+		if (rc != 0)
+			return rc;
+		/* text_stem's buffer may have been reused by a scan. */
+		stem = text_stem(p->stem, tok, len, &sl);
+	}
 	return 0;
+}
+
+struct qtext {
+	struct qplan *p;
+	struct qclauses *into;
+	int slot;
+	unsigned fields;
+	struct qphrase *phrase; /* collecting a phrase */
+	size_t ntok, last; /* tokens seen; index of the last */
+	const char *prefix_tok; /* the token the '*' applies to */
+	size_t prefix_len;
+	int rc;
+};
+
+static int
+qtext_cb(void *arg, const char *tok, size_t len)
+{
+	struct qtext *t = arg;
+	int rc;
+
+	if ((rc = qplan_word(t->p, t->into, t->slot, t->fields, tok, len,
+	         0)) != 0)
+		return rc;
+	if (t->phrase != NULL && t->phrase->n < QUERY_TERMS_MAX) {
+		size_t sl;
+		const char *s = text_stem(t->p->stem, tok, len, &sl);
+		memcpy(t->phrase->toks[t->phrase->n], s, sl);
+		t->phrase->toks[t->phrase->n][sl] = '\0';
+		t->phrase->n++;
+	}
+	return 0;
+}
+
+/* The last token of a word that ends in '*': found by tokenising. */
+static int
+qtext_last_cb(void *arg, const char *tok, size_t len)
+{
+	struct qtext *t = arg;
+
+	if (t->ntok++ > 0 && t->prefix_tok != NULL) {
+		int rc = qplan_word(t->p, t->into, t->slot, t->fields,
+		    t->prefix_tok, t->prefix_len, 0);
+		if (rc != 0)
+			return rc;
+	}
+	free((void *)t->prefix_tok);
+	if ((t->prefix_tok = strndup(tok, len)) == NULL)
+		return -ENOMEM;
+	t->prefix_len = len;
+	return 0;
+}
+
+/*
+ * Splits free text into words, "quoted phrases" and prefix* words and adds
+ * a scored clause for each word (into p->must, or p->should for a match).
+ */
+static int
+qplan_text(struct qplan *p, struct qclauses *into, int slot, unsigned fields,
+    const char *text, int syntax)
+{
+	struct qtext t = { p, into, slot, fields, NULL, 0, 0, NULL, 0, 0 };
+	const char *s = text, *e;
+	char *seg = NULL;
+	int rc = 0;
+
+	while (*s != '\0' && rc == 0) {
+		if (isspace((unsigned char)*s)) {
+			s++;
+			continue;
+		}
+		t.phrase = NULL;
+		if (syntax && *s == '"') {
+			if ((e = strchr(s + 1, '"')) == NULL)
+				return query_err(p, "unterminated quote in the "
+				                    "search text");
+			if (p->nphrases == QUERY_TERMS_MAX)
+				return query_err(p, "too many phrases");
+			t.phrase = &p->phrases[p->nphrases];
+			memset(t.phrase, 0, sizeof(*t.phrase));
+			s++;
+		} else {
+			for (e = s; *e != '\0' && !isspace((unsigned char)*e) &&
+			     !(syntax && *e == '"');
+			     e++)
+				;
+		}
+		if ((seg = strndup(s, (size_t)(e - s))) == NULL)
+			return -ENOMEM;
+		s = *e == '"' && t.phrase != NULL ? e + 1 : e;
+		if (syntax && t.phrase == NULL && seg[0] != '\0' &&
+		    seg[strlen(seg) - 1] == '*') {
+			seg[strlen(seg) - 1] = '\0';
+			t.ntok = 0;
+			t.prefix_tok = NULL;
+			rc = text_tokens(seg, qtext_last_cb, &t);
+			if (rc == 0 && t.prefix_tok != NULL)
+				rc = qplan_word(p, into, slot, fields,
+				    t.prefix_tok, t.prefix_len, 1);
+			free((void *)t.prefix_tok);
+			t.prefix_tok = NULL;
+		} else {
+			rc = text_tokens(seg, qtext_cb, &t);
+		}
+		free(seg);
+		seg = NULL;
+		if (rc == 0 && t.phrase != NULL && t.phrase->n > 1)
+			p->nphrases++;
+	}
+	if (rc == SD_EINVAL && p->err[0] == '\0')
+		return query_err(p, "search text is not valid UTF-8");
+	return rc;
 }
 
 /* Normalises a NACE prefix: "C25.6" -> "25.6", "c" -> "C". 0 if valid. */
@@ -151,403 +434,850 @@ query_nace(const struct codes *codes, const char *in, char *out, size_t outlen)
 }
 
 static int
-query_plan(struct store *st, const struct query *q, struct qplan *p, char *err,
-    size_t errlen)
+query_hexval(int c)
 {
-	struct qgroup *g;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void
+query_cursor_put(char out[QUERY_CURSOR_LEN + 1], double score, uint64_t doc)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &score, sizeof(bits));
+	snprintf(out, QUERY_CURSOR_LEN + 1, "%016llx%016llx",
+	    (unsigned long long)bits, (unsigned long long)doc);
+}
+
+static int
+query_cursor_get(struct qplan *p, const char *s)
+{
+	uint64_t v[2] = { 0, 0 };
+	size_t i;
+	int h;
+
+	if (strlen(s) != QUERY_CURSOR_LEN)
+		return query_err(p, "malformed cursor (expected the 'next' "
+		                    "value of a previous page)");
+	for (i = 0; i < QUERY_CURSOR_LEN; i++) {
+		if ((h = query_hexval((unsigned char)s[i])) < 0)
+			return query_err(p, "malformed cursor (expected the "
+			                    "'next' value of a previous page)");
+		v[i / 16] = (v[i / 16] << 4) | (uint64_t)h;
+	}
+	memcpy(&p->cscore, &v[0], sizeof(p->cscore));
+	p->cdoc = v[1];
+	if (!isfinite(p->cscore) || p->cscore < 0)
+		return query_err(p, "malformed cursor");
+	p->has_cursor = 1;
+	return 0;
+}
+
+static int
+qplan_values(struct qplan *p, const char *what, size_t n)
+{
+	if (n > QUERY_VALUES_MAX)
+		return query_err(p,
+		    "too many values in one filter (%s: at most %d)", what,
+		    QUERY_VALUES_MAX);
+	return 0;
+}
+
+static struct qclause *
+qplan_filter(struct qplan *p)
+{
+	return qclauses_new(&p->must);
+}
+
+/* Filters: one unscored clause each, values OR-ed. */
+static int
+qplan_filters(struct qplan *p, const struct query *q)
+{
+	const struct codes *codes = p->st->codes;
+	struct qclause *c;
 	size_t i;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
-	if (q->n_countries > QUERY_VALUES_MAX ||
-	    q->n_not_countries > QUERY_VALUES_MAX ||
-	    q->n_regions > QUERY_VALUES_MAX ||
-	    q->n_sectors > QUERY_VALUES_MAX || q->n_kinds > QUERY_VALUES_MAX ||
-	    q->n_sizes > QUERY_VALUES_MAX)
-		return query_err(err, errlen,
-		    "too many values in one filter (at most %d)",
-		    QUERY_VALUES_MAX);
-	if (q->limit > QUERY_LIMIT_MAX)
-		return query_err(err, errlen, "limit %zu is above %d", q->limit,
-		    QUERY_LIMIT_MAX);
+	if ((rc = qplan_values(p, "country", q->n_countries)) != 0 ||
+	    (rc = qplan_values(p, "excluded country", q->n_not_countries)) !=
+	        0 ||
+	    (rc = qplan_values(p, "region", q->n_regions)) != 0 ||
+	    (rc = qplan_values(p, "sector", q->n_sectors)) != 0 ||
+	    (rc = qplan_values(p, "kind", q->n_kinds)) != 0 ||
+	    (rc = qplan_values(p, "size", q->n_sizes)) != 0 ||
+	    (rc = qplan_values(p, "member-of", q->n_member_of)) != 0)
+		return rc;
 	if (q->n_countries) {
-		g = qplan_group(p);
+		if ((c = qplan_filter(p)) == NULL)
+			return -ENOMEM;
 		for (i = 0; i < q->n_countries; i++) {
-			if (codes_country(st->codes, q->countries[i]) == NULL)
-				return query_err(err, errlen,
-				    "unknown country '%.8s'", q->countries[i]);
-			if ((rc = qgroup_add(
-			         g, STORE_F_COUNTRY, q->countries[i], 2)) != 0)
+			if (codes_country(codes, q->countries[i]) == NULL)
+				return query_err(p, "unknown country '%.8s'",
+				    q->countries[i]);
+			if ((rc = qclause_add(c, STORE_F_COUNTRY, -1,
+			         q->countries[i], 2)) != 0)
 				return rc;
 		}
 	}
 	for (i = 0; i < q->n_not_countries; i++) {
-		if (codes_country(st->codes, q->not_countries[i]) == NULL)
-			return query_err(err, errlen, "unknown country '%.8s'",
-			    q->not_countries[i]);
-		if ((rc = qgroup_add(&p->exclude, STORE_F_COUNTRY,
+		if (codes_country(codes, q->not_countries[i]) == NULL)
+			return query_err(
+			    p, "unknown country '%.8s'", q->not_countries[i]);
+		if ((rc = qclause_add(&p->not, STORE_F_COUNTRY, -1,
 		         q->not_countries[i], 2)) != 0)
 			return rc;
 	}
 	if (q->n_regions) {
-		g = qplan_group(p);
+		if ((c = qplan_filter(p)) == NULL)
+			return -ENOMEM;
 		for (i = 0; i < q->n_regions; i++) {
 			const char *r = q->regions[i];
-			if (strlen(r) == 2 &&
-			    codes_country(st->codes, r) != NULL)
-				rc = qgroup_add(g, STORE_F_COUNTRY, r, 2);
-			else if (codes_nuts(st->codes, r, NULL, NULL) == 0)
-				rc =
-				    qgroup_add(g, STORE_F_REGION, r, strlen(r));
+			if (strlen(r) == 2 && codes_country(codes, r) != NULL)
+				rc = qclause_add(c, STORE_F_COUNTRY, -1, r, 2);
+			else if (codes_nuts(codes, r, NULL, NULL) == 0)
+				rc = qclause_add(
+				    c, STORE_F_REGION, -1, r, strlen(r));
 			else
-				return query_err(err, errlen,
-				    "unknown NUTS region '%.8s'", r);
+				return query_err(
+				    p, "unknown NUTS region '%.8s'", r);
 			if (rc != 0)
 				return rc;
 		}
 	}
 	if (q->n_sectors) {
 		char code[8];
-		g = qplan_group(p);
+		if ((c = qplan_filter(p)) == NULL)
+			return -ENOMEM;
 		for (i = 0; i < q->n_sectors; i++) {
-			if (query_nace(st->codes, q->sectors[i], code,
+			if (query_nace(codes, q->sectors[i], code,
 			        sizeof(code)) != 0)
-				return query_err(err, errlen,
+				return query_err(p,
 				    "malformed or unknown NACE code '%.12s' "
 				    "(expected e.g. C, C25, 25.6 or 25.62)",
 				    q->sectors[i]);
-			if ((rc = qgroup_add(
-			         g, STORE_F_SECTOR, code, strlen(code))) != 0)
+			if ((rc = qclause_add(c, STORE_F_SECTOR, -1, code,
+			         strlen(code))) != 0)
 				return rc;
 		}
 	}
 	if (q->n_kinds) {
-		g = qplan_group(p);
+		if ((c = qplan_filter(p)) == NULL)
+			return -ENOMEM;
 		for (i = 0; i < q->n_kinds; i++) {
 			const char *kn = record_kind_name(q->kinds[i]);
 			if (strcmp(kn, "unknown") == 0)
-				return query_err(err, errlen, "unknown kind");
-			if ((rc = qgroup_add(
-			         g, STORE_F_KIND, kn, strlen(kn))) != 0)
+				return query_err(p, "unknown kind");
+			if ((rc = qclause_add(
+			         c, STORE_F_KIND, -1, kn, strlen(kn))) != 0)
 				return rc;
 		}
 	}
 	if (q->n_sizes) {
-		g = qplan_group(p);
+		if ((c = qplan_filter(p)) == NULL)
+			return -ENOMEM;
 		for (i = 0; i < q->n_sizes; i++) {
 			const char *s = q->sizes[i];
 			if (strcmp(s, "micro") && strcmp(s, "small") &&
 			    strcmp(s, "medium") && strcmp(s, "large"))
-				return query_err(err, errlen,
+				return query_err(p,
 				    "unknown size class '%.12s' (micro, small, "
 				    "medium, large)",
 				    s);
-			if ((rc = qgroup_add(g, STORE_F_SIZE, s, strlen(s))) !=
-			    0)
+			if ((rc = qclause_add(
+			         c, STORE_F_SIZE, -1, s, strlen(s))) != 0)
 				return rc;
 		}
 	}
-	if (q->text != NULL) {
-		rc = text_tokens(q->text, query_term_cb, p);
-		if (p->err == SD_ETOOBIG)
-			return query_err(err, errlen,
-			    "too many search terms (at most %d)",
-			    QUERY_TERMS_MAX);
-		if (rc == SD_EINVAL)
-			return query_err(
-			    err, errlen, "search text is not valid UTF-8");
-		if (rc != 0)
-			return rc;
-		if (p->nterms == 0)
-			return query_err(
-			    err, errlen, "search text has no searchable words");
+	if (q->n_member_of) {
+		if ((c = qplan_filter(p)) == NULL)
+			return -ENOMEM;
+		for (i = 0; i < q->n_member_of; i++) {
+			char hex[2 * MEMBER_ID_BYTES + 1];
+			size_t j;
+			for (j = 0; j < MEMBER_ID_BYTES; j++)
+				snprintf(hex + 2 * j, 3, "%02x",
+				    q->member_of[i * MEMBER_ID_BYTES + j]);
+			if ((rc = qclause_add(c, STORE_F_MEMBERSHIP, -1, hex,
+			         2 * MEMBER_ID_BYTES)) != 0)
+				return rc;
+		}
+	}
+	if (q->employees_min >= 0 || q->employees_max >= 0) {
+		uint64_t lo = q->employees_min >= 0 ? (uint64_t)q->employees_min
+		                                    : 0,
+		         hi = q->employees_max >= 0 ? (uint64_t)q->employees_max
+		                                    : UINT32_MAX;
+		uint8_t kb[5];
+		MDB_val k, v;
+		int mrc;
+		if (lo > UINT32_MAX || hi > UINT32_MAX || lo > hi)
+			return query_err(p,
+			    "bad employee range %lld-%lld (0 <= min <= max)",
+			    (long long)q->employees_min,
+			    (long long)q->employees_max);
+		if ((c = qplan_filter(p)) == NULL)
+			return -ENOMEM;
+		kb[0] = STORE_F_EMPLOYEES;
+		kb[1] = (uint8_t)(lo >> 24);
+		kb[2] = (uint8_t)(lo >> 16);
+		kb[3] = (uint8_t)(lo >> 8);
+		kb[4] = (uint8_t)lo;
+		k.mv_size = 5;
+		k.mv_data = kb;
+		for (mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET_RANGE);
+		     mrc == 0;
+		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_NODUP)) {
+			const uint8_t *e = k.mv_data;
+			if (k.mv_size != 5 || e[0] != STORE_F_EMPLOYEES ||
+			    ((uint64_t)e[1] << 24 | (uint64_t)e[2] << 16 |
+			        (uint64_t)e[3] << 8 | e[4]) > hi)
+				break;
+			if ((rc = qclause_add(c, STORE_F_EMPLOYEES, -1,
+			         (const char *)e + 1, 4)) != 0)
+				return rc;
+		}
+		if (mrc != 0 && mrc != MDB_NOTFOUND)
+			return store_err(mrc);
 	}
 	return 0;
 }
 
-static void
-qplan_free(struct qplan *p)
+/*
+ * Counts every key's postings. A scored key gets the idf of its word times
+ * its field's weight; a word's document frequency is the largest of its
+ * fields' (one idf per word, as in BM25F, so a word is not worth more in
+ * a field where it happens to be rare).
+ */
+static int
+qclause_size(struct qplan *p, struct qclause *c)
 {
-	size_t i;
+	MDB_val k, v;
+	size_t i, j, cnt;
+	int mrc;
 
-	for (i = 0; i < p->ngroups; i++)
-		free(p->groups[i].keys);
-	free(p->exclude.keys);
+	c->count = 0;
+	for (i = 0; i < c->n; i++) {
+		struct qkey *qk = &c->keys[i];
+		k.mv_size = qk->len;
+		k.mv_data = qk->k;
+		cnt = 0;
+		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
+		if (mrc == 0)
+			mrc = mdb_cursor_count(p->cur, &cnt);
+		if (mrc != 0 && mrc != MDB_NOTFOUND)
+			return store_err(mrc);
+		c->count += cnt;
+		qk->df = (double)cnt;
+	}
+	for (i = 0; i < c->n; i++) {
+		struct qkey *qk = &c->keys[i];
+		double df = qk->df, n = p->nmembers;
+		if (qk->fi < 0)
+			continue;
+		for (j = 0; j < c->n && c->n <= 64; j++)
+			if (c->keys[j].fi >= 0 && c->keys[j].len == qk->len &&
+			    c->keys[j].df > df &&
+			    memcmp(c->keys[j].k + 1, qk->k + 1,
+			        qk->len - 1U) == 0)
+				df = c->keys[j].df;
+		if (df > n)
+			n = df;
+		qk->idf = query_fields[qk->fi].weight *
+		    log(1.0 + (n - df + 0.5) / (df + 0.5));
+	}
+	return 0;
+}
+
+/* ---- evaluation ---- */
+
+static double
+qkey_bm25(const struct qplan *p, const struct qkey *qk, const uint8_t *val)
+{
+	double tf = val[8], len = val[9], avg = p->avg[qk->fi],
+	       b = query_fields[qk->fi].b;
+
+	return qk->idf * tf * (QUERY_K1 + 1) /
+	    (tf + QUERY_K1 * (1 - b + b * len / avg));
 }
 
 static int
-qkey_count(MDB_cursor *cur, const struct qkey *qk, uint64_t *n)
+qlist_grow(struct qlist *l, size_t need)
 {
-	MDB_val k = { qk->len, (void *)qk->k }, v;
-	size_t c = 0;
+	struct qent *nv;
+	size_t ncap;
+
+	if (l->n + need <= l->cap)
+		return 0;
+	ncap = l->cap ? l->cap : 1024;
+	while (ncap < l->n + need)
+		ncap *= 2;
+	if ((nv = realloc(l->v, ncap * sizeof(*nv))) == NULL)
+		return -ENOMEM;
+	l->v = nv;
+	l->cap = ncap;
+	return 0;
+}
+
+/* Merges the sorted runs of l (run i is [b[i], b[i+1])) into one sorted
+ * list with each doc once, its parts summed. */
+static int
+qlist_union(struct qlist *l, size_t *b, size_t nruns)
+{
+	struct qent *tmp, *src, *dst;
+	size_t r, w;
+
+	if (nruns <= 1 || l->n == 0)
+		return 0;
+	if ((tmp = malloc(l->n * sizeof(*tmp))) == NULL)
+		return -ENOMEM;
+	src = l->v;
+	dst = tmp;
+	while (nruns > 1) {
+		size_t nb = 0;
+		w = 0;
+		for (r = 0; r < nruns; r += 2) {
+			size_t i = b[r], ie = b[r + 1], j, je;
+			b[nb++] = w;
+			if (r + 1 == nruns) {
+				memcpy(dst + w, src + i, (ie - i) * sizeof(*dst));
+				w += ie - i;
+				continue;
+			}
+			j = ie;
+			je = b[r + 2];
+			while (i < ie || j < je) {
+				if (j == je ||
+				    (i < ie && src[i].doc < src[j].doc)) {
+					dst[w++] = src[i++];
+				} else if (i == ie || src[j].doc < src[i].doc) {
+					dst[w++] = src[j++];
+				} else {
+					dst[w] = src[i++];
+					dst[w].part[0] += src[j].part[0];
+					dst[w].part[1] += src[j].part[1];
+					w++;
+					j++;
+				}
+			}
+		}
+		b[nb] = w;
+		nruns = nb;
+		l->n = w;
+		{
+			struct qent *t = src;
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != l->v) {
+		free(l->v);
+		l->v = src;
+		l->cap = l->n > 0 ? l->n : 1;
+		/* the old buffer (dst) was l->v: freed above */
+	} else {
+		free(tmp);
+	}
+	return 0;
+}
+
+/* Reads every posting of c into out (sorted by doc, scored). */
+static int
+qclause_read(struct qplan *p, const struct qclause *c, struct qlist *out)
+{
+	size_t *b = NULL, i, j;
+	MDB_val k, v;
+	int rc = 0, mrc;
+
+	out->n = 0;
+	if ((rc = qlist_grow(out, (size_t)c->count)) != 0)
+		return rc;
+	if ((b = malloc((c->n + 1) * sizeof(*b))) == NULL)
+		return -ENOMEM;
+	b[0] = 0;
+	for (i = 0; i < c->n; i++) {
+		const struct qkey *qk = &c->keys[i];
+		k.mv_size = qk->len;
+		k.mv_data = (void *)qk->k;
+		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
+		if (mrc == 0)
+			mrc = mdb_cursor_get(p->cur, &k, &v, MDB_GET_MULTIPLE);
+		for (; mrc == 0;
+		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_MULTIPLE)) {
+			if ((rc = qlist_grow(out,
+			         v.mv_size / STORE_POSTING_VAL)) != 0)
+				goto out;
+			for (j = 0; j + STORE_POSTING_VAL <= v.mv_size;
+			     j += STORE_POSTING_VAL) {
+				const uint8_t *e = (uint8_t *)v.mv_data + j;
+				struct qent *q = &out->v[out->n++];
+				q->doc = store_be64_get(e);
+				q->part[0] = q->part[1] = 0;
+				if (c->scored)
+					q->part[c->slot] = qkey_bm25(p, qk, e);
+			}
+		}
+		if (mrc != MDB_NOTFOUND) {
+			rc = store_err(mrc);
+			goto out;
+		}
+		b[i + 1] = out->n;
+	}
+	rc = qlist_union(out, b, c->n);
+out:
+	free(b);
+	return rc;
+}
+
+/* 1 if doc is in any list of c (adding its score to e), 0 if not. */
+static int
+qclause_probe(struct qplan *p, const struct qclause *c, struct qent *e,
+    unsigned *fmask)
+{
+	uint8_t val[STORE_POSTING_VAL] = { 0 };
+	MDB_val k, v;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < c->n; i++) {
+		const struct qkey *qk = &c->keys[i];
+		store_be64_put(val, e->doc);
+		val[8] = val[9] = 0;
+		k.mv_size = qk->len;
+		k.mv_data = (void *)qk->k;
+		v.mv_size = STORE_POSTING_VAL;
+		v.mv_data = val;
+		if (mdb_cursor_get(p->cur, &k, &v, MDB_GET_BOTH_RANGE) != 0 ||
+		    v.mv_size != STORE_POSTING_VAL ||
+		    store_be64_get(v.mv_data) != e->doc)
+			continue;
+		found = 1;
+		if (fmask != NULL && qk->fi >= 0)
+			*fmask |= 1u << qk->fi;
+		if (!c->scored)
+			return 1; /* a filter: one key is enough */
+		e->part[c->slot] += qkey_bm25(p, qk, v.mv_data);
+	}
+	return found;
+}
+
+/* Keeps the candidates in (keep) or not in (!keep) clause c. */
+static int
+qlist_filter(struct qplan *p, struct qlist *cand, const struct qclause *c,
+    int keep)
+{
+	struct qlist l = { 0 };
+	size_t i, j, out = 0;
 	int rc;
 
-	*n = 0;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
-	if (rc == MDB_NOTFOUND)
+	if (c->n == 0 || cand->n == 0) {
+		if (keep)
+			cand->n = 0;
 		return 0;
-	if (rc != 0 || (rc = mdb_cursor_count(cur, &c)) != 0)
-		return store_err(rc);
-	*n = c;
+	}
+	if ((uint64_t)cand->n * c->n * QUERY_PROBE_COST < c->count) {
+		for (i = 0; i < cand->n; i++) {
+			struct qent e = cand->v[i];
+			if (qclause_probe(p, c, &e, NULL) == keep)
+				cand->v[out++] = e;
+		}
+		cand->n = out;
+		return 0;
+	}
+	if ((rc = qclause_read(p, c, &l)) != 0)
+		goto out;
+	for (i = 0, j = 0; i < cand->n; i++) {
+		while (j < l.n && l.v[j].doc < cand->v[i].doc)
+			j++;
+		if ((j < l.n && l.v[j].doc == cand->v[i].doc) == keep) {
+			struct qent e = cand->v[i];
+			if (keep) {
+				e.part[0] += l.v[j].part[0];
+				e.part[1] += l.v[j].part[1];
+			}
+			cand->v[out++] = e;
+		}
+	}
+	cand->n = out;
+out:
+	free(l.v);
+	return rc;
+}
+
+static int
+qclause_count_cmp(const void *a, const void *b)
+{
+	const struct qclause *x = a, *y = b;
+
+	return x->count < y->count ? -1 : x->count > y->count;
+}
+
+/* The live member key and record of doc, valid in the plan's txn. */
+static int
+query_doc(struct qplan *p, uint64_t doc, const uint8_t **key, MDB_val *rec)
+{
+	uint8_t dkey[8], rkey[KEY_PUBLIC_BYTES + 8];
+	MDB_val dk = { 8, dkey }, dv, mv, rk = { sizeof(rkey), rkey };
+	int rc;
+
+	store_be64_put(dkey, doc);
+	if ((rc = mdb_get(p->txn, p->st->docs, &dk, &dv)) != 0 ||
+	    dv.mv_size != STORE_KEY_BYTES)
+		return rc == MDB_NOTFOUND ? SD_ENOTFOUND : SD_ESTORE;
+	mv.mv_size = 0;
+	if ((rc = mdb_get(p->txn, p->st->members, &dv, &mv)) != 0 ||
+	    mv.mv_size != STORE_MEMBER_VAL)
+		return SD_ESTORE;
+	memcpy(rkey, dv.mv_data, KEY_PUBLIC_BYTES);
+	memcpy(rkey + KEY_PUBLIC_BYTES, mv.mv_data, 8);
+	if ((rc = store_err(mdb_get(p->txn, p->st->records, &rk, rec))) != 0)
+		return rc;
+	*key = dv.mv_data;
+	return 0;
+}
+
+/* ---- phrases ---- */
+
+struct qseq {
+	struct qplan *p;
+	int stemmed;
+	char (*toks)[TEXT_TOKEN_MAX + 1];
+	size_t n;
+};
+
+static int
+qseq_cb(void *arg, const char *tok, size_t len)
+{
+	struct qseq *s = arg;
+
+	if (s->n == QUERY_PHRASE_TOKENS)
+		return 1;
+	if (s->stemmed)
+		tok = text_stem(s->p->stem, tok, len, &len);
+	memcpy(s->toks[s->n], tok, len);
+	s->toks[s->n][len] = '\0';
+	s->n++;
+	return 0;
+}
+
+/* 1 if some phrase-searched string of the member holds phrase ph. */
+static int
+qphrase_in(struct qplan *p, const struct qphrase *ph, const char *text,
+    int stemmed, char (*buf)[TEXT_TOKEN_MAX + 1])
+{
+	struct qseq s = { p, stemmed, buf, 0 };
+	size_t i, j;
+
+	if (text == NULL)
+		return 0;
+	if (text_tokens(text, qseq_cb, &s) < 0)
+		return 0;
+	for (i = 0; i + ph->n <= s.n; i++) {
+		for (j = 0; j < ph->n; j++)
+			if (strcmp(s.toks[i + j], ph->toks[j]) != 0)
+				break;
+		if (j == ph->n)
+			return 1;
+	}
 	return 0;
 }
 
 static int
-qkey_has(MDB_cursor *cur, const struct qkey *qk, const uint8_t doc[8])
-{
-	MDB_val k = { qk->len, (void *)qk->k }, v = { 8, (void *)doc };
-
-	return mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH) == 0;
-}
-
-static int
-qgroup_has(MDB_cursor *cur, const struct qgroup *g, const uint8_t doc[8])
+qphrase_member(struct qplan *p, const struct qphrase *ph, const Sd__Member *m,
+    char (*buf)[TEXT_TOKEN_MAX + 1])
 {
 	size_t i;
 
-	for (i = 0; i < g->n; i++)
-		if (qkey_has(cur, &g->keys[i], doc))
+	if ((p->fields & QUERY_F_NAME) && qphrase_in(p, ph, m->name, 1, buf))
+		return 1;
+	if ((p->fields & QUERY_F_DESCRIPTION) &&
+	    qphrase_in(p, ph, m->description, 1, buf))
+		return 1;
+	for (i = 0; (p->fields & QUERY_F_CAPABILITIES) &&
+	     i < m->n_capabilities;
+	     i++)
+		if (qphrase_in(p, ph, m->capabilities[i], 1, buf))
+			return 1;
+	for (i = 0; (p->fields & QUERY_F_OFFERS) && i < m->n_offers; i++)
+		if (qphrase_in(p, ph, m->offers[i], 1, buf))
+			return 1;
+	for (i = 0; (p->fields & QUERY_F_SEEKS) && i < m->n_seeks; i++)
+		if (qphrase_in(p, ph, m->seeks[i], 1, buf))
 			return 1;
 	return 0;
 }
 
-struct qcands {
-	struct qcand *v;
-	size_t n, cap;
-};
-
+/* Keeps the candidates whose record holds every phrase. */
 static int
-qcands_add(struct qcands *c, uint64_t doc)
+qlist_phrases(struct qplan *p, struct qlist *cand)
 {
-	struct qcand *nv;
+	char (*buf)[TEXT_TOKEN_MAX + 1];
+	size_t i, j, out = 0;
+	int rc = 0;
 
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 1024;
-		if ((nv = realloc(c->v, ncap * sizeof(*nv))) == NULL)
-			return -ENOMEM;
-		c->v = nv;
-		c->cap = ncap;
-	}
-	memset(&c->v[c->n], 0, sizeof(c->v[0]));
-	c->v[c->n++].doc = doc;
-	return 0;
-}
-
-static int
-qcand_doc_cmp(const void *a, const void *b)
-{
-	uint64_t x = ((const struct qcand *)a)->doc,
-	         y = ((const struct qcand *)b)->doc;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-qcand_rank_cmp(const void *a, const void *b)
-{
-	const struct qcand *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return memcmp(x->key, y->key, STORE_KEY_BYTES);
-}
-
-/* Collects the docs of every key of g (a union, sorted, deduplicated). */
-static int
-qcands_from_group(MDB_cursor *cur, const struct qgroup *g, struct qcands *c)
-{
-	size_t i, j, out;
-	MDB_val k, v;
-	int rc, mrc;
-
-	for (i = 0; i < g->n; i++) {
-		k.mv_size = g->keys[i].len;
-		k.mv_data = g->keys[i].k;
-		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
-		if (mrc == MDB_NOTFOUND)
-			continue;
-		if (mrc != 0)
-			return store_err(mrc);
-		/* DUPFIXED: fetch whole pages of doc ids at a time. */
-		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE);
-		     mrc == 0;
-		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE)) {
-			for (j = 0; j + 8 <= v.mv_size; j += 8)
-				if ((rc = qcands_add(c,
-				         store_be64_get(
-				             (uint8_t *)v.mv_data + j))) != 0)
-					return rc;
+	if (p->nphrases == 0)
+		return 0;
+	if ((buf = malloc(QUERY_PHRASE_TOKENS * sizeof(*buf))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < cand->n; i++) {
+		const uint8_t *key;
+		MDB_val rv;
+		Sd__SignedRecord *sr = NULL;
+		Sd__RecordBody *b = NULL;
+		int ok = 0;
+		if ((rc = query_doc(p, cand->v[i].doc, &key, &rv)) != 0)
+			break;
+		if ((sr = sd__signed_record__unpack(
+		         NULL, rv.mv_size, rv.mv_data)) != NULL &&
+		    (b = sd__record_body__unpack(
+		         NULL, sr->body.len, sr->body.data)) != NULL &&
+		    b->kind_case == SD__RECORD_BODY__KIND_MEMBER) {
+			for (j = 0, ok = 1; j < p->nphrases && ok; j++)
+				ok = qphrase_member(
+				    p, &p->phrases[j], b->member, buf);
 		}
-		if (mrc != MDB_NOTFOUND)
-			return store_err(mrc);
+		if (b)
+			sd__record_body__free_unpacked(b, NULL);
+		if (sr)
+			sd__signed_record__free_unpacked(sr, NULL);
+		if (ok)
+			cand->v[out++] = cand->v[i];
 	}
-	if (g->n > 1 && c->n > 1) {
-		qsort(c->v, c->n, sizeof(*c->v), qcand_doc_cmp);
-		for (i = 1, out = 1; i < c->n; i++)
-			if (c->v[i].doc != c->v[out - 1].doc)
-				c->v[out++] = c->v[i];
-		c->n = out;
+	if (rc == 0)
+		cand->n = out;
+	free(buf);
+	return rc;
+}
+
+/* ---- ranking ---- */
+
+static double
+qent_score(const struct qent *e)
+{
+	return e->part[0] + e->part[1];
+}
+
+/* 1 if a ranks before b: higher score, then lower doc. */
+static int
+qent_before(const struct qent *a, const struct qent *b)
+{
+	double x = qent_score(a), y = qent_score(b);
+
+	if (x != y)
+		return x > y;
+	return a->doc < b->doc;
+}
+
+/* A bounded heap whose root is the worst of the best k so far. */
+static void
+qheap_push(struct qent *h, size_t *n, size_t k, const struct qent *e)
+{
+	size_t i, c;
+	struct qent t;
+
+	if (*n < k) {
+		i = (*n)++;
+		h[i] = *e;
+		while (i > 0 && qent_before(&h[(i - 1) / 2], &h[i])) {
+			t = h[i];
+			h[i] = h[(i - 1) / 2];
+			h[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+		return;
 	}
-	return 0;
+	if (k == 0 || !qent_before(e, &h[0]))
+		return;
+	h[0] = *e;
+	for (i = 0;;) {
+		size_t w = i;
+		c = 2 * i + 1;
+		if (c < *n && qent_before(&h[w], &h[c]))
+			w = c;
+		if (c + 1 < *n && qent_before(&h[w], &h[c + 1]))
+			w = c + 1;
+		if (w == i)
+			break;
+		t = h[i];
+		h[i] = h[w];
+		h[w] = t;
+		i = w;
+	}
 }
 
 static int
-qcands_all(MDB_txn *txn, MDB_dbi docs, struct qcands *c)
+qent_rank_cmp(const void *a, const void *b)
+{
+	const struct qent *x = a, *y = b;
+
+	if (qent_before(x, y))
+		return -1;
+	return qent_before(y, x);
+}
+
+/* 1 if e comes after the cursor. */
+static int
+qplan_after(const struct qplan *p, const struct qent *e)
+{
+	double s = qent_score(e);
+
+	if (!p->has_cursor)
+		return 1;
+	return s < p->cscore || (s == p->cscore && e->doc > p->cdoc);
+}
+
+/* "field:word" for every scored clause and field the hit matched in. */
+static void
+query_why(struct qplan *p, uint64_t doc, char *out, size_t outlen)
+{
+	struct qclauses *sets[2] = { &p->must, &p->should };
+	size_t s, i, f, used = 0;
+	int n;
+
+	out[0] = '\0';
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < sets[s]->n; i++) {
+			const struct qclause *c = &sets[s]->v[i];
+			struct qent e = { doc, { 0, 0 } };
+			unsigned fm = 0;
+			if (!c->scored)
+				continue;
+			qclause_probe(p, c, &e, &fm);
+			for (f = 0; f < QUERY_NFIELDS; f++) {
+				if (!(fm & (1u << f)))
+					continue;
+				n = snprintf(out + used, outlen - used,
+				    "%s%s:%s", used ? " " : "",
+				    query_fields[f].name, c->label);
+				if (n < 0 || (size_t)n >= outlen - used) {
+					out[used] = '\0';
+					return;
+				}
+				used += (size_t)n;
+			}
+		}
+}
+
+/* Candidates when nothing narrows the search: every live member. */
+static int
+qlist_all(struct qplan *p, struct qlist *cand)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
-	int rc, mrc;
+	int rc = 0, mrc;
 
-	if ((rc = store_err(mdb_cursor_open(txn, docs, &cur))) != 0)
+	if ((rc = store_err(mdb_cursor_open(p->txn, p->st->docs, &cur))) != 0)
 		return rc;
 	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if (k.mv_size == 8 &&
-		    (rc = qcands_add(c, store_be64_get(k.mv_data))) != 0)
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8)
+			continue;
+		if ((rc = qlist_grow(cand, 1)) != 0)
 			break;
+		cand->v[cand->n].doc = store_be64_get(k.mv_data);
+		cand->v[cand->n].part[0] = cand->v[cand->n].part[1] = 0;
+		cand->n++;
+	}
 	if (rc == 0 && mrc != MDB_NOTFOUND)
 		rc = store_err(mrc);
 	mdb_cursor_close(cur);
 	return rc;
 }
 
-static void
-query_matched(
-    const struct qplan *p, const struct qcand *c, char *out, size_t outlen)
+/* Every candidate meeting the plan, with scores. */
+static int
+qplan_candidates(struct qplan *p, struct qlist *cand)
 {
-	size_t t, f, used = 0;
-	int n;
+	size_t i, out;
+	int rc = 0;
 
-	out[0] = '\0';
-	for (t = 0; t < p->nterms; t++)
-		for (f = 0; f < QUERY_NFIELDS; f++) {
-			if (!(c->mask[t] & (1u << f)))
-				continue;
-			n = snprintf(out + used, outlen - used, "%s%s:%s",
-			    used ? " " : "", query_fields[f].name, p->terms[t]);
-			if (n < 0 || (size_t)n >= outlen - used)
-				return;
-			used += (size_t)n;
+	for (i = 0; i < p->must.n; i++)
+		if ((rc = qclause_size(p, &p->must.v[i])) != 0)
+			return rc;
+	for (i = 0; i < p->should.n; i++)
+		if ((rc = qclause_size(p, &p->should.v[i])) != 0)
+			return rc;
+	if ((rc = qclause_size(p, &p->not)) != 0)
+		return rc;
+	/* Cheapest first: the smallest clause drives, the rest filter. */
+	if (p->must.n > 1)
+		qsort(p->must.v, p->must.n, sizeof(p->must.v[0]),
+		    qclause_count_cmp);
+	if (p->should.n > 0) {
+		/* Any of the optional words: the union of their lists. */
+		size_t *b;
+		if ((b = calloc(p->should.n + 1, sizeof(*b))) == NULL)
+			return -ENOMEM;
+		for (i = 0; i < p->should.n && rc == 0; i++) {
+			struct qlist one = { 0 };
+			if ((rc = qclause_read(p, &p->should.v[i], &one)) ==
+			        0 &&
+			    (rc = qlist_grow(cand, one.n)) == 0) {
+				memcpy(cand->v + cand->n, one.v,
+				    one.n * sizeof(*one.v));
+				cand->n += one.n;
+				b[i + 1] = cand->n;
+			}
+			free(one.v);
 		}
+		if (rc == 0)
+			rc = qlist_union(cand, b, p->should.n);
+		free(b);
+		for (i = 0; i < p->must.n && rc == 0; i++)
+			rc = qlist_filter(p, cand, &p->must.v[i], 1);
+	} else if (p->must.n > 0) {
+		if ((rc = qclause_read(p, &p->must.v[0], cand)) != 0)
+			return rc;
+		for (i = 1; i < p->must.n && rc == 0; i++)
+			rc = qlist_filter(p, cand, &p->must.v[i], 1);
+	} else {
+		rc = qlist_all(p, cand);
+	}
+	if (rc == 0 && p->not.n > 0)
+		rc = qlist_filter(p, cand, &p->not, 0);
+	if (rc == 0 && p->skip_doc != 0) {
+		for (i = 0, out = 0; i < cand->n; i++)
+			if (cand->v[i].doc != p->skip_doc)
+				cand->v[out++] = cand->v[i];
+		cand->n = out;
+	}
+	if (rc == 0)
+		rc = qlist_phrases(p, cand);
+	return rc;
 }
 
-int
-query_run(struct store *st, const struct query *q, struct query_result *res,
-    char *err, size_t errlen)
+/* The page of hits from the candidates, after the cursor. */
+static int
+qplan_page(struct qplan *p, struct qlist *cand, size_t limit,
+    struct query_result *res)
 {
-	struct qplan p;
-	struct qcands c = { 0 };
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	size_t i, j, t, f, g0 = 0, out, limit;
-	uint64_t nmembers = 0;
-	double idf[QUERY_TERMS_MAX][QUERY_NFIELDS];
-	int rc;
+	struct qent *heap = NULL;
+	size_t i, nh = 0;
+	int rc = 0;
 
-	memset(res, 0, sizeof(*res));
-	if ((rc = query_plan(st, q, &p, err, errlen)) != 0)
-		goto out;
-	limit = q->limit ? q->limit : QUERY_LIMIT_DEFAULT;
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
-	    0)
-		goto out;
-	if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
-		goto out;
-	{
-		MDB_val mk = { 7, "members" }, mv;
-		if (mdb_get(txn, st->meta, &mk, &mv) == 0 && mv.mv_size == 8)
-			nmembers = store_be64_get(mv.mv_data);
-	}
-	/* Size every group; drive from the smallest, probe the others. */
-	for (i = 0; i < p.ngroups; i++) {
-		for (j = 0; j < p.groups[i].n; j++) {
-			uint64_t n;
-			if ((rc = qkey_count(cur, &p.groups[i].keys[j], &n)) !=
-			    0)
-				goto out;
-			p.groups[i].count += n;
-		}
-		if (p.groups[i].count < p.groups[g0].count)
-			g0 = i;
-	}
-	for (t = 0; t < p.nterms; t++)
-		for (f = 0; f < QUERY_NFIELDS; f++) {
-			uint64_t df;
-			struct qkey qk;
-			size_t tl = strlen(p.terms[t]);
-			qk.k[0] = (char)query_fields[f].field;
-			memcpy(qk.k + 1, p.terms[t], tl);
-			qk.len = (uint8_t)(tl + 1);
-			if ((rc = qkey_count(cur, &qk, &df)) != 0)
-				goto out;
-			/* BM25's idf, never negative. */
-			idf[t][f] = log(1.0 +
-			    ((double)nmembers - (double)df + 0.5) /
-			        ((double)df + 0.5));
-		}
-	if (p.ngroups > 0)
-		rc = qcands_from_group(cur, &p.groups[g0], &c);
-	else
-		rc = qcands_all(txn, st->docs, &c);
-	if (rc != 0)
-		goto out;
-	for (i = 0, out = 0; i < c.n; i++) {
-		struct qcand *cd = &c.v[i];
-		uint8_t dbuf[8];
-		int keep = 1;
-		store_be64_put(dbuf, cd->doc);
-		for (j = 0; j < p.ngroups && keep; j++)
-			if (j != g0 && !qgroup_has(cur, &p.groups[j], dbuf))
-				keep = 0;
-		if (keep && p.exclude.n && qgroup_has(cur, &p.exclude, dbuf))
-			keep = 0;
-		if (!keep)
-			continue;
-		for (t = 0; t < p.nterms; t++)
-			for (f = 0; f < QUERY_NFIELDS; f++) {
-				struct qgroup *tg = NULL;
-				/* Term groups follow the filter groups in order. */
-				tg = &p.groups[p.ngroups - p.nterms + t];
-				if (qkey_has(cur, &tg->keys[f], dbuf)) {
-					cd->mask[t] |= (uint8_t)(1u << f);
-					cd->score +=
-					    query_fields[f].weight * idf[t][f];
-				}
-			}
-		{
-			MDB_val dk = { 8, dbuf }, dv;
-			if (mdb_get(txn, st->docs, &dk, &dv) != 0 ||
-			    dv.mv_size != STORE_KEY_BYTES)
-				continue; /* a posting without a document */
-			memcpy(cd->key, dv.mv_data, STORE_KEY_BYTES);
-		}
-		c.v[out++] = *cd;
-	}
-	c.n = out;
-	if (c.n > 1)
-		qsort(c.v, c.n, sizeof(*c.v), qcand_rank_cmp);
-	res->total = c.n;
-	if (limit > c.n)
-		limit = c.n;
-	if (limit > 0 &&
-	    (res->hits = calloc(limit, sizeof(*res->hits))) == NULL) {
+	res->total = cand->n;
+	if (limit > cand->n)
+		limit = cand->n;
+	if (limit == 0)
+		return 0;
+	if ((heap = malloc(limit * sizeof(*heap))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < cand->n; i++)
+		if (qplan_after(p, &cand->v[i]))
+			qheap_push(heap, &nh, limit, &cand->v[i]);
+	qsort(heap, nh, sizeof(*heap), qent_rank_cmp);
+	if (nh > 0 && (res->hits = calloc(nh, sizeof(*res->hits))) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < limit; i++) {
+	for (i = 0; i < nh; i++) {
 		struct query_hit *h = &res->hits[res->n];
-		MDB_val mk = { STORE_KEY_BYTES, c.v[i].key }, mv, rk, rv;
-		uint8_t rkey[KEY_PUBLIC_BYTES + 8];
-		if (mdb_get(txn, st->members, &mk, &mv) != 0 ||
-		    mv.mv_size != STORE_MEMBER_VAL) {
-			rc = SD_ESTORE;
-			goto out;
-		}
-		memcpy(rkey, c.v[i].key, KEY_PUBLIC_BYTES);
-		memcpy(rkey + KEY_PUBLIC_BYTES, mv.mv_data, 8);
-		rk.mv_size = sizeof(rkey);
-		rk.mv_data = rkey;
-		if ((rc = store_err(mdb_get(txn, st->records, &rk, &rv))) != 0)
+		const uint8_t *key;
+		MDB_val rv;
+		if ((rc = query_doc(p, heap[i].doc, &key, &rv)) != 0)
 			goto out;
 		if ((h->rec = malloc(rv.mv_size)) == NULL) {
 			rc = -ENOMEM;
@@ -555,20 +1285,261 @@ query_run(struct store *st, const struct query *q, struct query_result *res,
 		}
 		memcpy(h->rec, rv.mv_data, rv.mv_size);
 		h->len = rv.mv_size;
-		memcpy(h->key, c.v[i].key, STORE_KEY_BYTES);
-		h->score = c.v[i].score;
-		query_matched(&p, &c.v[i], h->matched, sizeof(h->matched));
+		memcpy(h->key, key, STORE_KEY_BYTES);
+		h->score = qent_score(&heap[i]);
+		h->part[0] = heap[i].part[0];
+		h->part[1] = heap[i].part[1];
+		query_why(p, heap[i].doc, h->matched, sizeof(h->matched));
 		res->n++;
 	}
+	/* More after this page? Then its last hit is the next cursor. */
+	if (nh == limit) {
+		size_t after = 0;
+		for (i = 0; i < cand->n && after <= nh; i++)
+			after += qplan_after(p, &cand->v[i]);
+		if (after > nh)
+			query_cursor_put(res->next, qent_score(&heap[nh - 1]),
+			    heap[nh - 1].doc);
+	}
 out:
-	if (cur)
-		mdb_cursor_close(cur);
-	if (txn)
-		mdb_txn_abort(txn);
-	free(c.v);
+	free(heap);
+	return rc;
+}
+
+/* Opens the read transaction and reads the ranking statistics. */
+static int
+qplan_open(struct qplan *p, struct store *st, char *err, size_t errlen)
+{
+	MDB_val k, v;
+	char name[16];
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->st = st;
+	p->err = err;
+	p->errlen = errlen;
+	err[0] = '\0';
+	if ((rc = text_stem_new(&p->stem)) != 0 ||
+	    (rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY,
+	         &p->txn))) != 0 ||
+	    (rc = store_err(mdb_cursor_open(p->txn, st->postings, &p->cur))) !=
+	        0)
+		return rc;
+	k.mv_size = 7;
+	k.mv_data = "members";
+	if (mdb_get(p->txn, st->meta, &k, &v) == 0 && v.mv_size == 8)
+		p->nmembers = (double)store_be64_get(v.mv_data);
+	for (i = 0; i < QUERY_NFIELDS; i++) {
+		const char *fp =
+		    strchr(STORE_TEXT_FIELDS, query_fields[i].field);
+		uint64_t sum = 0;
+		snprintf(name, sizeof(name), "tokens_%c", *fp);
+		k.mv_size = strlen(name);
+		k.mv_data = name;
+		if (mdb_get(p->txn, st->meta, &k, &v) == 0 && v.mv_size == 8)
+			sum = store_be64_get(v.mv_data);
+		p->avg[i] = p->nmembers > 0 && sum > 0 ?
+		    (double)sum / p->nmembers :
+		    1.0;
+	}
+	return 0;
+}
+
+/* The doc number of member key, 0 if none. */
+static uint64_t
+qplan_doc_of(struct qplan *p, const uint8_t *key)
+{
+	MDB_val k = { STORE_KEY_BYTES, (void *)key }, v;
+
+	if (mdb_get(p->txn, p->st->members, &k, &v) != 0 ||
+	    v.mv_size != STORE_MEMBER_VAL)
+		return 0;
+	return store_be64_get((uint8_t *)v.mv_data + 9);
+}
+
+/* Text of a member profile for a match: one string per side. */
+struct qmatch {
+	char *seeks;  /* the member's seeks */
+	char *offers; /* its offers and capabilities */
+};
+
+static int
+query_exec(struct store *st, const struct query *q, const struct qmatch *m,
+    struct query_result *res, char *err, size_t errlen)
+{
+	struct qplan p;
+	struct qlist cand = { 0 };
+	size_t limit;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = qplan_open(&p, st, err, errlen)) != 0)
+		goto out;
+	p.fields = q->fields ? q->fields & QUERY_F_ALL : QUERY_F_ALL;
+	limit = q->limit ? q->limit : QUERY_LIMIT_DEFAULT;
+	if (q->limit > QUERY_LIMIT_MAX) {
+		rc = query_err(&p, "limit %zu is above %d", q->limit,
+		    QUERY_LIMIT_MAX);
+		goto out;
+	}
+	if (q->cursor != NULL && q->cursor[0] != '\0' &&
+	    (rc = query_cursor_get(&p, q->cursor)) != 0)
+		goto out;
+	if ((rc = qplan_filters(&p, q)) != 0)
+		goto out;
+	if (q->text != NULL) {
+		if ((rc = qplan_text(&p, &p.must, 0, p.fields, q->text, 1)) !=
+		    0)
+			goto out;
+		if (p.nterms == 0) {
+			rc = query_err(
+			    &p, "search text has no searchable words");
+			goto out;
+		}
+	}
+	if (m != NULL) {
+		/* Their offers and capabilities meet its seeks (part 0);
+		 * their seeks meet its offers and capabilities (part 1). */
+		if ((m->seeks != NULL &&
+		        (rc = qplan_text(&p, &p.should, 0,
+		             QUERY_F_OFFERS | QUERY_F_CAPABILITIES, m->seeks,
+		             0)) != 0) ||
+		    (m->offers != NULL &&
+		        (rc = qplan_text(&p, &p.should, 1, QUERY_F_SEEKS,
+		             m->offers, 0)) != 0))
+			goto out;
+		if (p.should.n == 0) {
+			rc = query_err(&p,
+			    "the member lists no offers, capabilities or "
+			    "seeks to match");
+			goto out;
+		}
+	}
+	if (q->skip_key != NULL)
+		p.skip_doc = qplan_doc_of(&p, q->skip_key);
+	if ((rc = qplan_candidates(&p, &cand)) != 0 ||
+	    (rc = qplan_page(&p, &cand, limit, res)) != 0)
+		goto out;
+out:
+	free(cand.v);
 	qplan_free(&p);
 	if (rc != 0)
 		query_result_free(res);
+	return rc;
+}
+
+int
+query_run(struct store *st, const struct query *q, struct query_result *res,
+    char *err, size_t errlen)
+{
+	return query_exec(st, q, NULL, res, err, errlen);
+}
+
+/* Appends s and a space to the growing string *buf. */
+static int
+query_cat(char **buf, size_t *len, const char *s)
+{
+	size_t sl = strlen(s);
+	char *nb;
+
+	if ((nb = realloc(*buf, *len + sl + 2)) == NULL)
+		return -ENOMEM;
+	memcpy(nb + *len, s, sl);
+	nb[*len + sl] = ' ';
+	nb[*len + sl + 1] = '\0';
+	*buf = nb;
+	*len += sl + 1;
+	return 0;
+}
+
+struct query_profile {
+	uint8_t key[STORE_KEY_BYTES];
+	char country[3];
+	struct qmatch m;
+	int rc;
+};
+
+static int
+query_profile_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct query_profile *pr = arg;
+	Sd__SignedRecord *sr;
+	Sd__RecordBody *b = NULL;
+	const Sd__Member *m;
+	size_t i, sl = 0, ol = 0;
+	int rc = 0;
+
+	if ((sr = sd__signed_record__unpack(NULL, len, rec)) == NULL ||
+	    (b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) ==
+	        NULL ||
+	    b->kind_case != SD__RECORD_BODY__KIND_MEMBER ||
+	    sr->origin.len != KEY_PUBLIC_BYTES) {
+		rc = SD_ESTORE;
+		goto out;
+	}
+	m = b->member;
+	memcpy(pr->key, sr->origin.data, KEY_PUBLIC_BYTES);
+	memcpy(pr->key + KEY_PUBLIC_BYTES, m->id.data, MEMBER_ID_BYTES);
+	snprintf(pr->country, sizeof(pr->country), "%s", m->country);
+	for (i = 0; i < m->n_seeks && rc == 0; i++)
+		rc = query_cat(&pr->m.seeks, &sl, m->seeks[i]);
+	for (i = 0; i < m->n_offers && rc == 0; i++)
+		rc = query_cat(&pr->m.offers, &ol, m->offers[i]);
+	for (i = 0; i < m->n_capabilities && rc == 0; i++)
+		rc = query_cat(&pr->m.offers, &ol, m->capabilities[i]);
+out:
+	if (b)
+		sd__record_body__free_unpacked(b, NULL);
+	if (sr)
+		sd__signed_record__free_unpacked(sr, NULL);
+	return rc;
+}
+
+int
+query_match(struct store *st, const struct query *q, const uint8_t *origin,
+    const uint8_t id[MEMBER_ID_BYTES], int abroad, struct query_result *res,
+    char *err, size_t errlen)
+{
+	struct query_profile pr;
+	struct query qq = *q;
+	char **nc = NULL;
+	size_t i;
+	int rc;
+
+	memset(&pr, 0, sizeof(pr));
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	if (q->text != NULL) {
+		snprintf(err, errlen, "a match takes filters, not text");
+		return SD_EINVAL;
+	}
+	if ((rc = store_member_get(st, origin, id, query_profile_cb, &pr)) !=
+	    0)
+		goto out;
+	if (abroad) {
+		if (q->n_not_countries >= QUERY_VALUES_MAX) {
+			snprintf(err, errlen, "too many excluded countries");
+			rc = SD_EINVAL;
+			goto out;
+		}
+		if ((nc = calloc(q->n_not_countries + 1, sizeof(*nc))) ==
+		    NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < q->n_not_countries; i++)
+			nc[i] = q->not_countries[i];
+		nc[i] = pr.country;
+		qq.not_countries = nc;
+		qq.n_not_countries = q->n_not_countries + 1;
+	}
+	qq.skip_key = pr.key;
+	rc = query_exec(st, &qq, &pr.m, res, err, errlen);
+out:
+	free(nc);
+	free(pr.m.seeks);
+	free(pr.m.offers);
 	return rc;
 }
 

@@ -47,6 +47,8 @@ store_be64_put(uint8_t *p, uint64_t v)
 	}
 }
 
+static int store_reindex(struct store *st, MDB_txn *txn);
+
 int
 store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
     struct store **out)
@@ -113,6 +115,13 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 				mdb_txn_abort(txn);
 				goto out_env;
 			}
+		} else if (v.mv_size == 8 && store_be64_get(v.mv_data) == 1) {
+			/* Schema 1 postings lack frequencies and lengths:
+			 * rebuild the index from the stored members. */
+			if ((rc = store_reindex(st, txn)) != 0) {
+				mdb_txn_abort(txn);
+				goto out_env;
+			}
 		} else if (v.mv_size != 8 ||
 		    store_be64_get(v.mv_data) != STORE_SCHEMA) {
 			mdb_txn_abort(txn);
@@ -142,14 +151,32 @@ store_close(struct store *st)
 
 /* ---- index keys of a member ---- */
 
+int
+store_field_stemmed(int field)
+{
+	return field != STORE_F_CITY && strchr(STORE_TEXT_FIELDS, field) != NULL;
+}
+
+static int
+store_text_index(int field)
+{
+	const char *p = field ? strchr(STORE_TEXT_FIELDS, field) : NULL;
+
+	return p ? (int)(p - STORE_TEXT_FIELDS) : -1;
+}
+
 struct pkey {
 	uint16_t len;
+	uint8_t tf;   /* occurrences in the field, capped at 255 */
+	uint8_t flen; /* the field's length in tokens, capped at 255 */
 	char k[STORE_PKEY_MAX];
 };
 
 struct pkeys {
 	struct pkey *v;
 	size_t n, cap;
+	struct text_stem *stem;
+	uint32_t ntok[STORE_NTEXT]; /* tokens per text field */
 	int err;
 };
 
@@ -174,6 +201,8 @@ pkeys_add(struct pkeys *ks, int field, const char *term, size_t len)
 	ks->v[ks->n].k[0] = (char)field;
 	memcpy(ks->v[ks->n].k + 1, term, len);
 	ks->v[ks->n].len = (uint16_t)(len + 1);
+	ks->v[ks->n].tf = 1;
+	ks->v[ks->n].flen = 0;
 	ks->n++;
 }
 
@@ -186,8 +215,13 @@ static int
 pkeys_token_cb(void *arg, const char *tok, size_t len)
 {
 	struct pkeys_text *t = arg;
+	int ti = store_text_index(t->field);
 
+	if (store_field_stemmed(t->field))
+		tok = text_stem(t->ks->stem, tok, len, &len);
 	pkeys_add(t->ks, t->field, tok, len);
+	if (ti >= 0)
+		t->ks->ntok[ti]++;
 	return t->ks->err;
 }
 
@@ -211,10 +245,11 @@ pkey_cmp(const void *a, const void *b)
 	return c ? c : (int)x->len - (int)y->len;
 }
 
-/* The index keys of m, sorted and without duplicates. */
+/* The index keys of m, sorted, each once with its frequency; ks->ntok
+ * holds the text fields' lengths. stem may be NULL (no stemming). */
 static int
-pkeys_of_member(
-    const struct codes *codes, const Sd__Member *m, struct pkeys *ks)
+pkeys_of_member(const struct codes *codes, struct text_stem *stem,
+    const Sd__Member *m, struct pkeys *ks)
 {
 	size_t i, j, out;
 	char hex[2 * MEMBER_ID_BYTES + 1];
@@ -222,6 +257,7 @@ pkeys_of_member(
 	int rev = m->has_nace_rev ? (int)m->nace_rev : CODES_NACE_REV2_1;
 
 	memset(ks, 0, sizeof(*ks));
+	ks->stem = stem;
 	pkeys_add(ks, STORE_F_COUNTRY, m->country, strlen(m->country));
 	if (m->region != NULL) {
 		size_t rl = strlen(m->region);
@@ -244,9 +280,14 @@ pkeys_of_member(
 	}
 	pkeys_add(ks, STORE_F_KIND, record_kind_name(m->kind),
 	    strlen(record_kind_name(m->kind)));
-	if (m->has_employees)
+	if (m->has_employees) {
+		uint8_t e[4] = { (uint8_t)(m->employees >> 24),
+			(uint8_t)(m->employees >> 16),
+			(uint8_t)(m->employees >> 8), (uint8_t)m->employees };
 		pkeys_add(ks, STORE_F_SIZE, record_size_class(m->employees),
 		    strlen(record_size_class(m->employees)));
+		pkeys_add(ks, STORE_F_EMPLOYEES, (const char *)e, 4);
+	}
 	for (i = 0; i < m->n_memberships; i++) {
 		for (j = 0; j < MEMBER_ID_BYTES; j++) {
 			hex[2 * j] = hexd[m->memberships[i].data[j] >> 4];
@@ -270,10 +311,19 @@ pkeys_of_member(
 	}
 	if (ks->n > 1) {
 		qsort(ks->v, ks->n, sizeof(*ks->v), pkey_cmp);
-		for (i = 1, out = 1; i < ks->n; i++)
+		for (i = 1, out = 1; i < ks->n; i++) {
 			if (pkey_cmp(&ks->v[i], &ks->v[out - 1]) != 0)
 				ks->v[out++] = ks->v[i];
+			else if (ks->v[out - 1].tf < 255)
+				ks->v[out - 1].tf++;
+		}
 		ks->n = out;
+	}
+	for (i = 0; i < ks->n; i++) {
+		int ti = store_text_index(ks->v[i].k[0]);
+		if (ti >= 0)
+			ks->v[i].flen =
+			    (uint8_t)(ks->ntok[ti] > 255 ? 255 : ks->ntok[ti]);
 	}
 	return 0;
 }
@@ -292,6 +342,7 @@ struct pop {
 	uint32_t order; /* the later of two ops on one (key, doc) wins */
 	uint8_t add;
 	uint8_t len;
+	uint8_t tf, flen;
 	char k[STORE_PKEY_MAX];
 };
 
@@ -302,7 +353,9 @@ struct store_wtx {
 	size_t nops, capops;
 	uint32_t order;
 	int64_t members_delta; /* change of the live member count */
+	int64_t tokens_delta[STORE_NTEXT]; /* change of per-field token sums */
 	uint64_t next_doc;     /* last doc number handed out */
+	struct text_stem *stem;
 };
 
 static int
@@ -314,8 +367,11 @@ store_postings_update(
 	size_t i, j;
 	int rc;
 
-	if ((rc = pkeys_of_member(w->st->codes, m, &ks)) != 0)
+	if ((rc = pkeys_of_member(w->st->codes, w->stem, m, &ks)) != 0)
 		return rc;
+	for (i = 0; i < STORE_NTEXT; i++)
+		w->tokens_delta[i] += add ? (int64_t)ks.ntok[i] :
+		                            -(int64_t)ks.ntok[i];
 	if (w->nops + ks.n > w->capops) {
 		size_t ncap = w->capops ? w->capops : 4096;
 		while (ncap < w->nops + ks.n)
@@ -333,6 +389,8 @@ store_postings_update(
 		o->order = w->order++;
 		o->add = (uint8_t)add;
 		o->len = (uint8_t)ks.v[i].len;
+		o->tf = ks.v[i].tf;
+		o->flen = ks.v[i].flen;
 		memcpy(o->k, ks.v[i].k, ks.v[i].len);
 		o->pfx = 0;
 		for (j = 0; j < 8; j++)
@@ -374,7 +432,7 @@ store_postings_flush(struct store_wtx *w)
 	MDB_cursor *cur;
 	MDB_val k, v;
 	struct pop **sorted;
-	uint8_t dbuf[8];
+	uint8_t dbuf[STORE_POSTING_VAL];
 	size_t i;
 	int rc = 0, mrc;
 
@@ -393,16 +451,22 @@ store_postings_flush(struct store_wtx *w)
 	}
 	for (i = 0; i < w->nops; i++) {
 		const struct pop *o = sorted[i], *nx;
+		/* Of the ops on one (key, doc), every removal is done (its
+		 * value, with the frequency of the version it came from, may
+		 * be stored) and only a final add is written. */
 		if (i + 1 < w->nops) {
 			nx = sorted[i + 1];
-			if (nx->doc == o->doc && nx->len == o->len &&
+			if (o->add && nx->doc == o->doc &&
+			    nx->len == o->len &&
 			    memcmp(nx->k, o->k, o->len) == 0)
 				continue; /* superseded by a later change */
 		}
 		store_be64_put(dbuf, o->doc);
+		dbuf[8] = o->tf;
+		dbuf[9] = o->flen;
 		k.mv_size = o->len;
 		k.mv_data = (void *)o->k;
-		v.mv_size = 8;
+		v.mv_size = STORE_POSTING_VAL;
 		v.mv_data = dbuf;
 		if (o->add) {
 			/* New members have the highest doc numbers, so their
@@ -752,6 +816,42 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 	}
 }
 
+static void
+store_tokens_name(char name[16], int ti)
+{
+	memcpy(name, "tokens_", 7);
+	name[7] = STORE_TEXT_FIELDS[ti];
+	name[8] = '\0';
+}
+
+/* Writes the index changes and the counters of a write transaction;
+ * members is the live member count before it. */
+static int
+store_wtx_finish(struct store_wtx *w, uint64_t members)
+{
+	uint64_t sum;
+	char name[16];
+	int i, rc;
+
+	if ((rc = store_postings_flush(w)) != 0 ||
+	    (rc = store_meta_put(w->st, w->txn, "next_doc", w->next_doc)) != 0 ||
+	    (rc = store_meta_put(w->st, w->txn, "members",
+	         (uint64_t)((int64_t)members + w->members_delta))) != 0)
+		return rc;
+	for (i = 0; i < STORE_NTEXT; i++) {
+		if (w->tokens_delta[i] == 0)
+			continue;
+		store_tokens_name(name, i);
+		if ((rc = store_meta_get(w->st, w->txn, name, &sum)) != 0 ||
+		    (rc = store_meta_put(w->st, w->txn, name,
+		         (uint64_t)((int64_t)sum + w->tokens_delta[i]))) != 0)
+			return rc;
+		w->tokens_delta[i] = 0;
+	}
+	w->members_delta = 0;
+	return 0;
+}
+
 int
 store_apply(struct store *st, struct store_item *items, size_t n,
     const uint8_t *origin, uint64_t from, uint64_t to)
@@ -767,8 +867,12 @@ store_apply(struct store *st, struct store_item *items, size_t n,
 		return -EROFS;
 	memset(&w, 0, sizeof(w));
 	w.st = st;
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, 0, &w.txn))) != 0)
+	if ((rc = text_stem_new(&w.stem)) != 0)
 		return rc;
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, 0, &w.txn))) != 0) {
+		text_stem_free(w.stem);
+		return rc;
+	}
 	if ((rc = store_meta_get(st, w.txn, "next_doc", &w.next_doc)) != 0 ||
 	    (rc = store_meta_get(st, w.txn, "members", &members)) != 0)
 		goto out_abort;
@@ -780,10 +884,7 @@ store_apply(struct store *st, struct store_item *items, size_t n,
 		if (rc != 0)
 			goto out_abort;
 	}
-	if ((rc = store_postings_flush(&w)) != 0 ||
-	    (rc = store_meta_put(st, w.txn, "next_doc", w.next_doc)) != 0 ||
-	    (rc = store_meta_put(st, w.txn, "members",
-	         (uint64_t)((int64_t)members + w.members_delta))) != 0)
+	if ((rc = store_wtx_finish(&w, members)) != 0)
 		goto out_abort;
 	if (origin != NULL) {
 		uint64_t wm = 0;
@@ -823,10 +924,86 @@ store_apply(struct store *st, struct store_item *items, size_t n,
 	}
 	rc = store_err(mdb_txn_commit(w.txn));
 	free(w.ops);
+	text_stem_free(w.stem);
 	return rc;
 out_abort:
 	mdb_txn_abort(w.txn);
 	free(w.ops);
+	text_stem_free(w.stem);
+	return rc;
+}
+
+/*
+ * Rebuilds the postings and token sums of every live member, in txn (an
+ * upgrade from schema 1, whose postings had no frequencies), and sets the
+ * schema to STORE_SCHEMA.
+ */
+static int
+store_reindex(struct store *st, MDB_txn *txn)
+{
+	struct store_wtx w;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint64_t members = 0;
+	size_t batch = 0;
+	int rc, mrc;
+
+	memset(&w, 0, sizeof(w));
+	w.st = st;
+	w.txn = txn;
+	if ((rc = text_stem_new(&w.stem)) != 0)
+		return rc;
+	if ((rc = store_err(mdb_drop(txn, st->postings, 0))) != 0 ||
+	    (rc = store_meta_get(st, txn, "next_doc", &w.next_doc)) != 0 ||
+	    (rc = store_meta_get(st, txn, "members", &members)) != 0 ||
+	    (rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
+		goto out;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint8_t rkey[KEY_PUBLIC_BYTES + 8];
+		MDB_val rk = { sizeof(rkey), rkey }, rv;
+		Sd__SignedRecord *sr = NULL;
+		Sd__RecordBody *b = NULL;
+		if (k.mv_size != STORE_KEY_BYTES || v.mv_size != STORE_MEMBER_VAL) {
+			rc = SD_ESTORE;
+			goto out;
+		}
+		if (((uint8_t *)v.mv_data)[8] != 1)
+			continue;
+		store_rkey(rkey, k.mv_data, store_be64_get(v.mv_data));
+		if ((rc = store_err(mdb_get(txn, st->records, &rk, &rv))) != 0)
+			goto out;
+		if ((sr = sd__signed_record__unpack(
+		         NULL, rv.mv_size, rv.mv_data)) != NULL &&
+		    (b = sd__record_body__unpack(
+		         NULL, sr->body.len, sr->body.data)) != NULL &&
+		    b->kind_case == SD__RECORD_BODY__KIND_MEMBER)
+			rc = store_postings_update(&w, b->member,
+			    store_be64_get((uint8_t *)v.mv_data + 9), 1);
+		else
+			rc = SD_ESTORE;
+		if (b)
+			sd__record_body__free_unpacked(b, NULL);
+		if (sr)
+			sd__signed_record__free_unpacked(sr, NULL);
+		if (rc != 0)
+			goto out;
+		if (++batch % 2000 == 0 &&
+		    (rc = store_postings_flush(&w)) != 0)
+			goto out;
+	}
+	if (mrc != MDB_NOTFOUND) {
+		rc = store_err(mrc);
+		goto out;
+	}
+	if ((rc = store_wtx_finish(&w, members)) != 0 ||
+	    (rc = store_meta_put(st, txn, "schema", STORE_SCHEMA)) != 0)
+		goto out;
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	free(w.ops);
+	text_stem_free(w.stem);
 	return rc;
 }
 
@@ -1147,6 +1324,7 @@ store_df(
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
+	struct text_stem *stem = NULL;
 	char kb[STORE_PKEY_MAX];
 	MDB_val k, v;
 	size_t cnt = 0;
@@ -1155,8 +1333,14 @@ store_df(
 	*df = 0;
 	if (len + 1 > sizeof(kb))
 		return 0;
+	if (store_field_stemmed(field)) {
+		if ((rc = text_stem_new(&stem)) != 0)
+			return rc;
+		term = text_stem(stem, term, len, &len);
+	}
 	kb[0] = (char)field;
 	memcpy(kb + 1, term, len);
+	text_stem_free(stem);
 	k.mv_size = len + 1;
 	k.mv_data = kb;
 	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=

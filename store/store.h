@@ -7,7 +7,8 @@
  *   members   origin || member id(16) -> be64(seq) || state(1) || be64(doc)
  *   docs      be64(doc)                -> origin || member id
  *   marks     origin                   -> be64(watermark)
- *   postings  field(1) || term         -> be64(doc)   (DUPSORT|DUPFIXED)
+ *   postings  field(1) || term         -> be64(doc) || tf(1) || len(1)
+ *                                          (DUPSORT|DUPFIXED)
  *   certs     node key(32)             -> root(32) || be64(cert seq) ||
  *                                          be64(revocation seq)
  *   peers     address                  -> reserved for the federation
@@ -28,7 +29,7 @@
 #include "record.h"
 
 #define STORE_KEY_BYTES (KEY_PUBLIC_BYTES + MEMBER_ID_BYTES)
-#define STORE_SCHEMA 1
+#define STORE_SCHEMA 2 /* 2: postings carry term frequency and length */
 
 struct store;
 
@@ -48,7 +49,20 @@ enum {
 	STORE_F_SEEK = 'e',
 	STORE_F_DESCRIPTION = 'd',
 	STORE_F_CITY = 'l',
+	STORE_F_EMPLOYEES = 'E', /* term: be32(employees) */
 };
+
+/* A posting's value: doc number, the term's frequency in the field and
+ * the field's length in tokens (both capped at 255). */
+#define STORE_POSTING_VAL 10
+
+/* Text fields, in the order of the per-field token sums (meta "tokens"). */
+#define STORE_TEXT_FIELDS "naoedl"
+#define STORE_NTEXT 6
+
+/* store_field_stemmed(field): 1 if the field's terms are English stems
+ * (every text field but the city). */
+int store_field_stemmed(int field);
 
 /*
  * store_open(dir, codes, map_mb, flags, out): open (creating if needed and
@@ -151,9 +165,10 @@ struct store_stats {
 /* store_stats(st, out): counts, read in one transaction. */
 int store_stats(struct store *st, struct store_stats *out);
 
-/* store_df(st, field, term, len, df): how many members have term in field
- * (document frequency, for ranking). */
+/* store_df(st, field, term, len, df): how many members have the folded
+ * word term in field (stemmed like the index in a stemmed field). */
 int store_df(
     struct store *st, int field, const char *term, size_t len, uint64_t *df);
+
 
 #endif

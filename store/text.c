@@ -1,7 +1,9 @@
 #include "text.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libstemmer.h>
 #include <utf8proc.h>
 
 #include "err.h"
@@ -54,7 +56,7 @@ text_fold(const char *s, char **out)
 		;
 	if (i == len) {
 		if ((o = malloc(len + 1)) == NULL)
-			return -12;
+			return -ENOMEM;
 		for (i = 0; i <= len; i++)
 			o[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) :
 			                                      s[i];
@@ -138,4 +140,51 @@ text_tokens(const char *s, text_token_cb cb, void *arg)
 	}
 	free(f);
 	return rc;
+}
+
+struct text_stem {
+	struct sb_stemmer *sb;
+};
+
+int
+text_stem_new(struct text_stem **out)
+{
+	struct text_stem *s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	if ((s->sb = sb_stemmer_new("english", "UTF_8")) == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+text_stem_free(struct text_stem *s)
+{
+	if (s == NULL)
+		return;
+	sb_stemmer_delete(s->sb);
+	free(s);
+}
+
+const char *
+text_stem(struct text_stem *s, const char *tok, size_t len, size_t *out_len)
+{
+	const sb_symbol *r;
+	int n;
+
+	*out_len = len;
+	/* Digits and codes ("iso9001", "3d") are left as they are. */
+	if (s == NULL || len < 3)
+		return tok;
+	r = sb_stemmer_stem(s->sb, (const sb_symbol *)tok, (int)len);
+	n = sb_stemmer_length(s->sb);
+	if (r == NULL || n <= 0 || n > TEXT_TOKEN_MAX)
+		return tok;
+	*out_len = (size_t)n;
+	return (const char *)r;
 }

@@ -27,4 +27,25 @@ int text_tokens(const char *s, text_token_cb cb, void *arg);
 /* text_is_stopword(tok, len): 1 for a dropped English stop word. */
 int text_is_stopword(const char *tok, size_t len);
 
+/*
+ * English stemming (Snowball's Porter2 through libstemmer), so "recycling",
+ * "recycled" and "recycles" are one index term. A stemmer is not
+ * thread-safe: each thread or transaction makes its own (cheap).
+ */
+struct text_stem;
+
+/* text_stem_new(out): a stemmer in *out. -ENOMEM. */
+int text_stem_new(struct text_stem **out);
+
+/* text_stem_free(s): NULL harmless. */
+void text_stem_free(struct text_stem *s);
+
+/*
+ * text_stem(s, tok, len, out_len): the stem of the folded token tok; the
+ * result is valid until the next call on s. With s NULL, or if stemming
+ * fails, tok itself. Never longer than TEXT_TOKEN_MAX.
+ */
+const char *text_stem(
+    struct text_stem *s, const char *tok, size_t len, size_t *out_len);
+
 #endif

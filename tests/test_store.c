@@ -337,7 +337,7 @@ query_find(struct store *st, const char *country, const char *text,
 	size_t i;
 	long n;
 
-	memset(&q, 0, sizeof(q));
+	query_init(&q);
 	if (country != NULL) {
 		cs[0] = (char *)country;
 		q.countries = cs;
