@@ -1,0 +1,496 @@
+#include "consortium.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "record.h"
+
+#define CONS_QUERY_LIMIT 200 /* hits read per need */
+#define CONS_TOP 16          /* best hits kept per need */
+#define CONS_POOL_MAX (CONS_NEEDS_MAX * 2 * CONS_TOP)
+#define CONS_BRANCH 8        /* candidates tried per need and state */
+#define CONS_BEAM 64         /* states kept between needs */
+
+struct cons_state {
+	uint16_t m[CONS_MEMBERS_MAX]; /* pool indices, ascending */
+	size_t n;
+	double score;
+};
+
+struct cons_ctx {
+	const struct cons_request *rq;
+	struct cons_member *pool;
+	size_t npool;
+	size_t order[CONS_NEEDS_MAX];     /* needs, fewest candidates first */
+	size_t ncand[CONS_NEEDS_MAX];     /* candidates of each need */
+};
+
+static int
+cons_pool_find(struct cons_ctx *c, const uint8_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->npool; i++)
+		if (memcmp(c->pool[i].key, key, STORE_KEY_BYTES) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The country of a stored member record ("" if unreadable). */
+static void
+cons_country(const uint8_t *rec, size_t len, char out[3])
+{
+	Sd__SignedRecord *sr;
+	Sd__RecordBody *b = NULL;
+
+	out[0] = '\0';
+	if ((sr = sd__signed_record__unpack(NULL, len, rec)) != NULL &&
+	    (b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) !=
+	        NULL &&
+	    b->kind_case == SD__RECORD_BODY__KIND_MEMBER)
+		snprintf(out, 3, "%s", b->member->country);
+	if (b)
+		sd__record_body__free_unpacked(b, NULL);
+	if (sr)
+		sd__signed_record__free_unpacked(sr, NULL);
+}
+
+/* 1 if the pool already holds a candidate of need i from country cc. */
+static int
+cons_has_country(const struct cons_ctx *c, size_t need, const char *cc)
+{
+	size_t i;
+
+	for (i = 0; i < c->npool; i++)
+		if (c->pool[i].cov[need] > 0 &&
+		    strcmp(c->pool[i].country, cc) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds the hits of need i: the best CONS_TOP, and the best of each
+ * further country (so a constraint on countries can be met). */
+static int
+cons_add_hits(struct cons_ctx *c, size_t need, struct query_result *r)
+{
+	size_t i, kept = 0;
+	double best = r->n > 0 ? r->hits[0].score : 0;
+
+	for (i = 0; i < r->n && c->npool < CONS_POOL_MAX; i++) {
+		struct query_hit *h = &r->hits[i];
+		struct cons_member *m;
+		char cc[3];
+		int at;
+		cons_country(h->rec, h->len, cc);
+		if (kept >= CONS_TOP && cons_has_country(c, need, cc))
+			continue;
+		if ((at = cons_pool_find(c, h->key)) < 0) {
+			m = &c->pool[c->npool++];
+			memset(m, 0, sizeof(*m));
+			memcpy(m->key, h->key, STORE_KEY_BYTES);
+			memcpy(m->country, cc, 3);
+			m->rec = h->rec;
+			m->len = h->len;
+			h->rec = NULL; /* now the pool's */
+		} else {
+			m = &c->pool[at];
+		}
+		m->cov[need] = best > 0 ? h->score / best : 1.0;
+		m->covers |= 1u << need;
+		kept++;
+		c->ncand[need]++;
+	}
+	return 0;
+}
+
+static size_t
+cons_countries(const struct cons_ctx *c, const uint16_t *m, size_t n)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(c->pool[m[i]].country,
+			        c->pool[m[j]].country) == 0)
+				break;
+		k += j == i;
+	}
+	return k;
+}
+
+static double
+cons_score(const struct cons_ctx *c, const struct cons_state *s)
+{
+	size_t i, j;
+	double sum = 0;
+
+	for (i = 0; i < c->rq->n_needs; i++) {
+		double best = 0;
+		for (j = 0; j < s->n; j++)
+			if (c->pool[s->m[j]].cov[i] > best)
+				best = c->pool[s->m[j]].cov[i];
+		sum += best;
+	}
+	return 100.0 * sum / (double)c->rq->n_needs;
+}
+
+static int
+cons_state_has(const struct cons_state *s, size_t idx)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->m[i] == idx)
+			return 1;
+	return 0;
+}
+
+/* s plus pool member idx (kept ascending); 0, or -1 if full. */
+static int
+cons_state_add(struct cons_state *s, size_t idx)
+{
+	size_t i;
+
+	if (s->n == CONS_MEMBERS_MAX)
+		return -1;
+	for (i = s->n; i > 0 && s->m[i - 1] > idx; i--)
+		s->m[i] = s->m[i - 1];
+	s->m[i] = (uint16_t)idx;
+	s->n++;
+	return 0;
+}
+
+/* Better first: higher score, fewer members, then pool order. */
+static int
+cons_state_cmp(const void *a, const void *b)
+{
+	const struct cons_state *x = a, *y = b;
+	size_t i;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	for (i = 0; i < x->n; i++)
+		if (x->m[i] != y->m[i])
+			return x->m[i] < y->m[i] ? -1 : 1;
+	return 0;
+}
+
+/* Keeps the best `keep` distinct states of v[0..n). */
+static size_t
+cons_prune(struct cons_state *v, size_t n, size_t keep)
+{
+	size_t i, out = 0;
+
+	qsort(v, n, sizeof(*v), cons_state_cmp);
+	for (i = 0; i < n && out < keep; i++)
+		if (out == 0 || cons_state_cmp(&v[out - 1], &v[i]) != 0)
+			v[out++] = v[i];
+	return out;
+}
+
+/* Pads s with candidates until the constraints hold: a new country first
+ * while countries are short, the best coverage otherwise. 0 or -1. */
+static int
+cons_pad(const struct cons_ctx *c, struct cons_state *s)
+{
+	unsigned minm = c->rq->min_members, minc = c->rq->min_countries;
+
+	while (s->n < minm || cons_countries(c, s->m, s->n) < minc) {
+		size_t i, best = SIZE_MAX, have = cons_countries(c, s->m, s->n);
+		double bestv = -1;
+		for (i = 0; i < c->npool; i++) {
+			struct cons_state t = *s;
+			double v = 0;
+			size_t j;
+			if (cons_state_has(s, i) || cons_state_add(&t, i) != 0)
+				continue;
+			if (have < minc &&
+			    cons_countries(c, t.m, t.n) == have)
+				continue; /* countries short: a new one */
+			for (j = 0; j < c->rq->n_needs; j++)
+				if (c->pool[i].cov[j] > v)
+					v = c->pool[i].cov[j];
+			if (v > bestv) {
+				bestv = v;
+				best = i;
+			}
+		}
+		if (best == SIZE_MAX || cons_state_add(s, best) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The up to CONS_BRANCH best candidates of need not in s, into out. */
+static size_t
+cons_best(const struct cons_ctx *c, const struct cons_state *s, size_t need,
+    size_t out[CONS_BRANCH])
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < c->npool; i++) {
+		double v = c->pool[i].cov[need];
+		if (v <= 0 || cons_state_has(s, i))
+			continue;
+		/* insertion into the sorted top list */
+		for (j = n; j > 0 && c->pool[out[j - 1]].cov[need] < v; j--)
+			if (j < CONS_BRANCH)
+				out[j] = out[j - 1];
+		if (j < CONS_BRANCH) {
+			out[j] = i;
+			if (n < CONS_BRANCH)
+				n++;
+		}
+	}
+	return n;
+}
+
+static int
+cons_search(struct cons_ctx *c, struct cons_result *res)
+{
+	struct cons_state *beam, *next;
+	size_t nb = 1, nn, step, i, j, k, nbest, want = c->rq->groups;
+	size_t best[CONS_BRANCH];
+	int rc = 0;
+
+	if ((beam = calloc(CONS_BEAM * (CONS_BRANCH + 1), sizeof(*beam))) ==
+	        NULL ||
+	    (next = calloc(CONS_BEAM * (CONS_BRANCH + 1), sizeof(*next))) ==
+	        NULL) {
+		free(beam);
+		return -ENOMEM;
+	}
+	for (step = 0; step < c->rq->n_needs; step++) {
+		size_t need = c->order[step];
+		nn = 0;
+		for (i = 0; i < nb; i++) {
+			struct cons_state *s = &beam[i];
+			for (j = 0; j < s->n; j++)
+				if (c->pool[s->m[j]].cov[need] > 0)
+					break;
+			if (j < s->n) { /* already covered */
+				next[nn++] = *s;
+				continue;
+			}
+			/* Or one of the need's best candidates joins. */
+			nbest = cons_best(c, s, need, best);
+			for (k = 0; k < nbest; k++) {
+				next[nn] = *s;
+				if (cons_state_add(&next[nn], best[k]) != 0)
+					break;
+				next[nn].score = cons_score(c, &next[nn]);
+				nn++;
+			}
+		}
+		nb = cons_prune(next, nn, CONS_BEAM);
+		memcpy(beam, next, nb * sizeof(*beam));
+		if (nb == 0)
+			break;
+	}
+	/* Meet the size and country constraints, then rank. */
+	for (i = 0, nn = 0; i < nb; i++) {
+		next[nn] = beam[i];
+		if (cons_pad(c, &next[nn]) != 0)
+			continue;
+		next[nn].score = cons_score(c, &next[nn]);
+		nn++;
+	}
+	nn = cons_prune(next, nn, want);
+	if (nn == 0)
+		goto out;
+	if ((res->groups = calloc(nn, sizeof(*res->groups))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nn; i++) {
+		struct cons_group *g = &res->groups[res->n];
+		if ((g->members = calloc(next[i].n, sizeof(*g->members))) ==
+		    NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		res->n++;
+		g->score = next[i].score;
+		g->countries = cons_countries(c, next[i].m, next[i].n);
+		for (j = 0; j < next[i].n; j++) {
+			const struct cons_member *pm = &c->pool[next[i].m[j]];
+			struct cons_member *gm = &g->members[g->n];
+			*gm = *pm;
+			if ((gm->rec = malloc(pm->len)) == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			memcpy(gm->rec, pm->rec, pm->len);
+			g->n++;
+		}
+	}
+out:
+	free(beam);
+	free(next);
+	return rc;
+}
+
+static int
+cons_problem(struct cons_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+cons_problem(struct cons_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->problem, sizeof(res->problem), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+int
+cons_build(struct store *st, const struct cons_request *rq,
+    struct cons_result *res, char *err, size_t errlen)
+{
+	struct cons_ctx c;
+	struct query q;
+	struct query_result r;
+	size_t i, j, used = 0;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	memset(&r, 0, sizeof(r));
+	err[0] = '\0';
+	c.rq = rq;
+	if (rq->n_needs == 0 || rq->n_needs > CONS_NEEDS_MAX) {
+		snprintf(err, errlen, "give 1 to %d needs (--need TEXT)",
+		    CONS_NEEDS_MAX);
+		return SD_EINVAL;
+	}
+	if (rq->min_members > CONS_MEMBERS_MAX ||
+	    rq->min_countries > CONS_MEMBERS_MAX) {
+		snprintf(err, errlen,
+		    "a group has at most %d members (and countries)",
+		    CONS_MEMBERS_MAX);
+		return SD_EINVAL;
+	}
+	if (rq->min_countries > rq->min_members && rq->min_members > 0) {
+		snprintf(err, errlen,
+		    "%u countries need at least %u members, not %u",
+		    rq->min_countries, rq->min_countries, rq->min_members);
+		return SD_EINVAL;
+	}
+	if (rq->groups > CONS_GROUPS_MAX) {
+		snprintf(err, errlen, "at most %d groups", CONS_GROUPS_MAX);
+		return SD_EINVAL;
+	}
+	if (rq->filters != NULL && rq->filters->text != NULL) {
+		snprintf(err, errlen, "needs take the place of search text");
+		return SD_EINVAL;
+	}
+	if ((c.pool = calloc(CONS_POOL_MAX, sizeof(*c.pool))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < rq->n_needs; i++) {
+		char qerr[256];
+		if (rq->filters != NULL)
+			q = *rq->filters;
+		else
+			query_init(&q);
+		q.text = rq->needs[i];
+		q.fields = QUERY_F_NAME | QUERY_F_CAPABILITIES |
+		    QUERY_F_OFFERS | QUERY_F_DESCRIPTION;
+		q.limit = CONS_QUERY_LIMIT;
+		q.cursor = NULL;
+		if ((rc = query_run(st, &q, &r, qerr, sizeof(qerr))) != 0) {
+			if (rc == SD_EINVAL)
+				snprintf(err, errlen, "need %zu ('%.60s'): %s",
+				    i + 1, rq->needs[i], qerr);
+			goto out;
+		}
+		if (r.total == 0) {
+			int n = snprintf(res->problem + used,
+			    sizeof(res->problem) - used, "%s'%.60s'",
+			    used ? ", " : "nobody covers ", rq->needs[i]);
+			if (n > 0 && (size_t)n < sizeof(res->problem) - used)
+				used += (size_t)n;
+		}
+		cons_add_hits(&c, i, &r);
+		query_result_free(&r);
+	}
+	if (used > 0) {
+		snprintf(res->problem + used, sizeof(res->problem) - used,
+		    " with these filters");
+		goto out;
+	}
+	{
+		uint16_t all[CONS_POOL_MAX];
+		size_t ncountries;
+		for (j = 0; j < c.npool; j++)
+			all[j] = (uint16_t)j;
+		ncountries = cons_countries(&c, all, c.npool);
+		if (c.npool < rq->min_members) {
+			cons_problem(res,
+			    "only %zu members cover any of the needs; a group "
+			    "of %u cannot be formed",
+			    c.npool, rq->min_members);
+			goto out;
+		}
+		if (ncountries < rq->min_countries) {
+			cons_problem(res,
+			    "the members who cover the needs come from only "
+			    "%zu %s; %u countries cannot be met",
+			    ncountries, ncountries == 1 ? "country" : "countries",
+			    rq->min_countries);
+			goto out;
+		}
+	}
+	/* Needs with the fewest candidates are placed first. */
+	for (i = 0; i < rq->n_needs; i++)
+		c.order[i] = i;
+	for (i = 1; i < rq->n_needs; i++)
+		for (j = i; j > 0 && c.ncand[c.order[j]] < c.ncand[c.order[j - 1]];
+		     j--) {
+			size_t t = c.order[j];
+			c.order[j] = c.order[j - 1];
+			c.order[j - 1] = t;
+		}
+	{
+		struct cons_request r2 = *rq;
+		if (r2.groups == 0)
+			r2.groups = CONS_GROUPS_DEFAULT;
+		c.rq = &r2;
+		rc = cons_search(&c, res);
+		c.rq = rq;
+	}
+	if (rc == 0 && res->n == 0)
+		cons_problem(res,
+		    "no group of at least %u members from at least %u "
+		    "countries covers every need",
+		    rq->min_members, rq->min_countries);
+out:
+	query_result_free(&r);
+	for (i = 0; i < c.npool; i++)
+		free(c.pool[i].rec);
+	free(c.pool);
+	if (rc != 0)
+		cons_result_free(res);
+	return rc;
+}
+
+void
+cons_result_free(struct cons_result *res)
+{
+	size_t i, j;
+
+	for (i = 0; i < res->n; i++) {
+		for (j = 0; j < res->groups[i].n; j++)
+			free(res->groups[i].members[j].rec);
+		free(res->groups[i].members);
+	}
+	free(res->groups);
+	memset(res, 0, sizeof(*res));
+}
