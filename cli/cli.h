@@ -55,5 +55,7 @@ int cmd_member(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
+int cmd_match(struct cli *c, int argc, char **argv);
+int cmd_consortium(struct cli *c, int argc, char **argv);
 
 #endif

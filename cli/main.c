@@ -26,6 +26,9 @@ static const struct {
 	{ "import", cmd_import, "import FILE: load members from CSV or JSONL" },
 	{ "export", cmd_export, "export: write members as JSON Lines" },
 	{ "search", cmd_search, "search [TEXT] [filters]: partner search" },
+	{ "match", cmd_match, "match MEMBER-ID: complementary partners" },
+	{ "consortium", cmd_consortium,
+	    "consortium --need TEXT...: groups covering needs" },
 };
 
 static void

@@ -432,19 +432,15 @@ cons_build(struct store *st, const struct cons_request *rq,
 		for (j = 0; j < c.npool; j++)
 			all[j] = (uint16_t)j;
 		ncountries = cons_countries(&c, all, c.npool);
-		if (c.npool < rq->min_members) {
+		if (c.npool < rq->min_members ||
+		    ncountries < rq->min_countries) {
 			cons_problem(res,
-			    "only %zu members cover any of the needs; a group "
-			    "of %u cannot be formed",
-			    c.npool, rq->min_members);
-			goto out;
-		}
-		if (ncountries < rq->min_countries) {
-			cons_problem(res,
-			    "the members who cover the needs come from only "
-			    "%zu %s; %u countries cannot be met",
-			    ncountries, ncountries == 1 ? "country" : "countries",
-			    rq->min_countries);
+			    "the members who cover any of the needs are only "
+			    "%zu, from %zu %s; a group of at least %u members "
+			    "from %u countries cannot be formed",
+			    c.npool, ncountries,
+			    ncountries == 1 ? "country" : "countries",
+			    rq->min_members, rq->min_countries);
 			goto out;
 		}
 	}

@@ -43,7 +43,6 @@ static const struct qfield {
 struct qkey {
 	uint8_t len;
 	int8_t fi;  /* index into query_fields; -1 for a filter key */
-	double df;  /* postings of the key */
 	double idf; /* scored keys: BM25 idf times the field's weight */
 	char k[QKEY_MAX];
 };
@@ -56,6 +55,7 @@ struct qclause {
 	uint64_t count; /* sum of list lengths: an upper bound of matches */
 	int scored;
 	int slot;
+	size_t sidx; /* scored clauses: number in plan order */
 	char label[TEXT_TOKEN_MAX + 2]; /* the word as asked, '*' if prefix */
 };
 
@@ -86,6 +86,13 @@ struct qplan {
 	int has_cursor;
 	double cscore;
 	uint64_t cdoc;
+	/* Ranking statistics: from the cursor (frozen) or the store. */
+	int frozen;
+	uint64_t snmembers;
+	uint64_t stokens[QUERY_NFIELDS];
+	uint64_t sdf[2 * QUERY_MATCH_TERMS + QUERY_TERMS_MAX];
+	size_t nscored; /* scored clauses, numbered in plan order */
+	size_t cnscored; /* scored clauses the cursor has statistics for */
 	uint64_t skip_doc; /* 0: none */
 	char *err;
 	size_t errlen;
@@ -256,6 +263,7 @@ qplan_word(struct qplan *p, struct qclauses *into, int slot, unsigned fields,
 	if (into == &p->must)
 		p->nterms++;
 	c->scored = 1;
+	c->sidx = p->nscored++;
 	c->slot = slot;
 	memcpy(c->label, tok, len);
 	c->label[len] = prefix ? '*' : '\0';
@@ -443,38 +451,112 @@ query_hexval(int c)
 	return -1;
 }
 
+/* Cursor bytes: version 1, be64 score bits, then varints: doc, member
+ * count, the text fields' token sums, the number of scored clauses and
+ * each one's document frequency. Written as hex. */
+struct qbuf {
+	uint8_t b[QUERY_CURSOR_MAX / 2];
+	size_t n, off;
+	int bad;
+};
+
 static void
-query_cursor_put(char out[QUERY_CURSOR_LEN + 1], double score, uint64_t doc)
+qbuf_varint(struct qbuf *q, uint64_t v)
 {
+	do {
+		if (q->n == sizeof(q->b)) {
+			q->bad = 1;
+			return;
+		}
+		q->b[q->n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v != 0);
+}
+
+static uint64_t
+qbuf_get(struct qbuf *q)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	for (;;) {
+		if (q->off == q->n || shift > 63) {
+			q->bad = 1;
+			return 0;
+		}
+		v |= (uint64_t)(q->b[q->off] & 0x7f) << shift;
+		shift += 7;
+		if (!(q->b[q->off++] & 0x80))
+			return v;
+	}
+}
+
+static void
+query_cursor_put(const struct qplan *p, char *out, double score, uint64_t doc)
+{
+	struct qbuf q = { .n = 0 };
 	uint64_t bits;
+	size_t i;
 
 	memcpy(&bits, &score, sizeof(bits));
-	snprintf(out, QUERY_CURSOR_LEN + 1, "%016llx%016llx",
-	    (unsigned long long)bits, (unsigned long long)doc);
+	q.b[q.n++] = 1;
+	for (i = 0; i < 8; i++)
+		q.b[q.n++] = (uint8_t)(bits >> (56 - 8 * i));
+	qbuf_varint(&q, doc);
+	qbuf_varint(&q, p->snmembers);
+	for (i = 0; i < QUERY_NFIELDS; i++)
+		qbuf_varint(&q, p->stokens[i]);
+	qbuf_varint(&q, p->nscored);
+	for (i = 0; i < p->nscored; i++)
+		qbuf_varint(&q, p->sdf[i]);
+	if (q.bad) {
+		out[0] = '\0';
+		return;
+	}
+	for (i = 0; i < q.n; i++)
+		snprintf(out + 2 * i, 3, "%02x", q.b[i]);
 }
 
 static int
 query_cursor_get(struct qplan *p, const char *s)
 {
-	uint64_t v[2] = { 0, 0 };
-	size_t i;
-	int h;
+	struct qbuf q = { .n = 0 };
+	uint64_t bits = 0, n;
+	size_t i, len = strlen(s);
+	int hi, lo;
 
-	if (strlen(s) != QUERY_CURSOR_LEN)
-		return query_err(p, "malformed cursor (expected the 'next' "
-		                    "value of a previous page)");
-	for (i = 0; i < QUERY_CURSOR_LEN; i++) {
-		if ((h = query_hexval((unsigned char)s[i])) < 0)
-			return query_err(p, "malformed cursor (expected the "
-			                    "'next' value of a previous page)");
-		v[i / 16] = (v[i / 16] << 4) | (uint64_t)h;
+	if (len < 2 * 10 || len % 2 != 0 || len > QUERY_CURSOR_MAX)
+		goto bad;
+	for (i = 0; i < len; i += 2) {
+		if ((hi = query_hexval((unsigned char)s[i])) < 0 ||
+		    (lo = query_hexval((unsigned char)s[i + 1])) < 0)
+			goto bad;
+		q.b[q.n++] = (uint8_t)(hi << 4 | lo);
 	}
-	memcpy(&p->cscore, &v[0], sizeof(p->cscore));
-	p->cdoc = v[1];
-	if (!isfinite(p->cscore) || p->cscore < 0)
-		return query_err(p, "malformed cursor");
+	if (q.b[0] != 1)
+		goto bad;
+	for (i = 1; i <= 8; i++)
+		bits = bits << 8 | q.b[i];
+	q.off = 9;
+	memcpy(&p->cscore, &bits, sizeof(p->cscore));
+	p->cdoc = qbuf_get(&q);
+	p->snmembers = qbuf_get(&q);
+	for (i = 0; i < QUERY_NFIELDS; i++)
+		p->stokens[i] = qbuf_get(&q);
+	n = qbuf_get(&q);
+	if (n > sizeof(p->sdf) / sizeof(p->sdf[0]))
+		goto bad;
+	for (i = 0; i < n; i++)
+		p->sdf[i] = qbuf_get(&q);
+	if (q.bad || q.off != q.n || !isfinite(p->cscore) || p->cscore < 0)
+		goto bad;
 	p->has_cursor = 1;
+	p->frozen = 1;
+	p->cnscored = (size_t)n; /* checked against the plan's later */
 	return 0;
+bad:
+	return query_err(p, "malformed cursor (expected the 'next' value of "
+	                    "a previous page of the same query)");
 }
 
 static int
@@ -647,16 +729,18 @@ qplan_filters(struct qplan *p, const struct query *q)
 }
 
 /*
- * Counts every key's postings. A scored key gets the idf of its word times
- * its field's weight; a word's document frequency is the largest of its
- * fields' (one idf per word, as in BM25F, so a word is not worth more in
- * a field where it happens to be rare).
+ * Counts every key's postings. A scored clause (one word, or the words of
+ * one prefix) gets one idf, from its largest document frequency over its
+ * keys (as in BM25F, a word is not worth more in a field where it happens
+ * to be rare), times each key's field weight. With a cursor, the document
+ * frequency of the first page is used.
  */
 static int
 qclause_size(struct qplan *p, struct qclause *c)
 {
 	MDB_val k, v;
-	size_t i, j, cnt;
+	size_t i, cnt;
+	double df = 0, n;
 	int mrc;
 
 	c->count = 0;
@@ -671,24 +755,19 @@ qclause_size(struct qplan *p, struct qclause *c)
 		if (mrc != 0 && mrc != MDB_NOTFOUND)
 			return store_err(mrc);
 		c->count += cnt;
-		qk->df = (double)cnt;
+		if ((double)cnt > df)
+			df = (double)cnt;
 	}
-	for (i = 0; i < c->n; i++) {
-		struct qkey *qk = &c->keys[i];
-		double df = qk->df, n = p->nmembers;
-		if (qk->fi < 0)
-			continue;
-		for (j = 0; j < c->n && c->n <= 64; j++)
-			if (c->keys[j].fi >= 0 && c->keys[j].len == qk->len &&
-			    c->keys[j].df > df &&
-			    memcmp(c->keys[j].k + 1, qk->k + 1,
-			        qk->len - 1U) == 0)
-				df = c->keys[j].df;
-		if (df > n)
-			n = df;
-		qk->idf = query_fields[qk->fi].weight *
+	if (!c->scored)
+		return 0;
+	if (p->frozen)
+		df = (double)p->sdf[c->sidx];
+	else
+		p->sdf[c->sidx] = (uint64_t)df;
+	n = p->nmembers > df ? p->nmembers : df;
+	for (i = 0; i < c->n; i++)
+		c->keys[i].idf = query_fields[c->keys[i].fi].weight *
 		    log(1.0 + (n - df + 0.5) / (df + 0.5));
-	}
 	return 0;
 }
 
@@ -1298,21 +1377,18 @@ qplan_page(struct qplan *p, struct qlist *cand, size_t limit,
 		for (i = 0; i < cand->n && after <= nh; i++)
 			after += qplan_after(p, &cand->v[i]);
 		if (after > nh)
-			query_cursor_put(res->next, qent_score(&heap[nh - 1]),
-			    heap[nh - 1].doc);
+			query_cursor_put(p, res->next,
+			    qent_score(&heap[nh - 1]), heap[nh - 1].doc);
 	}
 out:
 	free(heap);
 	return rc;
 }
 
-/* Opens the read transaction and reads the ranking statistics. */
+/* Opens the read transaction. */
 static int
 qplan_open(struct qplan *p, struct store *st, char *err, size_t errlen)
 {
-	MDB_val k, v;
-	char name[16];
-	size_t i;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -1326,24 +1402,37 @@ qplan_open(struct qplan *p, struct store *st, char *err, size_t errlen)
 	    (rc = store_err(mdb_cursor_open(p->txn, st->postings, &p->cur))) !=
 	        0)
 		return rc;
-	k.mv_size = 7;
-	k.mv_data = "members";
-	if (mdb_get(p->txn, st->meta, &k, &v) == 0 && v.mv_size == 8)
-		p->nmembers = (double)store_be64_get(v.mv_data);
-	for (i = 0; i < QUERY_NFIELDS; i++) {
+	return 0;
+}
+
+/* The ranking statistics: the store's, or the cursor's if frozen. */
+static void
+qplan_stats(struct qplan *p)
+{
+	MDB_val k, v;
+	char name[16];
+	size_t i;
+
+	for (i = 0; i < QUERY_NFIELDS && !p->frozen; i++) {
 		const char *fp =
 		    strchr(STORE_TEXT_FIELDS, query_fields[i].field);
-		uint64_t sum = 0;
 		snprintf(name, sizeof(name), "tokens_%c", *fp);
 		k.mv_size = strlen(name);
 		k.mv_data = name;
-		if (mdb_get(p->txn, st->meta, &k, &v) == 0 && v.mv_size == 8)
-			sum = store_be64_get(v.mv_data);
-		p->avg[i] = p->nmembers > 0 && sum > 0 ?
-		    (double)sum / p->nmembers :
-		    1.0;
+		if (mdb_get(p->txn, p->st->meta, &k, &v) == 0 &&
+		    v.mv_size == 8)
+			p->stokens[i] = store_be64_get(v.mv_data);
 	}
-	return 0;
+	k.mv_size = 7;
+	k.mv_data = "members";
+	if (!p->frozen && mdb_get(p->txn, p->st->meta, &k, &v) == 0 &&
+	    v.mv_size == 8)
+		p->snmembers = store_be64_get(v.mv_data);
+	p->nmembers = (double)p->snmembers;
+	for (i = 0; i < QUERY_NFIELDS; i++)
+		p->avg[i] = p->snmembers > 0 && p->stokens[i] > 0 ?
+		    (double)p->stokens[i] / (double)p->snmembers :
+		    1.0;
 }
 
 /* The doc number of member key, 0 if none. */
@@ -1416,6 +1505,12 @@ query_exec(struct store *st, const struct query *q, const struct qmatch *m,
 			goto out;
 		}
 	}
+	if (p.frozen && p.cnscored != p.nscored) {
+		rc = query_err(&p, "malformed cursor (it belongs to another "
+		                   "query)");
+		goto out;
+	}
+	qplan_stats(&p);
 	if (q->skip_key != NULL)
 		p.skip_doc = qplan_doc_of(&p, q->skip_key);
 	if ((rc = qplan_candidates(&p, &cand)) != 0 ||

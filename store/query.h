@@ -8,7 +8,11 @@
  * are ranked by BM25 (k1 1.2, b 0.75) per field, weighted by field (name
  * and capabilities above offers, seeks and description), ties broken by
  * the node-local document number (earlier arrival first), so results are
- * deterministic and a cursor pages through them without repeats.
+ * deterministic. A cursor holds the last hit's (score, doc) and the
+ * ranking statistics of the first page (member count, mean field lengths,
+ * each word's document frequency); later pages are scored with those, so
+ * members that did not change keep their scores and order while the
+ * federation syncs: nothing is repeated or skipped but what changed.
  *
  * query_match ranks complementary members (their offers meet a member's
  * seeks, their seeks meet its offers); consortium.h builds groups.
@@ -27,7 +31,7 @@
 #define QUERY_LIMIT_DEFAULT 20
 #define QUERY_PREFIX_MIN 3    /* letters before a '*' */
 #define QUERY_EXPAND_MAX 256  /* index terms one prefix may stand for */
-#define QUERY_CURSOR_LEN 32   /* hex characters of a cursor */
+#define QUERY_CURSOR_MAX 1024 /* hex characters of a cursor, at most */
 #define QUERY_MATCH_TERMS 32  /* words taken from each side of a profile */
 
 /* Text fields a query may be limited to (query.fields); 0: all. */
@@ -80,7 +84,7 @@ struct query_result {
 	struct query_hit *hits;
 	size_t n;
 	uint64_t total; /* matches, all pages */
-	char next[QUERY_CURSOR_LEN + 1]; /* cursor of the next page; "" at
+	char next[QUERY_CURSOR_MAX + 1]; /* cursor of the next page; "" at
 	                                    the end */
 };
 
