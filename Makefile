@@ -2,13 +2,13 @@
 #   make demo   install what is missing, build, run the demonstration
 #   make test   install what is missing, build, run the whole test suite
 # Others: make build, make test-asan (ASan+UBSan build of the suite),
-#         make bench, make bench-sync, make clean.
+#         make bench, make bench-sync, make bench-query, make clean.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 
-.PHONY: all deps build test test-asan demo bench bench-sync clean
+.PHONY: all deps build test test-asan demo bench bench-sync bench-query clean
 
 all: build
 
@@ -37,6 +37,9 @@ bench: build
 
 bench-sync: build
 	./bench/sync.sh $(BUILD)
+
+bench-query: build
+	./bench/query.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

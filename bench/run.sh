@@ -126,7 +126,7 @@ STORE_RATIO=$(ratio "$STORE_RATE" "$SIGN_RATE" "%.2f")
 search() {
 	local t s total
 	t=$(now)
-	total=$("$SD" search "$@" --limit 20 | awk '/ match(es)?, [0-9]+ shown$/ { print $1 }')
+	total=$("$SD" search "$@" --limit 20 | awk '/ match(es)?, [0-9]+ shown/ { print $1 }')
 	s=$(elapsed "$t")
 	printf '  %-44s %6s s  %7s matches\n' "search $*" "$s" "${total:-0}"
 }

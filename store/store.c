@@ -779,12 +779,18 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 		    : SD_EEXIST;
 	if (rc != MDB_NOTFOUND)
 		return store_err(rc);
-	/* A seq at or below the watermark that is not held was superseded
-	 * (its bytes purged): a replay, or a different record under a seq
-	 * already used. Either way the first one stays. */
+	/* A member seq at or below the watermark that is not held was
+	 * superseded (its bytes purged): a replay, or a different record
+	 * under a seq already used. Either way the first one stays. Root
+	 * records are exempt: the root set is synced as a set, so the
+	 * watermark may pass a certificate a peer did not hold yet; a replay
+	 * of an old certificate is refused by its node's newer one. */
 	k.mv_size = KEY_PUBLIC_BYTES;
 	k.mv_data = sr->origin.data;
-	rc = mdb_get(w->txn, w->st->marks, &k, &v);
+	rc = b->kind_case == SD__RECORD_BODY__KIND_MEMBER ||
+	        b->kind_case == SD__RECORD_BODY__KIND_TOMBSTONE
+	    ? mdb_get(w->txn, w->st->marks, &k, &v)
+	    : MDB_NOTFOUND;
 	if (rc == 0 && v.mv_size == 8 && sr->seq <= store_be64_get(v.mv_data))
 		return SD_ESTALE;
 	if (rc != 0 && rc != MDB_NOTFOUND)

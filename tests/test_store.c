@@ -868,6 +868,44 @@ test_certs_and_revocation(void)
 	trec_free(&om);
 	for (i = 0; i < 4; i++)
 		trec_free(&mem[i]);
+	/* The root set arrives as a set: a watermark past a certificate the
+	 * sender did not hold yet (seq 101 here) must not make that
+	 * certificate "stale" when it arrives later. */
+	{
+		struct trec c3, c4, c5;
+		struct key *k3, *k4;
+		struct store_item it[2];
+		uint8_t b5[32];
+		CHECK_INT(key_generate(&k3), 0);
+		CHECK_INT(key_generate(&k4), 0);
+		memset(b5, 0x55, sizeof(b5));
+		CHECK_INT(make_cert(&c3, rootk, 100, k3->pk, "three"), 0);
+		CHECK_INT(make_cert(&c4, rootk, 101, k4->pk, "four"), 0);
+		CHECK_INT(make_cert(&c5, rootk, 102, b5, "five"), 0);
+		memset(it, 0, sizeof(it));
+		it[0].bytes = c3.bytes;
+		it[0].len = c3.len;
+		it[0].r = &c3.r;
+		it[1].bytes = c5.bytes;
+		it[1].len = c5.len;
+		it[1].r = &c5.r;
+		CHECK_INT(store_apply(st, it, 2, rootk->pk, mark(st, rootk->pk),
+		              102),
+		    0);
+		CHECK_INT(mark(st, rootk->pk), 102);
+		CHECK_INT(store_cert(st, k4->pk, blob_cb, &b, &revoked),
+		    SD_ENOTFOUND);
+		CHECK_INT(apply1(st, &c4), 0);
+		CHECK_INT(store_cert(st, k4->pk, blob_cb, &b, &revoked), 0);
+		CHECK(blob_is(&b, &c4));
+		CHECK_INT(apply1(st, &c4), SD_ESTALE); /* now a duplicate */
+		trec_free(&c3);
+		trec_free(&c4);
+		trec_free(&c5);
+		key_free(k3);
+		key_free(k4);
+	}
+
 	key_free(rootk);
 	key_free(node);
 	key_free(other);

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The search benchmark: p50/p99 latency of partner searches, in process
+# (bench_query on the node's store) and through the CLI (a process per
+# search, the way an adviser runs it), against a CLI process that does no
+# search (`stardust search --help`) and the LMDB point-read rate measured
+# in the same run.
+#
+# usage: bench/query.sh BUILD_DIR
+#   SD_BENCH_N      members (default 1000000)
+#   SD_BENCH_RUNS   in-process runs per shape (default 200)
+#   SD_BENCH_CLI    CLI runs per shape (default 40)
+#   SD_BENCH_DIR    reuse a node built by an earlier run with the same N
+#                   (its path is printed; nothing is deleted)
+set -euo pipefail
+
+source "$(dirname "$0")/lib.sh"
+bench_build "$@"
+N=${SD_BENCH_N:-1000000}
+RUNS=${SD_BENCH_RUNS:-200}
+CLI_RUNS=${SD_BENCH_CLI:-40}
+case $N$RUNS$CLI_RUNS in *[!0-9]*) echo "SD_BENCH_* must be numbers" >&2; exit 2 ;; esac
+COUNTRIES=FI,SE,EE,LT,NO
+
+KEEP=0
+if [ -n "${SD_BENCH_DIR:-}" ]; then
+	T=$SD_BENCH_DIR
+	KEEP=1
+	mkdir -p "$T"
+else
+	T=$(mktemp -d "${TMPDIR:-/tmp}/sdqbench.XXXXXX")
+fi
+DPID=
+cleanup() {
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill -TERM "$DPID" 2>/dev/null || true
+		wait "$DPID" 2>/dev/null || true
+	fi
+	[ "$KEEP" = 1 ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+SD="$B/stardust"
+export STARDUST_CONFIG="$T/n1/stardust.conf"
+start() {
+	"$B/stardustd" -f "$T/n1/stardust.conf" -d 2>>"$T/daemon.log" &
+	DPID=$!
+	for _ in $(seq 1 200); do
+		"$SD" status >/dev/null 2>&1 && return 0
+		kill -0 "$DPID" 2>/dev/null || { echo "stardustd exited" >&2; exit 1; }
+		sleep 0.05
+	done
+	echo "stardustd did not answer" >&2
+	exit 1
+}
+
+if [ ! -f "$T/built.$N" ]; then
+	rm -rf "$T/root" "$T/n1"
+	"$SD" federation init --dir "$T/root" >/dev/null
+	"$SD" node init --dir "$T/n1" --root-key "$(cat "$T/root/root.pub")" \
+		--name Nordic >/dev/null
+	sed -i "s/^map_size_mb = .*/map_size_mb = 16384/" "$T/n1/stardust.conf"
+	start
+	NODEKEY=$("$SD" status | awk '/node key/{print $3}')
+	"$SD" federation admit "$NODEKEY" --dir "$T/root" --name Nordic \
+		--countries "$COUNTRIES" -o "$T/cert.rec" >/dev/null
+	"$SD" cert add "$T/cert.rec" >/dev/null
+	t=$(now)
+	"$B/sdgen" --count "$N" --seed 1 --countries "$COUNTRIES" >"$T/members.csv"
+	"$SD" import "$T/members.csv" >"$T/import.out"
+	echo "built $N members in $(elapsed "$t") s (generate + import)" >&2
+	rm -f "$T/members.csv"
+	touch "$T/built.$N"
+else
+	start
+fi
+[ "$KEEP" = 1 ] && echo "node kept in $T" >&2
+
+echo "Stardust search benchmark (N=$N members in $COUNTRIES; in-process runs $RUNS, CLI runs $CLI_RUNS)"
+echo "In process (bench_query: plan, postings, BM25, the page of 20 records):"
+"$B/bench_query" --db "$T/n1/db" --runs "$RUNS" --home FI | sed 's/^/  /'
+
+# p50/p99 of CLI_RUNS runs of a command, in milliseconds.
+cli_lat() {
+	local i t0 t1
+	for i in $(seq 1 "$CLI_RUNS"); do
+		t0=$(date +%s%N)
+		"$@" >/dev/null
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))
+	done | sort -n | awk '{ v[NR] = $1 } END {
+		p99 = int(NR * 0.99); if (p99 < 1) p99 = 1;
+		printf "p50_ms=%.2f p99_ms=%.2f", v[int((NR + 1) / 2)] / 1000, v[p99] / 1000 }'
+}
+echo "Through the CLI (process start, control socket, table output):"
+printf '  %-22s %s\n' "no search (--help)" "$(cli_lat "$SD" search --help)"
+printf '  %-22s %s\n' "single_filter" "$(cli_lat "$SD" search --country FI)"
+printf '  %-22s %s\n' "three_filters" "$(cli_lat "$SD" search --country FI,SE --sector C --size small)"
+printf '  %-22s %s\n' "text_only" "$(cli_lat "$SD" search laser cutting)"
+printf '  %-22s %s\n' "text_filters" "$(cli_lat "$SD" search recycling --country SE --kind sme)"
+printf '  %-22s %s\n' "cross_border_text" "$(cli_lat "$SD" search robotics --not-country FI)"
+printf '  %-22s %s\n' "consortium_3_needs" "$(cli_lat "$SD" consortium --need 'laser cutting' --need 'metal recycling' --need robotics --min-members 3 --min-countries 3)"
