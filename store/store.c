@@ -103,7 +103,18 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 		mdb_txn_abort(txn);
 		goto out_env;
 	}
-	if (!st->rdonly) {
+	if (st->rdonly) {
+		/* A reader cannot upgrade: an older schema is an error (the
+		 * daemon upgrades it when it opens the store). */
+		MDB_val k = { 6, "schema" }, v;
+		if (mdb_get(txn, st->meta, &k, &v) == 0 &&
+		    (v.mv_size != 8 ||
+		        store_be64_get(v.mv_data) != STORE_SCHEMA)) {
+			mdb_txn_abort(txn);
+			rc = SD_ESTORE;
+			goto out_env;
+		}
+	} else {
 		MDB_val k = { 6, "schema" }, v;
 		uint8_t buf[8];
 		if (mdb_get(txn, st->meta, &k, &v) == MDB_NOTFOUND) {

@@ -4,6 +4,7 @@
  * index consistency after many random operations, reopening, paging.
  */
 #include <errno.h>
+#include <lmdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1360,6 +1361,98 @@ rm_rf(const char *dir)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* A schema-1 store (postings without frequencies, no token sums) is
+ * reindexed when opened: the same members are found, ranked as in a store
+ * written by this version. Schema 1 is made from a fresh store with
+ * LMDB directly (as the old code left it: schema 1, other postings). */
+static void
+test_reindex_schema1(void)
+{
+	static const struct mspec ms[3] = {
+		{ "Recycling Robots Oy", "FI", "FI1D7", "Rovaniemi",
+		    "Robots that sort recycled metals", { "robotics", "metal recycling" },
+		    { "28.99" }, 0, 30 },
+		{ "Nordlaser AB", "SE", NULL, "Luleå", NULL, { "laser cutting" },
+		    { "25.62" }, 0, 8 },
+		{ "Jyväskylä Recyclers", "FI", NULL, "Jyväskylä", NULL,
+		    { "recycling" }, { 0 }, 0, -1 },
+	};
+	struct store *st;
+	struct key *k = NULL;
+	struct trec t[3];
+	struct store_stats before, after;
+	uint8_t id[MEMBER_ID_BYTES];
+	char path[512];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi meta, postings;
+	size_t i;
+	long n_before;
+
+	if ((st = open_store("reindex", 0)) == NULL || key_generate(&k) != 0) {
+		CHECK(0);
+		store_close(st);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		make_id(id, 7, (int)i);
+		CHECK_INT(make_member(&t[i], k, i + 1, id, &ms[i]), 0);
+		CHECK_INT(apply1(st, &t[i]), 0);
+	}
+	before = stats(st);
+	n_before = query_find(st, NULL, "recycling", NULL, NULL);
+	CHECK_INT(n_before, 2);
+	store_close(st);
+
+	/* Back to schema 1: no postings, no token sums. */
+	snprintf(path, sizeof(path), "%s/reindex", root);
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	CHECK_INT(mdb_dbi_open(txn, "postings", MDB_DUPSORT | MDB_DUPFIXED,
+	              &postings),
+	    0);
+	{
+		uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+		MDB_val sk = { 6, "schema" }, sv = { 8, one };
+		const char *f;
+		CHECK_INT(mdb_put(txn, meta, &sk, &sv, 0), 0);
+		CHECK_INT(mdb_drop(txn, postings, 0), 0);
+		for (f = STORE_TEXT_FIELDS; *f; f++) {
+			char name[16];
+			MDB_val tk;
+			snprintf(name, sizeof(name), "tokens_%c", *f);
+			tk.mv_size = strlen(name);
+			tk.mv_data = name;
+			mdb_del(txn, meta, &tk, NULL);
+		}
+	}
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	/* A reader cannot upgrade: it refuses the old schema. */
+	st = open_store("reindex", STORE_RDONLY);
+	CHECK(st == NULL);
+	store_close(st);
+
+	if ((st = open_store("reindex", 0)) == NULL) {
+		CHECK(0);
+	} else {
+		after = stats(st);
+		CHECK_INT(after.postings, before.postings);
+		CHECK_INT(after.terms, before.terms);
+		CHECK_INT(after.members, before.members);
+		CHECK_INT(query_find(st, NULL, "recycling", NULL, NULL), n_before);
+		CHECK_INT(query_find(st, "SE", "lasers", NULL, NULL), 1);
+		CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 1);
+		store_close(st);
+	}
+	for (i = 0; i < 3; i++)
+		trec_free(&t[i]);
+	key_free(k);
+}
+
 int
 main(void)
 {
@@ -1377,6 +1470,7 @@ main(void)
 	test_random_consistency();
 	test_reopen_and_walk();
 	test_replay_below_watermark();
+	test_reindex_schema1();
 	rc = check_done("test_store");
 	rm_rf(root);
 	free(root);
