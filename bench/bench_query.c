@@ -3,7 +3,7 @@
  * (opened read-only; the daemon may be running), with the LMDB point-read
  * rate measured in the same run as a reference.
  *
- * usage: bench_query --db DIR [--runs N] [--home CC]
+ * usage: bench_query --db DIR [--runs N] [--home CC] [--only SHAPE]
  *
  * Prints one line per query shape: name, p50 and p99 in milliseconds over
  * N runs, and the number of matches; then the point-read rate. Every run
@@ -51,13 +51,15 @@ bq_report(const char *name, double *ms, size_t n, uint64_t total)
 /* Runs q `runs` times and reports it; -1 on a query error. */
 static int
 bq_shape(struct store *st, const char *name, const struct query *q,
-    double *ms, size_t runs)
+    double *ms, size_t runs, const char *only)
 {
 	struct query_result res;
 	char err[256];
 	uint64_t total = 0;
 	size_t i;
 
+	if (only != NULL && strcmp(only, name) != 0)
+		return 0;
 	for (i = 0; i < runs; i++) {
 		double t = bq_now_ms();
 		if (query_run(st, q, &res, err, sizeof(err)) != 0) {
@@ -114,12 +116,13 @@ main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "runs", required_argument, NULL, 'r' },
 		{ "home", required_argument, NULL, 'H' },
+		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct codes *codes = NULL;
 	struct store *st = NULL;
 	struct bq_keys keys = { 0 };
-	const char *db = NULL;
+	const char *db = NULL, *only = NULL;
 	char *home = "FI", *fi[] = { "FI" }, *fise[] = { "FI", "SE" },
 	     *se[] = { "SE" }, *secc[] = { "C" }, *small[] = { "small" };
 	int kinds[] = { SD__MEMBER_KIND__KIND_SME };
@@ -133,13 +136,14 @@ main(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'r': runs = strtoul(optarg, NULL, 10); break;
 		case 'H': home = optarg; break;
+		case 'o': only = optarg; break;
 		default: goto usage;
 		}
 	}
 	if (db == NULL || runs < 1 || runs > 1000000) {
 	usage:
 		fprintf(stderr, "usage: bench_query --db DIR [--runs N] "
-		                "[--home CC]\n");
+		                "[--home CC] [--only SHAPE]\n");
 		return 2;
 	}
 	if (codes_new(&codes) != 0 ||
@@ -153,7 +157,7 @@ main(int argc, char **argv)
 	query_init(&q);
 	q.countries = fi;
 	q.n_countries = 1;
-	if (bq_shape(st, "single_filter", &q, ms, runs))
+	if (bq_shape(st, "single_filter", &q, ms, runs, only))
 		goto out;
 
 	query_init(&q);
@@ -163,12 +167,12 @@ main(int argc, char **argv)
 	q.n_sectors = 1;
 	q.sizes = small;
 	q.n_sizes = 1;
-	if (bq_shape(st, "three_filters", &q, ms, runs))
+	if (bq_shape(st, "three_filters", &q, ms, runs, only))
 		goto out;
 
 	query_init(&q);
 	q.text = "laser cutting";
-	if (bq_shape(st, "text_only", &q, ms, runs))
+	if (bq_shape(st, "text_only", &q, ms, runs, only))
 		goto out;
 
 	query_init(&q);
@@ -177,26 +181,26 @@ main(int argc, char **argv)
 	q.n_countries = 1;
 	q.kinds = kinds;
 	q.n_kinds = 1;
-	if (bq_shape(st, "text_filters", &q, ms, runs))
+	if (bq_shape(st, "text_filters", &q, ms, runs, only))
 		goto out;
 
 	query_init(&q);
 	q.text = "robotics";
 	q.not_countries = &home;
 	q.n_not_countries = 1;
-	if (bq_shape(st, "cross_border_text", &q, ms, runs))
+	if (bq_shape(st, "cross_border_text", &q, ms, runs, only))
 		goto out;
 
 	query_init(&q);
 	q.text = "weld*";
-	if (bq_shape(st, "prefix_text", &q, ms, runs))
+	if (bq_shape(st, "prefix_text", &q, ms, runs, only))
 		goto out;
 
 	query_init(&q);
 	q.text = "\"metal recycling\"";
 	q.countries = fi;
 	q.n_countries = 1;
-	if (bq_shape(st, "phrase_filter", &q, ms, runs))
+	if (bq_shape(st, "phrase_filter", &q, ms, runs, only))
 		goto out;
 
 	/* Consortium for three needs. */
@@ -207,6 +211,8 @@ main(int argc, char **argv)
 		struct cons_result cr;
 		char err[256];
 		size_t groups = 0, cruns = runs < 50 ? runs : 50;
+		if (only != NULL && strcmp(only, "consortium_3_needs") != 0)
+			cruns = 0;
 		memset(&rq, 0, sizeof(rq));
 		rq.needs = needs;
 		rq.n_needs = 3;
@@ -223,7 +229,8 @@ main(int argc, char **argv)
 			groups = cr.n;
 			cons_result_free(&cr);
 		}
-		bq_report("consortium_3_needs", ms, cruns, groups);
+		if (cruns > 0)
+			bq_report("consortium_3_needs", ms, cruns, groups);
 	}
 
 	/* Match: the first few thousand members' complementary partners. */
@@ -240,6 +247,8 @@ main(int argc, char **argv)
 		struct query_result res;
 		char err[256];
 		size_t cruns = runs < 100 ? runs : 100, done = 0;
+		if (only != NULL && strcmp(only, "match") != 0)
+			cruns = 0;
 		uint64_t total = 0;
 		query_init(&q);
 		for (i = 0; i < cruns; i++) {

@@ -94,6 +94,9 @@ struct qplan {
 	size_t nscored; /* scored clauses, numbered in plan order */
 	size_t cnscored; /* scored clauses the cursor has statistics for */
 	uint64_t skip_doc; /* 0: none */
+	uint64_t maxdoc;   /* the highest doc number handed out */
+	uint64_t total;    /* candidates, when the list holds only a page */
+	int partial;       /* the list holds only the page's candidates */
 	char *err;
 	size_t errlen;
 };
@@ -773,6 +776,16 @@ qclause_size(struct qplan *p, struct qclause *c)
 
 /* ---- evaluation ---- */
 
+/* The doc number at the start of a posting (big-endian, unaligned). */
+static inline uint64_t
+qdoc(const uint8_t *e)
+{
+	uint64_t v;
+
+	memcpy(&v, e, sizeof(v));
+	return __builtin_bswap64(v);
+}
+
 static double
 qkey_bm25(const struct qplan *p, const struct qkey *qk, const uint8_t *val)
 {
@@ -893,7 +906,7 @@ qclause_read(struct qplan *p, const struct qclause *c, struct qlist *out)
 			     j += STORE_POSTING_VAL) {
 				const uint8_t *e = (uint8_t *)v.mv_data + j;
 				struct qent *q = &out->v[out->n++];
-				q->doc = store_be64_get(e);
+				q->doc = qdoc(e);
 				q->part[0] = q->part[1] = 0;
 				if (c->scored)
 					q->part[c->slot] = qkey_bm25(p, qk, e);
@@ -1240,29 +1253,188 @@ query_why(struct qplan *p, uint64_t doc, char *out, size_t outlen)
 		}
 }
 
-/* Candidates when nothing narrows the search: every live member. */
+/* A clause every live member meets: each has exactly one kind, so the
+ * kinds' postings together are every live member (read a page of
+ * postings at a time, much faster than walking the docs). */
 static int
-qlist_all(struct qplan *p, struct qlist *cand)
+qplan_all(struct qplan *p)
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc = 0, mrc;
+	struct qclause *c;
+	int k, rc;
 
-	if ((rc = store_err(mdb_cursor_open(p->txn, p->st->docs, &cur))) != 0)
-		return rc;
-	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8)
+	if ((c = qclauses_new(&p->must)) == NULL)
+		return -ENOMEM;
+	for (k = 0; k < 64; k++) {
+		const char *kn = record_kind_name(k);
+		if (strcmp(kn, "unknown") == 0)
 			continue;
-		if ((rc = qlist_grow(cand, 1)) != 0)
-			break;
-		cand->v[cand->n].doc = store_be64_get(k.mv_data);
-		cand->v[cand->n].part[0] = cand->v[cand->n].part[1] = 0;
-		cand->n++;
+		if ((rc = qclause_add(c, STORE_F_KIND, -1, kn, strlen(kn))) != 0)
+			return rc;
 	}
-	if (rc == 0 && mrc != MDB_NOTFOUND)
-		rc = store_err(mrc);
-	mdb_cursor_close(cur);
+	return qclause_size(p, c);
+}
+
+/* Sets the bit of every doc in c's postings. */
+static int
+qclause_bits(struct qplan *p, const struct qclause *c, uint64_t *bits,
+    size_t nw)
+{
+	MDB_val k, v;
+	size_t i, j;
+	int mrc;
+
+	for (i = 0; i < c->n; i++) {
+		k.mv_size = c->keys[i].len;
+		k.mv_data = (void *)c->keys[i].k;
+		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
+		if (mrc == 0)
+			mrc = mdb_cursor_get(p->cur, &k, &v, MDB_GET_MULTIPLE);
+		for (; mrc == 0;
+		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_MULTIPLE))
+			for (j = 0; j + STORE_POSTING_VAL <= v.mv_size;
+			     j += STORE_POSTING_VAL) {
+				uint64_t d = qdoc((uint8_t *)v.mv_data + j);
+				if ((d >> 6) < nw)
+					bits[d >> 6] |= 1ULL << (d & 63);
+			}
+		if (mrc != MDB_NOTFOUND)
+			return store_err(mrc);
+	}
+	return 0;
+}
+
+/* cb &= (not ? ~c : c), with tb as scratch. */
+static int
+qbits_and(struct qplan *p, const struct qclause *c, uint64_t *cb,
+    uint64_t *tb, size_t nw, int not)
+{
+	size_t w;
+	int rc;
+
+	memset(tb, 0, nw * sizeof(*tb));
+	if ((rc = qclause_bits(p, c, tb, nw)) != 0)
+		return rc;
+	for (w = 0; w < nw; w++)
+		cb[w] &= not ? ~tb[w] : tb[w];
+	return 0;
+}
+
+/* Adds the BM25 of clause c to the candidates (the set bits of cb, in
+ * the list in doc order; rank[w] is the number of set bits before word
+ * w). */
+static int
+qclause_score(struct qplan *p, const struct qclause *c, const uint64_t *cb,
+    const uint32_t *rank, size_t nw, struct qlist *cand)
+{
+	MDB_val k, v;
+	size_t i, j;
+	int mrc;
+
+	for (i = 0; i < c->n; i++) {
+		const struct qkey *qk = &c->keys[i];
+		k.mv_size = qk->len;
+		k.mv_data = (void *)qk->k;
+		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
+		if (mrc == 0)
+			mrc = mdb_cursor_get(p->cur, &k, &v, MDB_GET_MULTIPLE);
+		for (; mrc == 0;
+		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_MULTIPLE))
+			for (j = 0; j + STORE_POSTING_VAL <= v.mv_size;
+			     j += STORE_POSTING_VAL) {
+				const uint8_t *e = (uint8_t *)v.mv_data + j;
+				uint64_t d = qdoc(e), w = d >> 6,
+				         bit = 1ULL << (d & 63);
+				size_t at;
+				if (w >= nw || !(cb[w] & bit))
+					continue;
+				at = rank[w] +
+				    (size_t)__builtin_popcountll(cb[w] & (bit - 1));
+				cand->v[at].part[c->slot] += qkey_bm25(p, qk, e);
+			}
+		if (mrc != MDB_NOTFOUND)
+			return store_err(mrc);
+	}
+	return 0;
+}
+
+/*
+ * The candidates of a broad query, with a bitmap of doc numbers per
+ * clause: each clause's postings are read once to set bits, the bitmaps
+ * are AND-ed, and scored clauses are read again to add BM25 to the docs
+ * that remain. Without scores or phrases only the page's candidates are
+ * listed (p->partial; p->total counts them all).
+ */
+static int
+qplan_dense(struct qplan *p, struct qlist *cand)
+{
+	size_t nw = (size_t)(p->maxdoc >> 6) + 1, w, i, n = 0;
+	uint64_t *cb = NULL, *tb = NULL, from = 0;
+	uint32_t *rank = NULL;
+	int rc = 0, scored = 0;
+
+	if ((cb = calloc(nw, sizeof(*cb))) == NULL ||
+	    (tb = malloc(nw * sizeof(*tb))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (p->should.n > 0) {
+		for (i = 0; i < p->should.n && rc == 0; i++)
+			rc = qclause_bits(p, &p->should.v[i], cb, nw);
+		for (i = 0; i < p->must.n && rc == 0; i++)
+			rc = qbits_and(p, &p->must.v[i], cb, tb, nw, 0);
+	} else {
+		rc = qclause_bits(p, &p->must.v[0], cb, nw);
+		for (i = 1; i < p->must.n && rc == 0; i++)
+			rc = qbits_and(p, &p->must.v[i], cb, tb, nw, 0);
+	}
+	if (rc == 0 && p->not.n > 0)
+		rc = qbits_and(p, &p->not, cb, tb, nw, 1);
+	if (rc != 0)
+		goto out;
+	if (p->skip_doc != 0 && (p->skip_doc >> 6) < nw)
+		cb[p->skip_doc >> 6] &= ~(1ULL << (p->skip_doc & 63));
+	for (i = 0; i < p->must.n; i++)
+		scored |= p->must.v[i].scored;
+	scored |= p->should.n > 0;
+	for (w = 0; w < nw; w++)
+		n += (size_t)__builtin_popcountll(cb[w]);
+	p->total = n;
+	if (!scored && p->nphrases == 0) {
+		/* All scores are 0: the page is the next docs in order. */
+		p->partial = 1;
+		if (p->has_cursor && p->cscore == 0)
+			from = p->cdoc + 1;
+		n = 0;
+	}
+	if ((rc = qlist_grow(cand, p->partial ? QUERY_LIMIT_MAX + 1 : n)) != 0 ||
+	    (rank = malloc(nw * sizeof(*rank))) == NULL) {
+		rc = rc ? rc : -ENOMEM;
+		goto out;
+	}
+	for (w = 0; w < nw; w++) {
+		uint64_t x = cb[w];
+		rank[w] = (uint32_t)cand->n;
+		if (p->partial && ((w << 6) + 63 < from || cand->n > QUERY_LIMIT_MAX))
+			continue;
+		while (x != 0) {
+			uint64_t d = (w << 6) | (uint64_t)__builtin_ctzll(x);
+			x &= x - 1;
+			if (p->partial && (d < from || cand->n > QUERY_LIMIT_MAX))
+				continue;
+			cand->v[cand->n].doc = d;
+			cand->v[cand->n].part[0] = cand->v[cand->n].part[1] = 0;
+			cand->n++;
+		}
+	}
+	for (i = 0; i < p->must.n && rc == 0 && !p->partial; i++)
+		if (p->must.v[i].scored)
+			rc = qclause_score(p, &p->must.v[i], cb, rank, nw, cand);
+	for (i = 0; i < p->should.n && rc == 0; i++)
+		rc = qclause_score(p, &p->should.v[i], cb, rank, nw, cand);
+out:
+	free(cb);
+	free(tb);
+	free(rank);
 	return rc;
 }
 
@@ -1281,10 +1453,27 @@ qplan_candidates(struct qplan *p, struct qlist *cand)
 			return rc;
 	if ((rc = qclause_size(p, &p->not)) != 0)
 		return rc;
+	if (p->must.n == 0 && p->should.n == 0 && (rc = qplan_all(p)) != 0)
+		return rc;
 	/* Cheapest first: the smallest clause drives, the rest filter. */
 	if (p->must.n > 1)
 		qsort(p->must.v, p->must.n, sizeof(p->must.v[0]),
 		    qclause_count_cmp);
+	{
+		uint64_t drive = p->must.n > 0 ? p->must.v[0].count : UINT64_MAX;
+		if (p->should.n > 0) {
+			uint64_t u = 0;
+			for (i = 0; i < p->should.n; i++)
+				u += p->should.v[i].count;
+			drive = u < drive ? u : drive;
+		}
+		/* A driver above 1/64 of the members: bitmaps beat lists. */
+		if (drive > p->maxdoc / 64) {
+			if ((rc = qplan_dense(p, cand)) != 0)
+				return rc;
+			return qlist_phrases(p, cand);
+		}
+	}
 	if (p->should.n > 0) {
 		/* Any of the optional words: the union of their lists. */
 		size_t *b;
@@ -1307,13 +1496,11 @@ qplan_candidates(struct qplan *p, struct qlist *cand)
 		free(b);
 		for (i = 0; i < p->must.n && rc == 0; i++)
 			rc = qlist_filter(p, cand, &p->must.v[i], 1);
-	} else if (p->must.n > 0) {
+	} else {
 		if ((rc = qclause_read(p, &p->must.v[0], cand)) != 0)
 			return rc;
 		for (i = 1; i < p->must.n && rc == 0; i++)
 			rc = qlist_filter(p, cand, &p->must.v[i], 1);
-	} else {
-		rc = qlist_all(p, cand);
 	}
 	if (rc == 0 && p->not.n > 0)
 		rc = qlist_filter(p, cand, &p->not, 0);
@@ -1337,7 +1524,7 @@ qplan_page(struct qplan *p, struct qlist *cand, size_t limit,
 	size_t i, nh = 0;
 	int rc = 0;
 
-	res->total = cand->n;
+	res->total = p->partial ? p->total : cand->n;
 	if (limit > cand->n)
 		limit = cand->n;
 	if (limit == 0)
@@ -1423,6 +1610,10 @@ qplan_stats(struct qplan *p)
 		    v.mv_size == 8)
 			p->stokens[i] = store_be64_get(v.mv_data);
 	}
+	k.mv_size = 8;
+	k.mv_data = "next_doc";
+	if (mdb_get(p->txn, p->st->meta, &k, &v) == 0 && v.mv_size == 8)
+		p->maxdoc = store_be64_get(v.mv_data);
 	k.mv_size = 7;
 	k.mv_data = "members";
 	if (!p->frozen && mdb_get(p->txn, p->st->meta, &k, &v) == 0 &&
