@@ -1274,62 +1274,38 @@ qplan_all(struct qplan *p)
 	return qclause_size(p, c);
 }
 
-/* Sets the bit of every doc in c's postings. */
+/* Working state of a broad query: bitmaps of doc numbers and, per score
+ * slot, a dense array of partial scores valid where a bitmap says so. */
+struct qdense {
+	size_t nw;            /* 64-bit words of each bitmap */
+	uint64_t *cb;         /* the candidates so far */
+	uint64_t *tb;         /* the clause being read */
+	double *acc[2];       /* scores, by doc number */
+	uint64_t *touched[2]; /* slots of a match: docs with a valid acc */
+	int acc_valid;        /* acc[0] is valid for every doc in cb */
+};
+
+/*
+ * Reads every posting of c once. Without filter (the first clause of a
+ * query, or an optional word of a match) every doc is set in tb; with
+ * filter, only docs already in d->cb. A scored clause adds its BM25 to
+ * d->acc[slot]: the first time a doc is met in the clause the sum starts
+ * from 0 (or from the earlier clauses' sum, which every doc still in cb
+ * has), later fields of the same word add to it.
+ */
 static int
-qclause_bits(struct qplan *p, const struct qclause *c, uint64_t *bits,
-    size_t nw)
+qdense_read(struct qplan *p, struct qdense *d, const struct qclause *c,
+    int filter)
 {
+	uint64_t *seen = d->tb;
+	double *acc = c->scored ? d->acc[c->slot] : NULL;
+	int keep_acc = d->acc_valid && c->slot == 0;
 	MDB_val k, v;
 	size_t i, j;
 	int mrc;
 
-	for (i = 0; i < c->n; i++) {
-		k.mv_size = c->keys[i].len;
-		k.mv_data = (void *)c->keys[i].k;
-		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
-		if (mrc == 0)
-			mrc = mdb_cursor_get(p->cur, &k, &v, MDB_GET_MULTIPLE);
-		for (; mrc == 0;
-		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_MULTIPLE))
-			for (j = 0; j + STORE_POSTING_VAL <= v.mv_size;
-			     j += STORE_POSTING_VAL) {
-				uint64_t d = qdoc((uint8_t *)v.mv_data + j);
-				if ((d >> 6) < nw)
-					bits[d >> 6] |= 1ULL << (d & 63);
-			}
-		if (mrc != MDB_NOTFOUND)
-			return store_err(mrc);
-	}
-	return 0;
-}
-
-/* cb &= (not ? ~c : c), with tb as scratch. */
-static int
-qbits_and(struct qplan *p, const struct qclause *c, uint64_t *cb,
-    uint64_t *tb, size_t nw, int not)
-{
-	size_t w;
-	int rc;
-
-	memset(tb, 0, nw * sizeof(*tb));
-	if ((rc = qclause_bits(p, c, tb, nw)) != 0)
-		return rc;
-	for (w = 0; w < nw; w++)
-		cb[w] &= not ? ~tb[w] : tb[w];
-	return 0;
-}
-
-/* Adds the BM25 of clause c to the candidates (the set bits of cb, in
- * the list in doc order; rank[w] is the number of set bits before word
- * w). */
-static int
-qclause_score(struct qplan *p, const struct qclause *c, const uint64_t *cb,
-    const uint32_t *rank, size_t nw, struct qlist *cand)
-{
-	MDB_val k, v;
-	size_t i, j;
-	int mrc;
-
+	if (c->scored && p->should.n > 0)
+		seen = d->touched[c->slot]; /* a match's slot */
 	for (i = 0; i < c->n; i++) {
 		const struct qkey *qk = &c->keys[i];
 		k.mv_size = qk->len;
@@ -1342,14 +1318,27 @@ qclause_score(struct qplan *p, const struct qclause *c, const uint64_t *cb,
 			for (j = 0; j + STORE_POSTING_VAL <= v.mv_size;
 			     j += STORE_POSTING_VAL) {
 				const uint8_t *e = (uint8_t *)v.mv_data + j;
-				uint64_t d = qdoc(e), w = d >> 6,
-				         bit = 1ULL << (d & 63);
-				size_t at;
-				if (w >= nw || !(cb[w] & bit))
+				uint64_t doc = qdoc(e), w = doc >> 6,
+				         bit = 1ULL << (doc & 63);
+				int first;
+				if (w >= d->nw)
 					continue;
-				at = rank[w] +
-				    (size_t)__builtin_popcountll(cb[w] & (bit - 1));
-				cand->v[at].part[c->slot] += qkey_bm25(p, qk, e);
+				if (acc == NULL) {
+					/* A filter: set every bit (no branch on
+					 * cb); the caller ANDs. */
+					d->tb[w] |= bit;
+					continue;
+				}
+				if (filter && !(d->cb[w] & bit))
+					continue;
+				first = !(seen[w] & bit);
+				seen[w] |= bit;
+				if (seen != d->tb)
+					d->tb[w] |= bit;
+				if (first && !keep_acc)
+					acc[doc] = qkey_bm25(p, qk, e);
+				else
+					acc[doc] += qkey_bm25(p, qk, e);
 			}
 		if (mrc != MDB_NOTFOUND)
 			return store_err(mrc);
@@ -1357,84 +1346,141 @@ qclause_score(struct qplan *p, const struct qclause *c, const uint64_t *cb,
 	return 0;
 }
 
+/* cb = the docs of c among cb (tb is scratch). */
+static int
+qdense_and(struct qplan *p, struct qdense *d, const struct qclause *c)
+{
+	uint64_t *t;
+	int rc;
+
+	memset(d->tb, 0, d->nw * sizeof(*d->tb));
+	if ((rc = qdense_read(p, d, c, 1)) != 0)
+		return rc;
+	if (!c->scored) {
+		size_t w;
+		for (w = 0; w < d->nw; w++)
+			d->cb[w] &= d->tb[w];
+		return 0;
+	}
+	t = d->cb;
+	d->cb = d->tb;
+	d->tb = t;
+	if (c->slot == 0)
+		d->acc_valid = 1;
+	return 0;
+}
+
+static void
+qdense_free(struct qdense *d)
+{
+	free(d->cb);
+	free(d->tb);
+	free(d->acc[0]);
+	free(d->acc[1]);
+	free(d->touched[0]);
+	free(d->touched[1]);
+}
+
 /*
- * The candidates of a broad query, with a bitmap of doc numbers per
- * clause: each clause's postings are read once to set bits, the bitmaps
- * are AND-ed, and scored clauses are read again to add BM25 to the docs
- * that remain. Without scores or phrases only the page's candidates are
- * listed (p->partial; p->total counts them all).
+ * The candidates of a broad query, with bitmaps of doc numbers: each
+ * clause's postings are read once, smallest clause first; a later clause
+ * keeps only the docs still in the running bitmap and adds its BM25 to
+ * their dense score sums. Without scores or phrases only the page's
+ * candidates are listed (p->partial; p->total counts them all).
  */
 static int
 qplan_dense(struct qplan *p, struct qlist *cand)
 {
-	size_t nw = (size_t)(p->maxdoc >> 6) + 1, w, i, n = 0;
-	uint64_t *cb = NULL, *tb = NULL, from = 0;
-	uint32_t *rank = NULL;
-	int rc = 0, scored = 0;
+	struct qdense d;
+	size_t w, i, n = 0, ndocs = (size_t)p->maxdoc + 1;
+	uint64_t from = 0;
+	int rc = 0, scored = p->should.n > 0, slot;
 
-	if ((cb = calloc(nw, sizeof(*cb))) == NULL ||
-	    (tb = malloc(nw * sizeof(*tb))) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (p->should.n > 0) {
-		for (i = 0; i < p->should.n && rc == 0; i++)
-			rc = qclause_bits(p, &p->should.v[i], cb, nw);
-		for (i = 0; i < p->must.n && rc == 0; i++)
-			rc = qbits_and(p, &p->must.v[i], cb, tb, nw, 0);
-	} else {
-		rc = qclause_bits(p, &p->must.v[0], cb, nw);
-		for (i = 1; i < p->must.n && rc == 0; i++)
-			rc = qbits_and(p, &p->must.v[i], cb, tb, nw, 0);
-	}
-	if (rc == 0 && p->not.n > 0)
-		rc = qbits_and(p, &p->not, cb, tb, nw, 1);
-	if (rc != 0)
-		goto out;
-	if (p->skip_doc != 0 && (p->skip_doc >> 6) < nw)
-		cb[p->skip_doc >> 6] &= ~(1ULL << (p->skip_doc & 63));
+	memset(&d, 0, sizeof(d));
+	d.nw = (size_t)(p->maxdoc >> 6) + 1;
 	for (i = 0; i < p->must.n; i++)
 		scored |= p->must.v[i].scored;
-	scored |= p->should.n > 0;
-	for (w = 0; w < nw; w++)
-		n += (size_t)__builtin_popcountll(cb[w]);
+	if ((d.cb = calloc(d.nw, sizeof(*d.cb))) == NULL ||
+	    (d.tb = calloc(d.nw, sizeof(*d.tb))) == NULL)
+		goto oom;
+	/* Score sums are written before they are read: not zeroed. */
+	for (slot = 0; slot < (p->should.n > 0 ? 2 : scored); slot++)
+		if ((d.acc[slot] = malloc(ndocs * sizeof(double))) == NULL)
+			goto oom;
+	if (p->should.n > 0) {
+		for (slot = 0; slot < 2; slot++)
+			if ((d.touched[slot] = calloc(d.nw, sizeof(uint64_t))) ==
+			    NULL)
+				goto oom;
+		/* Any optional word: their union, then the filters. */
+		for (i = 0; i < p->should.n && rc == 0; i++)
+			rc = qdense_read(p, &d, &p->should.v[i], 0);
+		if (rc == 0) {
+			uint64_t *t = d.cb;
+			d.cb = d.tb;
+			d.tb = t;
+		}
+		for (i = 0; i < p->must.n && rc == 0; i++)
+			rc = qdense_and(p, &d, &p->must.v[i]);
+	} else {
+		rc = qdense_read(p, &d, &p->must.v[0], 0);
+		if (rc == 0) {
+			uint64_t *t = d.cb;
+			d.cb = d.tb;
+			d.tb = t;
+			d.acc_valid = p->must.v[0].scored;
+		}
+		for (i = 1; i < p->must.n && rc == 0; i++)
+			rc = qdense_and(p, &d, &p->must.v[i]);
+	}
+	if (rc == 0 && p->not.n > 0) {
+		memset(d.tb, 0, d.nw * sizeof(*d.tb));
+		if ((rc = qdense_read(p, &d, &p->not, 0)) == 0)
+			for (w = 0; w < d.nw; w++)
+				d.cb[w] &= ~d.tb[w];
+	}
+	if (rc != 0)
+		goto out;
+	if (p->skip_doc != 0 && (p->skip_doc >> 6) < d.nw)
+		d.cb[p->skip_doc >> 6] &= ~(1ULL << (p->skip_doc & 63));
+	for (w = 0; w < d.nw; w++)
+		n += (size_t)__builtin_popcountll(d.cb[w]);
 	p->total = n;
 	if (!scored && p->nphrases == 0) {
 		/* All scores are 0: the page is the next docs in order. */
 		p->partial = 1;
 		if (p->has_cursor && p->cscore == 0)
 			from = p->cdoc + 1;
-		n = 0;
+		n = QUERY_LIMIT_MAX + 1;
 	}
-	if ((rc = qlist_grow(cand, p->partial ? QUERY_LIMIT_MAX + 1 : n)) != 0 ||
-	    (rank = malloc(nw * sizeof(*rank))) == NULL) {
-		rc = rc ? rc : -ENOMEM;
+	if ((rc = qlist_grow(cand, n)) != 0)
 		goto out;
-	}
-	for (w = 0; w < nw; w++) {
-		uint64_t x = cb[w];
-		rank[w] = (uint32_t)cand->n;
-		if (p->partial && ((w << 6) + 63 < from || cand->n > QUERY_LIMIT_MAX))
-			continue;
-		while (x != 0) {
-			uint64_t d = (w << 6) | (uint64_t)__builtin_ctzll(x);
+	for (w = from >> 6; w < d.nw && cand->n < n; w++) {
+		uint64_t x = d.cb[w];
+		while (x != 0 && cand->n < n) {
+			uint64_t doc = (w << 6) | (uint64_t)__builtin_ctzll(x);
+			struct qent *e = &cand->v[cand->n];
 			x &= x - 1;
-			if (p->partial && (d < from || cand->n > QUERY_LIMIT_MAX))
+			if (doc < from)
 				continue;
-			cand->v[cand->n].doc = d;
-			cand->v[cand->n].part[0] = cand->v[cand->n].part[1] = 0;
+			e->doc = doc;
+			e->part[0] = e->part[1] = 0;
+			for (slot = 0; slot < 2; slot++) {
+				if (d.acc[slot] == NULL)
+					continue;
+				if (d.touched[slot] == NULL ?
+				        (uint64_t)d.acc_valid :
+				        (d.touched[slot][w] >> (doc & 63)) & 1)
+					e->part[slot] = d.acc[slot][doc];
+			}
 			cand->n++;
 		}
 	}
-	for (i = 0; i < p->must.n && rc == 0 && !p->partial; i++)
-		if (p->must.v[i].scored)
-			rc = qclause_score(p, &p->must.v[i], cb, rank, nw, cand);
-	for (i = 0; i < p->should.n && rc == 0; i++)
-		rc = qclause_score(p, &p->should.v[i], cb, rank, nw, cand);
+	goto out;
+oom:
+	rc = -ENOMEM;
 out:
-	free(cb);
-	free(tb);
-	free(rank);
+	qdense_free(&d);
 	return rc;
 }
 
