@@ -79,7 +79,8 @@ struct qplan {
 	unsigned fields;
 	struct text_stem *stem;
 	MDB_txn *txn;
-	MDB_cursor *cur; /* on postings */
+	MDB_cursor *cur;  /* on postings */
+	MDB_cursor *bcur; /* on bitmaps */
 	struct store *st;
 	double nmembers;
 	double avg[QUERY_NFIELDS]; /* mean field length in tokens */
@@ -196,6 +197,8 @@ qplan_free(struct qplan *p)
 	text_stem_free(p->stem);
 	if (p->cur)
 		mdb_cursor_close(p->cur);
+	if (p->bcur)
+		mdb_cursor_close(p->bcur);
 	if (p->txn)
 		mdb_txn_abort(p->txn);
 }
@@ -731,6 +734,88 @@ qplan_filters(struct qplan *p, const struct query *q)
 	return 0;
 }
 
+/* The doc number at the start of a posting (big-endian, unaligned). */
+static inline uint64_t
+qdoc(const uint8_t *e)
+{
+	uint64_t v;
+
+	memcpy(&v, e, sizeof(v));
+	return __builtin_bswap64(v);
+}
+
+/* 1 if qk is a filter key kept as bitmaps. */
+static int
+qkey_bitmap(const struct qkey *qk)
+{
+	return qk->fi < 0 && store_field_bitmap(qk->k[0]);
+}
+
+/* Calls fn for each chunk of bitmap key qk, in chunk order, with its
+ * words (copied: LMDB values need not be aligned). */
+typedef int (*qchunk_fn)(void *arg, uint64_t chunk, const uint64_t *words);
+
+static int
+qkey_chunks(struct qplan *p, const struct qkey *qk, qchunk_fn fn, void *arg)
+{
+	uint8_t b0[STORE_BKEY_MAX];
+	uint64_t words[STORE_CHUNK_WORDS];
+	size_t bl = store_bkey(b0, qk->k, qk->len, 0);
+	MDB_val k = { bl, b0 }, v;
+	int rc, mrc;
+
+	for (mrc = mdb_cursor_get(p->bcur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(p->bcur, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data;
+		if (k.mv_size != bl || memcmp(kb, b0, bl - 4) != 0)
+			break;
+		if (store_chunk_decode(v.mv_data, v.mv_size, words) != 0)
+			return SD_ESTORE;
+		if ((rc = fn(arg, (uint64_t)kb[bl - 4] << 24 |
+		                 (uint64_t)kb[bl - 3] << 16 |
+		                 (uint64_t)kb[bl - 2] << 8 | kb[bl - 1],
+		         words)) != 0)
+			return rc;
+	}
+	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(mrc);
+}
+
+static int
+qchunk_count(void *arg, uint64_t chunk, const uint64_t *w)
+{
+	size_t i;
+
+	(void)chunk;
+	for (i = 0; i < STORE_CHUNK_WORDS; i++)
+		*(uint64_t *)arg += (uint64_t)__builtin_popcountll(w[i]);
+	return 0;
+}
+
+/* 1 if doc is in bitmap key qk. */
+static int
+qkey_bit(struct qplan *p, const struct qkey *qk, uint64_t doc)
+{
+	uint8_t kb[STORE_BKEY_MAX];
+	MDB_val k, v;
+	uint64_t d = doc & (STORE_CHUNK_DOCS - 1), word;
+	size_t i;
+
+	k.mv_size = store_bkey(kb, qk->k, qk->len, doc >> STORE_CHUNK_SHIFT);
+	k.mv_data = kb;
+	if (mdb_get(p->txn, p->st->bitmaps, &k, &v) != 0)
+		return 0;
+	if (v.mv_size == STORE_CHUNK_BYTES) {
+		memcpy(&word, (const uint8_t *)v.mv_data + (d >> 6) * 8, 8);
+		return (word >> (d & 63)) & 1;
+	}
+	for (i = 0; i + 1 < v.mv_size; i += 2) {
+		const uint8_t *b = (const uint8_t *)v.mv_data + i;
+		if (((uint64_t)b[0] << 8 | b[1]) == d)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Counts every key's postings. A scored clause (one word, or the words of
  * one prefix) gets one idf, from its largest document frequency over its
@@ -752,6 +837,13 @@ qclause_size(struct qplan *p, struct qclause *c)
 		k.mv_size = qk->len;
 		k.mv_data = qk->k;
 		cnt = 0;
+		if (qkey_bitmap(qk)) {
+			uint64_t bits = 0;
+			if ((mrc = qkey_chunks(p, qk, qchunk_count, &bits)) != 0)
+				return mrc;
+			c->count += bits;
+			continue;
+		}
 		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
 		if (mrc == 0)
 			mrc = mdb_cursor_count(p->cur, &cnt);
@@ -776,15 +868,6 @@ qclause_size(struct qplan *p, struct qclause *c)
 
 /* ---- evaluation ---- */
 
-/* The doc number at the start of a posting (big-endian, unaligned). */
-static inline uint64_t
-qdoc(const uint8_t *e)
-{
-	uint64_t v;
-
-	memcpy(&v, e, sizeof(v));
-	return __builtin_bswap64(v);
-}
 
 static double
 qkey_bm25(const struct qplan *p, const struct qkey *qk, const uint8_t *val)
@@ -876,6 +959,31 @@ qlist_union(struct qlist *l, size_t *b, size_t nruns)
 	return 0;
 }
 
+/* Appends the docs of a chunk (in order) to a list. */
+static int
+qchunk_list(void *arg, uint64_t chunk, const uint64_t *w)
+{
+	struct qlist *l = arg;
+	size_t i, n = 0;
+	int rc;
+
+	for (i = 0; i < STORE_CHUNK_WORDS; i++)
+		n += (size_t)__builtin_popcountll(w[i]);
+	if ((rc = qlist_grow(l, n)) != 0)
+		return rc;
+	for (i = 0; i < STORE_CHUNK_WORDS; i++) {
+		uint64_t x = w[i];
+		while (x != 0) {
+			struct qent *e = &l->v[l->n++];
+			e->doc = (chunk << STORE_CHUNK_SHIFT) | (i << 6) |
+			    (uint64_t)__builtin_ctzll(x);
+			e->part[0] = e->part[1] = 0;
+			x &= x - 1;
+		}
+	}
+	return 0;
+}
+
 /* Reads every posting of c into out (sorted by doc, scored). */
 static int
 qclause_read(struct qplan *p, const struct qclause *c, struct qlist *out)
@@ -892,6 +1000,12 @@ qclause_read(struct qplan *p, const struct qclause *c, struct qlist *out)
 	b[0] = 0;
 	for (i = 0; i < c->n; i++) {
 		const struct qkey *qk = &c->keys[i];
+		if (qkey_bitmap(qk)) {
+			if ((rc = qkey_chunks(p, qk, qchunk_list, out)) != 0)
+				goto out;
+			b[i + 1] = out->n;
+			continue;
+		}
 		k.mv_size = qk->len;
 		k.mv_data = (void *)qk->k;
 		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
@@ -936,6 +1050,11 @@ qclause_probe(struct qplan *p, const struct qclause *c, struct qent *e,
 
 	for (i = 0; i < c->n; i++) {
 		const struct qkey *qk = &c->keys[i];
+		if (qkey_bitmap(qk)) {
+			if (qkey_bit(p, qk, e->doc))
+				return 1;
+			continue;
+		}
 		store_be64_put(val, e->doc);
 		val[8] = val[9] = 0;
 		k.mv_size = qk->len;
@@ -1285,6 +1404,18 @@ struct qdense {
 	int acc_valid;        /* acc[0] is valid for every doc in cb */
 };
 
+/* tb |= a chunk of a filter's bitmap. */
+static int
+qchunk_or(void *arg, uint64_t chunk, const uint64_t *w)
+{
+	struct qdense *d = arg;
+	size_t at = (size_t)chunk * STORE_CHUNK_WORDS, i;
+
+	for (i = 0; i < STORE_CHUNK_WORDS && at + i < d->nw; i++)
+		d->tb[at + i] |= w[i];
+	return 0;
+}
+
 /*
  * Reads every posting of c once. Without filter (the first clause of a
  * query, or an optional word of a match) every doc is set in tb; with
@@ -1308,6 +1439,12 @@ qdense_read(struct qplan *p, struct qdense *d, const struct qclause *c,
 		seen = d->touched[c->slot]; /* a match's slot */
 	for (i = 0; i < c->n; i++) {
 		const struct qkey *qk = &c->keys[i];
+		if (qkey_bitmap(qk)) {
+			int rc = qkey_chunks(p, qk, qchunk_or, d);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		k.mv_size = qk->len;
 		k.mv_data = (void *)qk->k;
 		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
@@ -1633,6 +1770,8 @@ qplan_open(struct qplan *p, struct store *st, char *err, size_t errlen)
 	    (rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY,
 	         &p->txn))) != 0 ||
 	    (rc = store_err(mdb_cursor_open(p->txn, st->postings, &p->cur))) !=
+	        0 ||
+	    (rc = store_err(mdb_cursor_open(p->txn, st->bitmaps, &p->bcur))) !=
 	        0)
 		return rc;
 	return 0;

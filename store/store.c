@@ -94,6 +94,8 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 	        0 ||
 	    (rc = store_err(mdb_dbi_open(txn, "postings",
 	         dflags | MDB_DUPSORT | MDB_DUPFIXED, &st->postings))) != 0 ||
+	    (rc = store_err(
+	         mdb_dbi_open(txn, "bitmaps", dflags, &st->bitmaps))) != 0 ||
 	    (rc = store_err(mdb_dbi_open(txn, "certs", dflags, &st->certs))) !=
 	        0 ||
 	    (rc = store_err(mdb_dbi_open(txn, "peers", dflags, &st->peers))) !=
@@ -166,6 +168,52 @@ int
 store_field_stemmed(int field)
 {
 	return field != STORE_F_CITY && strchr(STORE_TEXT_FIELDS, field) != NULL;
+}
+
+int
+store_field_bitmap(int field)
+{
+	return field != 0 && strchr("crskzm", field) != NULL;
+}
+
+size_t
+store_bkey(uint8_t *out, const char *key, size_t klen, uint64_t chunk)
+{
+	memcpy(out, key, klen);
+	out[klen] = 0;
+	out[klen + 1] = (uint8_t)(chunk >> 24);
+	out[klen + 2] = (uint8_t)(chunk >> 16);
+	out[klen + 3] = (uint8_t)(chunk >> 8);
+	out[klen + 4] = (uint8_t)chunk;
+	return klen + 5;
+}
+
+int
+store_chunk_decode(const void *v, size_t len, uint64_t *words)
+{
+	const uint8_t *b = v;
+	size_t i;
+
+	if (len == STORE_CHUNK_BYTES) {
+		memcpy(words, v, STORE_CHUNK_BYTES);
+		return 0;
+	}
+	if (len == 0 || len % 2 != 0 || len / 2 > STORE_CHUNK_ARRAY_MAX)
+		return SD_ESTORE;
+	memset(words, 0, STORE_CHUNK_BYTES);
+	for (i = 0; i < len; i += 2) {
+		unsigned off = (unsigned)b[i] << 8 | b[i + 1];
+		if (off >= STORE_CHUNK_DOCS)
+			return SD_ESTORE;
+		words[off >> 6] |= 1ULL << (off & 63);
+	}
+	return 0;
+}
+
+size_t
+store_chunk_bits(size_t len)
+{
+	return len == STORE_CHUNK_BYTES ? 0 : len / 2;
 }
 
 static int
@@ -438,13 +486,76 @@ pop_cmp(const void *a, const void *b)
 /* Writes the collected index changes in key order; for each (key, doc)
  * only the last change counts. */
 static int
+pop_same_key(const struct pop *a, const struct pop *b)
+{
+	return a->len == b->len && memcmp(a->k, b->k, a->len) == 0;
+}
+
+/* Applies ops[0..n) (one filter key, one chunk, in order) to the chunk's
+ * bitmap: read, set or clear each doc's bit, write back (or delete). */
+static int
+store_bitmap_apply(struct store_wtx *w, struct pop **ops, size_t n)
+{
+	uint64_t chunk = ops[0]->doc >> STORE_CHUNK_SHIFT,
+	         bm[STORE_CHUNK_WORDS];
+	uint8_t kb[STORE_BKEY_MAX], arr[2 * STORE_CHUNK_ARRAY_MAX];
+	MDB_val k, v;
+	size_t i, cnt = 0;
+	int mrc;
+
+	if (ops[0]->len > 65)
+		return SD_ESTORE;
+	k.mv_size = store_bkey(kb, ops[0]->k, ops[0]->len, chunk);
+	k.mv_data = kb;
+	mrc = mdb_get(w->txn, w->st->bitmaps, &k, &v);
+	if (mrc == 0 && store_chunk_decode(v.mv_data, v.mv_size, bm) != 0)
+		return SD_ESTORE;
+	if (mrc == MDB_NOTFOUND)
+		memset(bm, 0, sizeof(bm));
+	else if (mrc != 0)
+		return store_err(mrc);
+	for (i = 0; i < n; i++) {
+		uint64_t d = ops[i]->doc & (STORE_CHUNK_DOCS - 1);
+		if (ops[i]->add)
+			bm[d >> 6] |= 1ULL << (d & 63);
+		else
+			bm[d >> 6] &= ~(1ULL << (d & 63));
+	}
+	for (i = 0; i < STORE_CHUNK_WORDS; i++)
+		cnt += (size_t)__builtin_popcountll(bm[i]);
+	if (cnt == 0) {
+		mrc = mdb_del(w->txn, w->st->bitmaps, &k, NULL);
+		return mrc == MDB_NOTFOUND ? 0 : store_err(mrc);
+	}
+	if (cnt > STORE_CHUNK_ARRAY_MAX) {
+		v.mv_size = sizeof(bm);
+		v.mv_data = bm;
+	} else {
+		/* Sparse: the offsets, big-endian 16-bit, ascending. */
+		for (i = 0, cnt = 0; i < STORE_CHUNK_WORDS; i++) {
+			uint64_t x = bm[i];
+			while (x != 0) {
+				unsigned off = (unsigned)(i << 6) |
+				    (unsigned)__builtin_ctzll(x);
+				arr[cnt++] = (uint8_t)(off >> 8);
+				arr[cnt++] = (uint8_t)off;
+				x &= x - 1;
+			}
+		}
+		v.mv_size = cnt;
+		v.mv_data = arr;
+	}
+	return store_err(mdb_put(w->txn, w->st->bitmaps, &k, &v, 0));
+}
+
+static int
 store_postings_flush(struct store_wtx *w)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
 	struct pop **sorted;
 	uint8_t dbuf[STORE_POSTING_VAL];
-	size_t i;
+	size_t i, j;
 	int rc = 0, mrc;
 
 	if (w->nops == 0)
@@ -460,18 +571,26 @@ store_postings_flush(struct store_wtx *w)
 		free(sorted);
 		return rc;
 	}
-	for (i = 0; i < w->nops; i++) {
-		const struct pop *o = sorted[i], *nx;
+	for (i = 0; i < w->nops && rc == 0; i++) {
+		const struct pop *o = sorted[i];
+		if (store_field_bitmap(o->k[0])) {
+			/* A filter key: one read-modify-write per chunk. */
+			for (j = i + 1; j < w->nops &&
+			     pop_same_key(sorted[j], o) &&
+			     sorted[j]->doc >> STORE_CHUNK_SHIFT ==
+			         o->doc >> STORE_CHUNK_SHIFT;
+			     j++)
+				;
+			rc = store_bitmap_apply(w, sorted + i, j - i);
+			i = j - 1;
+			continue;
+		}
 		/* Of the ops on one (key, doc), every removal is done (its
 		 * value, with the frequency of the version it came from, may
 		 * be stored) and only a final add is written. */
-		if (i + 1 < w->nops) {
-			nx = sorted[i + 1];
-			if (o->add && nx->doc == o->doc &&
-			    nx->len == o->len &&
-			    memcmp(nx->k, o->k, o->len) == 0)
-				continue; /* superseded by a later change */
-		}
+		if (o->add && i + 1 < w->nops && sorted[i + 1]->doc == o->doc &&
+		    pop_same_key(sorted[i + 1], o))
+			continue; /* superseded by a later change */
 		store_be64_put(dbuf, o->doc);
 		dbuf[8] = o->tf;
 		dbuf[9] = o->flen;
@@ -496,8 +615,7 @@ store_postings_flush(struct store_wtx *w)
 			else if (mrc == MDB_NOTFOUND)
 				mrc = 0;
 		}
-		if ((rc = store_err(mrc)) != 0)
-			break;
+		rc = store_err(mrc);
 	}
 	mdb_cursor_close(cur);
 	free(sorted);
@@ -971,6 +1089,7 @@ store_reindex(struct store *st, MDB_txn *txn)
 	if ((rc = text_stem_new(&w.stem)) != 0)
 		return rc;
 	if ((rc = store_err(mdb_drop(txn, st->postings, 0))) != 0 ||
+	    (rc = store_err(mdb_drop(txn, st->bitmaps, 0))) != 0 ||
 	    (rc = store_meta_get(st, txn, "next_doc", &w.next_doc)) != 0 ||
 	    (rc = store_meta_get(st, txn, "members", &members)) != 0 ||
 	    (rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
@@ -1329,6 +1448,36 @@ store_stats(struct store *st, struct store_stats *out)
 		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP))
 			out->terms++;
 		mdb_cursor_close(cur);
+		/* Filter terms: one bit per member, keys differ in the chunk
+		 * number (the last 4 bytes) only. */
+		if ((rc = store_err(
+		         mdb_cursor_open(txn, st->bitmaps, &cur))) != 0)
+			goto out;
+		{
+			uint8_t last[STORE_BKEY_MAX];
+			size_t lastlen = 0, i;
+			for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+			     mrc == 0;
+			     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+				const uint8_t *b = v.mv_data;
+				if (k.mv_size < 5 || k.mv_size > STORE_BKEY_MAX)
+					continue;
+				if (k.mv_size != lastlen ||
+				    memcmp(k.mv_data, last, k.mv_size - 4) != 0) {
+					out->terms++;
+					lastlen = k.mv_size;
+					memcpy(last, k.mv_data, k.mv_size);
+				}
+				if (store_chunk_bits(v.mv_size) > 0)
+					out->postings +=
+					    store_chunk_bits(v.mv_size);
+				else
+					for (i = 0; i < v.mv_size; i++)
+						out->postings += (uint64_t)
+						    __builtin_popcount(b[i]);
+			}
+		}
+		mdb_cursor_close(cur);
 	}
 out:
 	mdb_txn_abort(txn);
@@ -1363,6 +1512,31 @@ store_df(
 	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
 	    0)
 		return rc;
+	if (store_field_bitmap(field)) {
+		uint8_t b0[STORE_BKEY_MAX];
+		size_t bl = store_bkey(b0, kb, len + 1, 0), i;
+		if ((rc = store_err(mdb_cursor_open(txn, st->bitmaps, &cur))) !=
+		    0)
+			goto out;
+		k.mv_size = bl;
+		k.mv_data = b0;
+		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		     mrc == 0 && k.mv_size == bl &&
+		     memcmp(k.mv_data, b0, bl - 4) == 0;
+		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (store_chunk_bits(v.mv_size) > 0) {
+				*df += store_chunk_bits(v.mv_size);
+				continue;
+			}
+			for (i = 0; i < v.mv_size; i++)
+				*df += (uint64_t)__builtin_popcount(
+				    ((uint8_t *)v.mv_data)[i]);
+		}
+		if (mrc != 0 && mrc != MDB_NOTFOUND)
+			rc = store_err(mrc);
+		mdb_cursor_close(cur);
+		goto out;
+	}
 	if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
 		goto out;
 	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);

@@ -8,7 +8,10 @@
  *   docs      be64(doc)                -> origin || member id
  *   marks     origin                   -> be64(watermark)
  *   postings  field(1) || term         -> be64(doc) || tf(1) || len(1)
- *                                          (DUPSORT|DUPFIXED)
+ *                                          (DUPSORT|DUPFIXED; text and
+ *                                          employee counts)
+ *   bitmaps   field || term || 0 || be32(chunk) -> 4096-doc bitmap
+ *                                          (filter fields)
  *   certs     node key(32)             -> root(32) || be64(cert seq) ||
  *                                          be64(revocation seq)
  *   peers     address                  -> reserved for the federation
@@ -63,6 +66,11 @@ enum {
 /* store_field_stemmed(field): 1 if the field's terms are English stems
  * (every text field but the city). */
 int store_field_stemmed(int field);
+
+/* store_field_bitmap(field): 1 if the field's terms are kept as bitmaps
+ * of members (country, region, sector, kind, size, membership), not as
+ * postings with frequencies. */
+int store_field_bitmap(int field);
 
 /*
  * store_open(dir, codes, map_mb, flags, out): open (creating if needed and

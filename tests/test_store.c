@@ -1453,6 +1453,91 @@ test_reindex_schema1(void)
 	key_free(k);
 }
 
+/* Filter terms are chunks of doc numbers: an array of offsets while
+ * sparse, a bitmap from 256 docs, an array again when members leave, and
+ * gone when the last one does. Counts and searches agree throughout. */
+static void
+test_filter_chunks(void)
+{
+	struct store *st = open_store("chunks", 0);
+	struct key *k = NULL;
+	struct mspec m = { .name = "Chunk Oy", .country = "EE",
+		.employees = 20 };
+	enum { N = 300 };
+	struct trec *t = calloc(2 * N, sizeof(*t));
+	struct store_item *it = calloc(N, sizeof(*it));
+	uint8_t id[MEMBER_ID_BYTES];
+	size_t i;
+
+	if (st == NULL || t == NULL || it == NULL ||
+	    key_generate(&k) != 0) {
+		CHECK(0);
+		goto out;
+	}
+	for (i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "Chunk %zu Oy", i);
+		m.name = name;
+		make_id(id, 11, (int)i);
+		CHECK_INT(make_member(&t[i], k, i + 1, id, &m), 0);
+		it[i].bytes = t[i].bytes;
+		it[i].len = t[i].len;
+		it[i].r = &t[i].r;
+	}
+	/* 10 first (an array), then the other 290 (a bitmap). */
+	CHECK_INT(store_apply(st, it, 10, k->pk, 0, 10), 0);
+	CHECK_INT(df(st, STORE_F_COUNTRY, "EE"), 10);
+	CHECK_INT(query_find(st, "EE", NULL, NULL, NULL), 10);
+	CHECK_INT(store_apply(st, it + 10, N - 10, k->pk, 10, N), 0);
+	CHECK_INT(df(st, STORE_F_COUNTRY, "EE"), N);
+	CHECK_INT(df(st, STORE_F_SIZE, "small"), N);
+	CHECK_INT(query_find(st, "EE", NULL, NULL, NULL), N);
+	/* 250 leave: back to an array of 50. */
+	for (i = 0; i < 250; i++) {
+		make_id(id, 11, (int)i);
+		CHECK_INT(make_tombstone(&t[N + i], k, N + i + 1, id), 0);
+		it[i].bytes = t[N + i].bytes;
+		it[i].len = t[N + i].len;
+		it[i].r = &t[N + i].r;
+	}
+	CHECK_INT(store_apply(st, it, 250, k->pk, N, N + 250), 0);
+	CHECK_INT(df(st, STORE_F_COUNTRY, "EE"), 50);
+	CHECK_INT(query_find(st, "EE", NULL, NULL, NULL), 50);
+	CHECK_INT(query_find(st, "EE", "chunk", NULL, NULL), 50);
+	{
+		uint8_t key[STORE_KEY_BYTES];
+		int found = 0;
+		memcpy(key, k->pk, KEY_PUBLIC_BYTES);
+		make_id(key + KEY_PUBLIC_BYTES, 11, 3); /* removed */
+		query_find(st, "EE", NULL, key, &found);
+		CHECK(!found);
+		make_id(key + KEY_PUBLIC_BYTES, 11, 299); /* kept */
+		query_find(st, "EE", NULL, key, &found);
+		CHECK(found);
+	}
+	CHECK_INT(stats(st).members, 50);
+	/* The rest leave: the chunk is gone. */
+	for (i = 250; i < N; i++) {
+		make_id(id, 11, (int)i);
+		CHECK_INT(make_tombstone(&t[N + i], k, N + i + 1, id), 0);
+		it[i - 250].bytes = t[N + i].bytes;
+		it[i - 250].len = t[N + i].len;
+		it[i - 250].r = &t[N + i].r;
+	}
+	CHECK_INT(store_apply(st, it, 50, k->pk, N + 250, 2 * N), 0);
+	CHECK_INT(df(st, STORE_F_COUNTRY, "EE"), 0);
+	CHECK_INT(query_find(st, "EE", NULL, NULL, NULL), 0);
+	CHECK_INT(stats(st).postings, 0);
+	CHECK_INT(stats(st).terms, 0);
+out:
+	for (i = 0; t != NULL && i < 2 * N; i++)
+		trec_free(&t[i]);
+	free(t);
+	free(it);
+	key_free(k);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1471,6 +1556,7 @@ main(void)
 	test_reopen_and_walk();
 	test_replay_below_watermark();
 	test_reindex_schema1();
+	test_filter_chunks();
 	rc = check_done("test_store");
 	rm_rf(root);
 	free(root);
