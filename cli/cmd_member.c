@@ -342,7 +342,8 @@ cmd_member(struct cli *c, int argc, char **argv)
 		}
 		/* The first use of a list option replaces the list, later
 		 * ones extend it. */
-		if (memberio_set(m, field, optarg, opt >= 20 && seen[opt], err,
+		if (memberio_set(m, field, optarg,
+		        opt >= 20 && opt < 32 && seen[opt], err,
 		        sizeof(err)) != 0) {
 			cli_error("--%s: %s", field, err);
 			rc = CLI_USAGE;

@@ -135,6 +135,7 @@ expect_eq "ranked pages continue the ranking" "$tp1 $tp2" "$(ids search laser --
 # ranks first does not shift page 2.
 run_rc add sdc nor member add --name "Laser Laser Oy" --kind sme --country FI --capability laser --id 00000000000000000000000000000015
 expect_eq "add during paging" "$add_rc" 0
+expect_eq "add during paging: no error" "$add_err" ""
 expect_eq "page 2 after a change" "$(ids search laser --limit 3 --cursor "$tnext")" "$tp2"
 
 # ---- match ----
@@ -189,6 +190,44 @@ expect_contains "names the uncovered need" "$c_err" "nobody covers 'quantum tele
 run_rc c sdc vil consortium --need "laser cutting" --need robotics --country EE,LT --min-members 3 --min-countries 3
 expect_eq "too few countries" "$c_rc" 1
 expect_contains "says the country constraint" "$c_err" "from 2 countries"
+
+# ---- searching while the node syncs ----
+# nor publishes 20 000 more members (SE); a new node osl joins and
+# syncs them while it answers searches: every search succeeds, and the
+# count only grows, from partial to all.
+"$SD_BIN/sdgen" --count 20000 --seed 5 --countries SE --format csv >"$T/se.csv"
+run_rc imp sdc nor import "$T/se.csv"
+expect_eq "import 20 000 at nor" "$imp_rc" 0
+want=$(sdc nor search --country SE --limit 1 --json | grep -o '"total":[0-9]*' | cut -d: -f2)
+sd_node osl
+P3=$(free_port)
+sd_net osl "$P3" "$P2"
+sd_start osl
+sd_admit osl --countries NO --address "127.0.0.1:$P3"
+searches=0 partial=0 failed=0 last=0 shrank=0
+deadline=$((SECONDS + 120))
+while [ $SECONDS -lt $deadline ]; do
+	if out=$(sdc osl search --country SE --limit 1 --json 2>&1); then
+		n=$(grep -o '"total":[0-9]*' <<<"$out" | cut -d: -f2)
+		searches=$((searches + 1))
+		[ "$n" -lt "$last" ] && shrank=1
+		last=$n
+		[ "$n" -gt 0 ] && [ "$n" -lt "$want" ] && partial=$((partial + 1))
+		[ "$n" -eq "$want" ] && break
+	else
+		failed=$((failed + 1))
+		echo "search failed during sync: $out" >&2
+	fi
+done
+echo "searches during the sync: $searches, from a partial store: $partial" >&2
+expect_eq "searches during the sync all answered" "$failed" 0
+expect_eq "the count never shrank" "$shrank" 0
+expect_eq "osl ends with every SE member" "$last" "$want"
+if [ "$partial" -gt 0 ]; then
+	ok "searches answered from a partial sync"
+else
+	fail "no search saw the sync in progress ($searches searches)"
+fi
 
 # ---- bad queries: clear errors ----
 run_rc b sdc vil search --country XX

@@ -900,6 +900,7 @@ test_certs_and_revocation(void)
 		CHECK_INT(store_cert(st, k4->pk, blob_cb, &b, &revoked), 0);
 		CHECK(blob_is(&b, &c4));
 		CHECK_INT(apply1(st, &c4), SD_ESTALE); /* now a duplicate */
+		blob_free(&b);
 		trec_free(&c3);
 		trec_free(&c4);
 		trec_free(&c5);
