@@ -1045,15 +1045,6 @@ out:
 	return rc;
 }
 
-static int
-node_count_cb(void *arg, const uint8_t *rec, size_t len)
-{
-	(void)rec;
-	(void)len;
-	(*(uint64_t *)arg)++;
-	return 0;
-}
-
 struct mark_list {
 	Sd__OriginMark **v;
 	size_t n, cap;
@@ -1141,13 +1132,13 @@ node_status_peers(struct node *n, Sd__Status *s)
 static int
 node_status(struct node *n, struct resp *rs)
 {
-	struct store_stats ss;
+	struct store_counts ss;
 	struct cert_copy cc = { NULL, 0 };
 	Sd__Status *s;
 	uint64_t seq, own = 0;
 	int revoked, rc;
 
-	if ((rc = store_stats(n->st, &ss)) != 0)
+	if ((rc = store_counts(n->st, n->key->pk, &ss)) != 0)
 		return resp_fail(rs, rc, "%s", sd_strerror(rc));
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		rs->oom = 1;
@@ -1158,10 +1149,7 @@ node_status(struct node *n, struct resp *rs)
 	pthread_mutex_lock(&n->wlock);
 	seq = n->seq;
 	pthread_mutex_unlock(&n->wlock);
-	/* Live members of this origin, counted by a walk of its keys. */
-	if ((rc = store_members_walk(
-	         n->st, n->key->pk, NULL, 0, node_count_cb, &own, NULL)) < 0)
-		return resp_fail(rs, rc, "%s", sd_strerror(rc));
+	own = ss.origin_members;
 	s->node_key.data = n->key->pk;
 	s->node_key.len = KEY_PUBLIC_BYTES;
 	s->own_seq = seq;

@@ -412,6 +412,11 @@ struct store_wtx {
 	size_t nops, capops;
 	uint32_t order;
 	int64_t members_delta; /* change of the live member count */
+	struct {
+		uint8_t origin[KEY_PUBLIC_BYTES];
+		int64_t delta;
+	} odelta[4]; /* change of live members per origin, not yet written */
+	size_t nodelta;
 	int64_t tokens_delta[STORE_NTEXT]; /* change of per-field token sums */
 	uint64_t next_doc;     /* last doc number handed out */
 	struct text_stem *stem;
@@ -700,6 +705,76 @@ out:
 	return rc;
 }
 
+/* The meta key of an origin's live member count: "live" || origin. */
+static void
+store_live_key(uint8_t key[4 + KEY_PUBLIC_BYTES], const uint8_t *origin)
+{
+	memcpy(key, "live", 4);
+	memcpy(key + 4, origin, KEY_PUBLIC_BYTES);
+}
+
+/* Writes the pending per-origin live member counts. */
+static int
+store_odelta_flush(struct store_wtx *w)
+{
+	uint8_t key[4 + KEY_PUBLIC_BYTES], buf[8];
+	MDB_val k = { sizeof(key), key }, v;
+	size_t i;
+	int64_t n;
+	int rc;
+
+	for (i = 0; i < w->nodelta; i++) {
+		if (w->odelta[i].delta == 0)
+			continue;
+		store_live_key(key, w->odelta[i].origin);
+		n = 0;
+		rc = mdb_get(w->txn, w->st->meta, &k, &v);
+		if (rc == 0 && v.mv_size == 8)
+			n = (int64_t)store_be64_get(v.mv_data);
+		else if (rc != 0 && rc != MDB_NOTFOUND)
+			return store_err(rc);
+		n += w->odelta[i].delta;
+		if (n <= 0) {
+			rc = mdb_del(w->txn, w->st->meta, &k, NULL);
+			if (rc != 0 && rc != MDB_NOTFOUND)
+				return store_err(rc);
+			continue;
+		}
+		store_be64_put(buf, (uint64_t)n);
+		v.mv_size = 8;
+		v.mv_data = buf;
+		if ((rc = store_err(mdb_put(w->txn, w->st->meta, &k, &v, 0))) !=
+		    0)
+			return rc;
+	}
+	w->nodelta = 0;
+	return 0;
+}
+
+/* Counts a change of origin's live members (and of all members). */
+static int
+store_live_add(struct store_wtx *w, const uint8_t *origin, int64_t delta)
+{
+	size_t i;
+	int rc;
+
+	w->members_delta += delta;
+	if (delta == 0)
+		return 0;
+	for (i = 0; i < w->nodelta; i++)
+		if (memcmp(w->odelta[i].origin, origin, KEY_PUBLIC_BYTES) == 0) {
+			w->odelta[i].delta += delta;
+			return 0;
+		}
+	if (w->nodelta == sizeof(w->odelta) / sizeof(w->odelta[0]) &&
+	    (rc = store_odelta_flush(w)) != 0)
+		return rc;
+	memcpy(w->odelta[w->nodelta].origin, origin, KEY_PUBLIC_BYTES);
+	w->odelta[w->nodelta].delta = delta;
+	w->nodelta++;
+	return 0;
+}
+
 /* Applies one member or tombstone record (origin, seq) for member id. */
 static int
 store_apply_member(struct store_wtx *w, const struct store_item *it,
@@ -758,8 +833,8 @@ store_apply_member(struct store_wtx *w, const struct store_item *it,
 	v.mv_data = mval;
 	if ((rc = store_err(mdb_put(w->txn, w->st->members, &k, &v, 0))) != 0)
 		return rc;
-	w->members_delta += (m != NULL ? 1 : 0) - (old_live ? 1 : 0);
-	return 0;
+	return store_live_add(w, sr->origin.data,
+	    (m != NULL ? 1 : 0) - (old_live ? 1 : 0));
 }
 
 /* Drops every record and member of origin (after its revocation). */
@@ -833,7 +908,7 @@ store_purge_origin(struct store_wtx *w, const uint8_t *origin)
 		rc = store_err(mrc);
 		goto out;
 	}
-	w->members_delta -= live;
+	rc = store_live_add(w, origin, -live);
 out:
 	mdb_cursor_close(cur);
 	return rc;
@@ -969,6 +1044,7 @@ store_wtx_finish(struct store_wtx *w, uint64_t members)
 	int i, rc;
 
 	if ((rc = store_postings_flush(w)) != 0 ||
+	    (rc = store_odelta_flush(w)) != 0 ||
 	    (rc = store_meta_put(w->st, w->txn, "next_doc", w->next_doc)) != 0 ||
 	    (rc = store_meta_put(w->st, w->txn, "members",
 	         (uint64_t)((int64_t)members + w->members_delta))) != 0)
@@ -1106,6 +1182,11 @@ store_reindex(struct store *st, MDB_txn *txn)
 		}
 		if (((uint8_t *)v.mv_data)[8] != 1)
 			continue;
+		/* Schema 1 kept no per-origin counts: count them here (the
+		 * total is already right). */
+		if ((rc = store_live_add(&w, k.mv_data, 1)) != 0)
+			goto out;
+		w.members_delta--;
 		store_rkey(rkey, k.mv_data, store_be64_get(v.mv_data));
 		if ((rc = store_err(mdb_get(txn, st->records, &rk, &rv))) != 0)
 			goto out;
@@ -1413,6 +1494,36 @@ store_marks(struct store *st, store_mark_cb cb, void *arg)
 	if (rc == 0 && mrc != MDB_NOTFOUND)
 		rc = store_err(mrc);
 	mdb_cursor_close(cur);
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_counts(struct store *st, const uint8_t *origin, struct store_counts *out)
+{
+	uint8_t key[4 + KEY_PUBLIC_BYTES];
+	MDB_val k = { sizeof(key), key }, v;
+	MDB_txn *txn;
+	MDB_stat ms;
+	int rc, mrc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
+		return rc;
+	if ((rc = store_meta_get(st, txn, "members", &out->members)) != 0 ||
+	    (rc = store_err(mdb_stat(txn, st->records, &ms))) != 0)
+		goto out;
+	out->records = ms.ms_entries;
+	if (origin != NULL) {
+		store_live_key(key, origin);
+		mrc = mdb_get(txn, st->meta, &k, &v);
+		if (mrc == 0 && v.mv_size == 8)
+			out->origin_members = store_be64_get(v.mv_data);
+		else if (mrc != 0 && mrc != MDB_NOTFOUND)
+			rc = store_err(mrc);
+	}
 out:
 	mdb_txn_abort(txn);
 	return rc;

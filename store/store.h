@@ -15,7 +15,9 @@
  *   certs     node key(32)             -> root(32) || be64(cert seq) ||
  *                                          be64(revocation seq)
  *   peers     address                  -> reserved for the federation
- *   meta      name                     -> value (schema, counters)
+ *   meta      name                     -> value (schema, counters;
+ *                                          "live" || origin -> live
+ *                                          members of origin)
  *
  * Thread rules: a struct store may be used from any number of threads at
  * once (the environment is opened with MDB_NOTLS); LMDB serialises writers
@@ -170,8 +172,20 @@ struct store_stats {
 	uint64_t terms; /* distinct index keys */
 };
 
-/* store_stats(st, out): counts, read in one transaction. */
+/* store_stats(st, out): counts, read in one transaction. Walks the whole
+ * index (for tests and tools; status uses store_counts). */
 int store_stats(struct store *st, struct store_stats *out);
+
+struct store_counts {
+	uint64_t members;        /* live members, all origins */
+	uint64_t records;        /* stored records */
+	uint64_t origin_members; /* live members of the origin asked for */
+};
+
+/* store_counts(st, origin, out): counts kept as counters (constant time),
+ * with origin's live members if origin is not NULL. */
+int store_counts(
+    struct store *st, const uint8_t *origin, struct store_counts *out);
 
 /* store_df(st, field, term, len, df): how many members have the folded
  * word term in field (stemmed like the index in a stemmed field). */

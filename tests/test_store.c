@@ -305,6 +305,17 @@ df(struct store *st, int field, const char *term)
 	return n;
 }
 
+/* origin's live members, from the counter status reads. */
+static uint64_t
+live_of(struct store *st, const uint8_t *origin)
+{
+	struct store_counts c;
+
+	if (store_counts(st, origin, &c) != 0)
+		return 999;
+	return c.origin_members;
+}
+
 static struct store_stats
 stats(struct store *st)
 {
@@ -809,6 +820,8 @@ test_certs_and_revocation(void)
 	CHECK_INT(mark(st, node->pk), 4);
 	s = stats(st);
 	CHECK_INT(s.members, s_before.members + 2);
+	CHECK_INT(live_of(st, node->pk), 2);
+	CHECK_INT(live_of(st, other->pk), 1);
 	CHECK_INT(df(st, STORE_F_NAME, "revokee"), 2);
 	CHECK_INT(df(st, STORE_F_CAPABILITY, "forestry"), 3);
 	CHECK_INT(range_count(st, node->pk, 0, 10, NULL), 3);
@@ -828,6 +841,8 @@ test_certs_and_revocation(void)
 	CHECK_INT(df(st, STORE_F_CAPABILITY, "forestry"), 1);
 	CHECK_INT(range_count(st, node->pk, 0, UINT64_MAX, NULL), 0);
 	CHECK_INT(mark(st, node->pk), 0);
+	CHECK_INT(live_of(st, node->pk), 0);
+	CHECK_INT(live_of(st, other->pk), 1);
 	for (i = 0; i < 3; i++) {
 		uint64_t seq;
 		int live;
@@ -1419,8 +1434,13 @@ test_reindex_schema1(void)
 		uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
 		MDB_val sk = { 6, "schema" }, sv = { 8, one };
 		const char *f;
+		uint8_t lk[4 + KEY_PUBLIC_BYTES];
+		MDB_val lkv = { sizeof(lk), lk };
 		CHECK_INT(mdb_put(txn, meta, &sk, &sv, 0), 0);
 		CHECK_INT(mdb_drop(txn, postings, 0), 0);
+		memcpy(lk, "live", 4);
+		memcpy(lk + 4, k->pk, KEY_PUBLIC_BYTES);
+		CHECK_INT(mdb_del(txn, meta, &lkv, NULL), 0);
 		for (f = STORE_TEXT_FIELDS; *f; f++) {
 			char name[16];
 			MDB_val tk;
@@ -1444,6 +1464,7 @@ test_reindex_schema1(void)
 		CHECK_INT(after.postings, before.postings);
 		CHECK_INT(after.terms, before.terms);
 		CHECK_INT(after.members, before.members);
+		CHECK_INT(live_of(st, k->pk), 3);
 		CHECK_INT(query_find(st, NULL, "recycling", NULL, NULL), n_before);
 		CHECK_INT(query_find(st, "SE", "lasers", NULL, NULL), 1);
 		CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 1);
@@ -1517,6 +1538,7 @@ test_filter_chunks(void)
 		CHECK(found);
 	}
 	CHECK_INT(stats(st).members, 50);
+	CHECK_INT(live_of(st, k->pk), 50);
 	/* The rest leave: the chunk is gone. */
 	for (i = 250; i < N; i++) {
 		make_id(id, 11, (int)i);
@@ -1530,6 +1552,7 @@ test_filter_chunks(void)
 	CHECK_INT(query_find(st, "EE", NULL, NULL, NULL), 0);
 	CHECK_INT(stats(st).postings, 0);
 	CHECK_INT(stats(st).terms, 0);
+	CHECK_INT(live_of(st, k->pk), 0);
 out:
 	for (i = 0; t != NULL && i < 2 * N; i++)
 		trec_free(&t[i]);
