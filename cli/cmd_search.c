@@ -289,10 +289,10 @@ print_hits(struct cli *c, const Sd__Response *resp, int json, int match)
 		cli_cell(stdout, "CC", 3);
 		cli_cell(stdout, "REGION", 7);
 		cli_cell(stdout, "CITY", 13);
-		cli_cell(stdout, "SCORE", 6);
+		cli_cell(stdout, "SCORE", 7);
 		if (match) {
-			cli_cell(stdout, "OFFERS", 6);
-			cli_cell(stdout, "SEEKS", 6);
+			cli_cell(stdout, "OFFERS", 7);
+			cli_cell(stdout, "SEEKS", 7);
 		}
 		printf("WHY\n");
 	}
@@ -323,14 +323,14 @@ print_hits(struct cli *c, const Sd__Response *resp, int json, int match)
 			cli_cell(stdout, m->region ? m->region : "", 7);
 			cli_cell(stdout, m->city ? m->city : "", 13);
 			snprintf(buf, sizeof(buf), "%.2f", h->score);
-			cli_cell(stdout, buf, 6);
+			cli_cell(stdout, buf, 7);
 			if (match) {
 				snprintf(buf, sizeof(buf), "%.2f",
 				    h->score_offers);
-				cli_cell(stdout, buf, 6);
+				cli_cell(stdout, buf, 7);
 				snprintf(buf, sizeof(buf), "%.2f",
 				    h->score_seeks);
-				cli_cell(stdout, buf, 6);
+				cli_cell(stdout, buf, 7);
 			}
 			cli_cell(stdout,
 			    why[0] ? why :

@@ -136,11 +136,26 @@ fi
 say "From Oslo: who can recycle mining waste in Finland, Lithuania or Poland?"
 run "$SD" search recycling mining waste --country FI,LT,PL --limit 6
 
-say "From Oslo: laser partners abroad (cross-border: not Norway)"
-run "$SD" search lasers --not-country NO --limit 6
+say "From Oslo: laser partners abroad (--cross-border: not this node's Norway)"
+run "$SD" search 'laser*' --cross-border --limit 6
 
 say "From Oslo: SME manufacturers of fabricated metal products (NACE C25) in North and East Finland (NUTS FI1D)"
 run "$SD" search --sector C25 --region FI1D --kind sme --limit 5
+
+say "From Oslo: complementary partners abroad for a Finnish SME (their offers meet its seeks, their seeks its offers)"
+MID=$("$SD" search --country FI --kind sme --limit 200 --json | python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if o.get("seeks") and o.get("offers"):
+        print(o["id"])
+        break')
+run "$SD" member show "$MID"
+run "$SD" match "$MID" --limit 5
+
+say "From Oslo: a transnational network of at least 3 SMEs from 3 countries covering three needs"
+run "$SD" consortium --need recycling --need "laser cutting" --need automation \
+	--kind sme --min-members 3 --min-countries 3 --groups 2
 
 say "From Oslo: the detail of a Lapland member, published and signed by the Lapland node"
 ID=$("$SD" search Palsatech --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')

@@ -251,6 +251,57 @@ cons_best(const struct cons_ctx *c, const struct cons_state *s, size_t need,
 	return n;
 }
 
+/* 1 if every need has a member of s covering it. */
+static int
+cons_covers_all(const struct cons_ctx *c, const struct cons_state *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->rq->n_needs; i++) {
+		for (j = 0; j < s->n; j++)
+			if (c->pool[s->m[j]].cov[i] > 0)
+				break;
+		if (j == s->n)
+			return 0;
+	}
+	return 1;
+}
+
+/* Drops members the group does not need: while one can leave with every
+ * need still covered and the constraints met, the one whose leaving
+ * costs the least score leaves (an adviser wants no passengers; a
+ * slightly better coverage is not worth another partner). */
+static void
+cons_trim(const struct cons_ctx *c, struct cons_state *s)
+{
+	for (;;) {
+		size_t i, j, best = SIZE_MAX;
+		double bestv = -1;
+		for (i = 0; i < s->n; i++) {
+			struct cons_state t;
+			double v;
+			t.n = 0;
+			for (j = 0; j < s->n; j++)
+				if (j != i)
+					t.m[t.n++] = s->m[j];
+			if (t.n < c->rq->min_members ||
+			    cons_countries(c, t.m, t.n) < c->rq->min_countries ||
+			    !cons_covers_all(c, &t))
+				continue;
+			v = cons_score(c, &t);
+			if (v > bestv) {
+				bestv = v;
+				best = i;
+			}
+		}
+		if (best == SIZE_MAX)
+			return;
+		for (j = best; j + 1 < s->n; j++)
+			s->m[j] = s->m[j + 1];
+		s->n--;
+	}
+}
+
 static int
 cons_search(struct cons_ctx *c, struct cons_result *res)
 {
@@ -298,6 +349,7 @@ cons_search(struct cons_ctx *c, struct cons_result *res)
 		next[nn] = beam[i];
 		if (cons_pad(c, &next[nn]) != 0)
 			continue;
+		cons_trim(c, &next[nn]);
 		next[nn].score = cons_score(c, &next[nn]);
 		nn++;
 	}

@@ -179,7 +179,13 @@ for g in groups:
     assert covered == {"laser cutting", "mining waste recycling", "robotics"}, covered
     assert {"04", "12"} <= ids, ids  # the only ones for those needs
     assert ids & {"02", "11"}, ids   # laser cutting from a third country
-assert groups[0]["score"] == 100.0 or len(groups[0]["members"]) == 3
+    # No passengers: no member can leave with every need covered and
+    # 3 members from 3 countries kept.
+    for m in ms:
+        rest = [x for x in ms if x is not m]
+        still = {n for x in rest for n in x["covers"]}
+        assert not (len(rest) >= 3 and len({x["country"] for x in rest}) >= 3
+                    and len(still) == 3), ("removable", m["name"], g)
 EOF
 run_rc c sdc vil consortium --need "laser cutting" --need robotics --min-members 2
 expect_eq "table output" "$c_rc" 0
