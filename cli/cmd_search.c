@@ -91,7 +91,19 @@ parse_uint(const char *s, size_t len, uint32_t *out)
 	return 0;
 }
 
-/* One filter option; 1 if opt is not a filter, 0 done, -1 bad value. */
+static int
+parse_count(const char *opt, const char *arg, unsigned lo, unsigned hi,
+    uint32_t *out)
+{
+	if (parse_uint(arg, strlen(arg), out) != 0 || *out < lo || *out > hi) {
+		cli_error("--%s must be %u to %u", opt, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+/* One filter or paging option; 1 if opt is neither, 0 done, -1 bad
+ * value. */
 static int
 filters_opt(struct filters *f, int opt, const char *arg)
 {
@@ -108,6 +120,14 @@ filters_opt(struct filters *f, int opt, const char *arg)
 	case SO_SIZE: return cli_split_add(&q->sizes, &q->n_sizes, arg);
 	case SO_MEMBER_OF: return cli_split_add(&f->member_of, &f->nmember_of, arg);
 	case SO_JSON: f->json = 1; return 0;
+	case SO_LIMIT:
+		if (parse_count("limit", arg, 1, 10000, &q->limit) != 0)
+			return -1;
+		q->has_limit = 1;
+		return 0;
+	case SO_CURSOR:
+		free(q->cursor);
+		return (q->cursor = strdup(arg)) == NULL ? -1 : 0;
 	case SO_EMPLOYEES: {
 		const char *dash = strchr(arg, '-');
 		if (dash == NULL || strchr(dash + 1, '-') != NULL ||
@@ -205,17 +225,6 @@ filters_free(struct filters *f)
 	free(f->q.member_of);
 	free(f->q.text);
 	free(f->q.cursor);
-}
-
-static int
-parse_count(const char *opt, const char *arg, unsigned lo, unsigned hi,
-    uint32_t *out)
-{
-	if (parse_uint(arg, strlen(arg), out) != 0 || *out < lo || *out > hi) {
-		cli_error("--%s must be %u to %u", opt, lo, hi);
-		return -1;
-	}
-	return 0;
 }
 
 /* Opens a hit's record as a member; prints an error if it is not one. */
@@ -430,16 +439,6 @@ cmd_search(struct cli *c, int argc, char **argv)
 		if (r == 0)
 			continue;
 		switch (opt) {
-		case SO_LIMIT:
-			if (parse_count("limit", optarg, 1, 10000, &f.q.limit))
-				goto out;
-			f.q.has_limit = 1;
-			break;
-		case SO_CURSOR:
-			free(f.q.cursor);
-			if ((f.q.cursor = strdup(optarg)) == NULL)
-				goto out;
-			break;
 		case 'h':
 			search_usage(stdout);
 			rc = CLI_OK;
@@ -514,16 +513,6 @@ cmd_match(struct cli *c, int argc, char **argv)
 		if (r == 0)
 			continue;
 		switch (opt) {
-		case SO_LIMIT:
-			if (parse_count("limit", optarg, 1, 10000, &f.q.limit))
-				goto out;
-			f.q.has_limit = 1;
-			break;
-		case SO_CURSOR:
-			free(f.q.cursor);
-			if ((f.q.cursor = strdup(optarg)) == NULL)
-				goto out;
-			break;
 		case SO_ORIGIN:
 			if (key_public_parse(optarg, origin) != 0) {
 				cli_error("--origin must be 64 hex digits");

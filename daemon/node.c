@@ -899,8 +899,10 @@ node_hits(struct resp *rs, struct query_result *res, int parts)
 	return rc;
 }
 
+/* A search (m NULL) or a match (q NULL): the hits into the response. */
 static int
-node_search(struct node *n, const Sd__Query *q, struct resp *rs)
+node_search(struct node *n, const Sd__Query *q, const Sd__Match *m,
+    struct resp *rs)
 {
 	struct query qq;
 	struct query_result res;
@@ -909,51 +911,26 @@ node_search(struct node *n, const Sd__Query *q, struct resp *rs)
 	int rc;
 
 	memset(&res, 0, sizeof(res));
-	if ((rc = node_query_from(n, q, &qq, &nc, &own, rs)) != 0)
-		goto out;
-	if ((rc = query_run(n->st, &qq, &res, err, sizeof(err))) != 0) {
-		rc = resp_fail(
-		    rs, rc, "%s", rc == SD_EINVAL ? err : sd_strerror(rc));
-		goto out;
-	}
-	rc = node_hits(rs, &res, 0);
-out:
-	query_result_free(&res);
-	free((void *)qq.member_of);
-	free(nc);
-	record_close(&own);
-	return rc;
-}
-
-static int
-node_match(struct node *n, const Sd__Match *m, struct resp *rs)
-{
-	struct query qq;
-	struct query_result res;
-	struct record own = { 0 };
-	char err[256], **nc = NULL;
-	int rc;
-
-	memset(&res, 0, sizeof(res));
-	qq.member_of = NULL;
-	if (m->member_id.len != MEMBER_ID_BYTES ||
-	    (m->has_origin && m->origin.len != KEY_PUBLIC_BYTES))
+	if (m != NULL && (m->member_id.len != MEMBER_ID_BYTES ||
+	                     (m->has_origin &&
+	                         m->origin.len != KEY_PUBLIC_BYTES)))
 		return resp_fail(rs, SD_EINVAL, "malformed member id or origin");
-	if ((rc = node_query_from(n, m->filters, &qq, &nc, &own, rs)) != 0)
+	if ((rc = node_query_from(n, m != NULL ? m->filters : q, &qq, &nc,
+	         &own, rs)) != 0)
 		goto out;
-	rc = query_match(n->st, &qq, m->has_origin ? m->origin.data : NULL,
-	    m->member_id.data, !(m->has_anywhere && m->anywhere), &res, err,
-	    sizeof(err));
-	if (rc == SD_ENOTFOUND) {
+	if (m == NULL)
+		rc = query_run(n->st, &qq, &res, err, sizeof(err));
+	else
+		rc = query_match(n->st, &qq,
+		    m->has_origin ? m->origin.data : NULL, m->member_id.data,
+		    !(m->has_anywhere && m->anywhere), &res, err, sizeof(err));
+	if (rc == SD_ENOTFOUND && m != NULL)
 		rc = resp_fail(rs, rc, "no such member");
-		goto out;
-	}
-	if (rc != 0) {
+	else if (rc != 0)
 		rc = resp_fail(
 		    rs, rc, "%s", rc == SD_EINVAL ? err : sd_strerror(rc));
-		goto out;
-	}
-	rc = node_hits(rs, &res, 1);
+	else
+		rc = node_hits(rs, &res, m != NULL);
 out:
 	query_result_free(&res);
 	free((void *)qq.member_of);
@@ -1202,13 +1179,15 @@ node_handle(struct node *n, const uint8_t *req, size_t len, uint8_t **resp,
 		case SD__REQUEST__OP_GET: node_get(n, rq->get, &rs); break;
 		case SD__REQUEST__OP_LIST: node_list(n, rq->list, &rs); break;
 		case SD__REQUEST__OP_SEARCH:
-			node_search(n, rq->search, &rs);
+			node_search(n, rq->search, NULL, &rs);
 			break;
 		case SD__REQUEST__OP_ADD_CERT:
 			node_add_cert(n, rq->add_cert, &rs);
 			break;
 		case SD__REQUEST__OP_STATUS: node_status(n, &rs); break;
-		case SD__REQUEST__OP_MATCH: node_match(n, rq->match, &rs); break;
+		case SD__REQUEST__OP_MATCH:
+			node_search(n, NULL, rq->match, &rs);
+			break;
 		case SD__REQUEST__OP_CONSORTIUM:
 			node_consortium(n, rq->consortium, &rs);
 			break;
