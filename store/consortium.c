@@ -73,14 +73,15 @@ cons_has_country(const struct cons_ctx *c, size_t need, const char *cc)
 }
 
 /* Adds the hits of need i: the best CONS_TOP, and the best of each
- * further country (so a constraint on countries can be met). */
+ * further country (so a constraint on countries can be met), at most
+ * 2 * CONS_TOP in all, so every need has its place in the pool. */
 static int
 cons_add_hits(struct cons_ctx *c, size_t need, struct query_result *r)
 {
 	size_t i, kept = 0;
 	double best = r->n > 0 ? r->hits[0].score : 0;
 
-	for (i = 0; i < r->n && c->npool < CONS_POOL_MAX; i++) {
+	for (i = 0; i < r->n && kept < 2 * CONS_TOP; i++) {
 		struct query_hit *h = &r->hits[i];
 		struct cons_member *m;
 		char cc[3];
@@ -89,6 +90,8 @@ cons_add_hits(struct cons_ctx *c, size_t need, struct query_result *r)
 		if (kept >= CONS_TOP && cons_has_country(c, need, cc))
 			continue;
 		if ((at = cons_pool_find(c, h->key)) < 0) {
+			if (c->npool == CONS_POOL_MAX)
+				continue; /* cannot happen: 2 * CONS_TOP a need */
 			m = &c->pool[c->npool++];
 			memset(m, 0, sizeof(*m));
 			memcpy(m->key, h->key, STORE_KEY_BYTES);

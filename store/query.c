@@ -66,7 +66,8 @@ struct qclauses {
 
 /* Words in quotes: stems (raw in the city) that must be adjacent. */
 struct qphrase {
-	char toks[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1];
+	char toks[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1]; /* stemmed */
+	char raw[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1];  /* for the city */
 	size_t n;
 };
 
@@ -330,6 +331,8 @@ qtext_cb(void *arg, const char *tok, size_t len)
 		const char *s = text_stem(t->p->stem, tok, len, &sl);
 		memcpy(t->phrase->toks[t->phrase->n], s, sl);
 		t->phrase->toks[t->phrase->n][sl] = '\0';
+		memcpy(t->phrase->raw[t->phrase->n], tok, len);
+		t->phrase->raw[t->phrase->n][len] = '\0';
 		t->phrase->n++;
 	}
 	return 0;
@@ -875,8 +878,14 @@ qkey_bm25(const struct qplan *p, const struct qkey *qk, const uint8_t *val)
 	double tf = val[8], len = val[9], avg = p->avg[qk->fi],
 	       b = query_fields[qk->fi].b;
 
-	return qk->idf * tf * (QUERY_K1 + 1) /
+	double x = qk->idf * tf * (QUERY_K1 + 1) /
 	    (tf + QUERY_K1 * (1 - b + b * len / avg));
+
+	/* On a grid of 2^-32: every sum of such values below 2^20 is exact,
+	 * so a member's score does not depend on the order its parts are
+	 * added in (the list, probe and bitmap paths add in different
+	 * orders), and a cursor's score compares equal on every page. */
+	return (double)(int64_t)(x * 4294967296.0 + 0.5) / 4294967296.0;
 }
 
 static int
@@ -1188,7 +1197,8 @@ qphrase_in(struct qplan *p, const struct qphrase *ph, const char *text,
 		return 0;
 	for (i = 0; i + ph->n <= s.n; i++) {
 		for (j = 0; j < ph->n; j++)
-			if (strcmp(s.toks[i + j], ph->toks[j]) != 0)
+			if (strcmp(s.toks[i + j],
+			        stemmed ? ph->toks[j] : ph->raw[j]) != 0)
 				break;
 		if (j == ph->n)
 			return 1;
@@ -1218,7 +1228,7 @@ qphrase_member(struct qplan *p, const struct qphrase *ph, const Sd__Member *m,
 	for (i = 0; (p->fields & QUERY_F_SEEKS) && i < m->n_seeks; i++)
 		if (qphrase_in(p, ph, m->seeks[i], 1, buf))
 			return 1;
-	return 0;
+	return (p->fields & QUERY_F_CITY) && qphrase_in(p, ph, m->city, 0, buf);
 }
 
 /* Keeps the candidates whose record holds every phrase. */
@@ -1239,7 +1249,12 @@ qlist_phrases(struct qplan *p, struct qlist *cand)
 		Sd__SignedRecord *sr = NULL;
 		Sd__RecordBody *b = NULL;
 		int ok = 0;
-		if ((rc = query_doc(p, cand->v[i].doc, &key, &rv)) != 0)
+		if ((rc = query_doc(p, cand->v[i].doc, &key, &rv)) ==
+		    SD_ENOTFOUND) {
+			rc = 0; /* a stale index entry: drop it */
+			continue;
+		}
+		if (rc != 0)
 			break;
 		if ((sr = sd__signed_record__unpack(
 		         NULL, rv.mv_size, rv.mv_data)) != NULL &&
@@ -1726,7 +1741,12 @@ qplan_page(struct qplan *p, struct qlist *cand, size_t limit,
 		struct query_hit *h = &res->hits[res->n];
 		const uint8_t *key;
 		MDB_val rv;
-		if ((rc = query_doc(p, heap[i].doc, &key, &rv)) != 0)
+		if ((rc = query_doc(p, heap[i].doc, &key, &rv)) ==
+		    SD_ENOTFOUND) {
+			rc = 0; /* a stale index entry: no such member */
+			continue;
+		}
+		if (rc != 0)
 			goto out;
 		if ((h->rec = malloc(rv.mv_size)) == NULL) {
 			rc = -ENOMEM;

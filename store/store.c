@@ -128,9 +128,11 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 				mdb_txn_abort(txn);
 				goto out_env;
 			}
-		} else if (v.mv_size == 8 && store_be64_get(v.mv_data) == 1) {
-			/* Schema 1 postings lack frequencies and lengths:
-			 * rebuild the index from the stored members. */
+		} else if (v.mv_size == 8 && (store_be64_get(v.mv_data) == 1 ||
+		                                 store_be64_get(v.mv_data) == 2)) {
+			/* Schema 1 postings lack frequencies and lengths;
+			 * schema 2 (never released) lacked the filter chunks
+			 * and counters: rebuild the index from the members. */
 			if ((rc = store_reindex(st, txn)) != 0) {
 				mdb_txn_abort(txn);
 				goto out_env;
@@ -614,11 +616,29 @@ store_postings_flush(struct store_wtx *w)
 			if (mrc == MDB_KEYEXIST)
 				mrc = 0;
 		} else {
-			mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
-			if (mrc == 0)
-				mrc = mdb_cursor_del(cur, 0);
-			else if (mrc == MDB_NOTFOUND)
-				mrc = 0;
+			/* Every entry of this doc under the key goes, whatever
+			 * its frequency: one derived by an older tokeniser
+			 * must not linger. */
+			dbuf[8] = dbuf[9] = 0;
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+			while (mrc == 0 && v.mv_size == STORE_POSTING_VAL &&
+			    store_be64_get(v.mv_data) == o->doc) {
+				MDB_val ck;
+				if ((rc = store_err(mdb_cursor_del(cur, 0))) !=
+				    0)
+					break;
+				/* The cursor is now on the next entry, if
+				 * any: another of this doc's under the key? */
+				mrc = mdb_cursor_get(
+				    cur, &ck, &v, MDB_GET_CURRENT);
+				if (mrc == 0 && (ck.mv_size != o->len ||
+				                    memcmp(ck.mv_data, o->k,
+				                        o->len) != 0))
+					break;
+			}
+			if (rc != 0)
+				break;
+			mrc = 0; /* not found or no further entry: done */
 		}
 		rc = store_err(mrc);
 	}
@@ -1144,6 +1164,30 @@ out_abort:
 	return rc;
 }
 
+/* Deletes every meta key starting with prefix. */
+static int
+store_meta_drop_prefix(struct store *st, MDB_txn *txn, const char *prefix)
+{
+	MDB_cursor *cur;
+	MDB_val k = { strlen(prefix), (void *)prefix }, v;
+	int rc = 0, mrc;
+
+	if ((rc = store_err(mdb_cursor_open(txn, st->meta, &cur))) != 0)
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < strlen(prefix) ||
+		    memcmp(k.mv_data, prefix, strlen(prefix)) != 0)
+			break;
+		if ((mrc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 /*
  * Rebuilds the postings and token sums of every live member, in txn (an
  * upgrade from schema 1, whose postings had no frequencies), and sets the
@@ -1166,6 +1210,8 @@ store_reindex(struct store *st, MDB_txn *txn)
 		return rc;
 	if ((rc = store_err(mdb_drop(txn, st->postings, 0))) != 0 ||
 	    (rc = store_err(mdb_drop(txn, st->bitmaps, 0))) != 0 ||
+	    (rc = store_meta_drop_prefix(st, txn, "live")) != 0 ||
+	    (rc = store_meta_drop_prefix(st, txn, "tokens_")) != 0 ||
 	    (rc = store_meta_get(st, txn, "next_doc", &w.next_doc)) != 0 ||
 	    (rc = store_meta_get(st, txn, "members", &members)) != 0 ||
 	    (rc = store_err(mdb_cursor_open(txn, st->members, &cur))) != 0)
@@ -1182,8 +1228,8 @@ store_reindex(struct store *st, MDB_txn *txn)
 		}
 		if (((uint8_t *)v.mv_data)[8] != 1)
 			continue;
-		/* Schema 1 kept no per-origin counts: count them here (the
-		 * total is already right). */
+		/* Per-origin counts are counted afresh (the total is
+		 * already right). */
 		if ((rc = store_live_add(&w, k.mv_data, 1)) != 0)
 			goto out;
 		w.members_delta--;

@@ -34,7 +34,8 @@
 #include "record.h"
 
 #define STORE_KEY_BYTES (KEY_PUBLIC_BYTES + MEMBER_ID_BYTES)
-#define STORE_SCHEMA 2 /* 2: postings carry term frequency and length */
+#define STORE_SCHEMA 3 /* 3: postings with frequency and length, stems,
+                          filter chunks, per-origin counters */
 
 struct store;
 

@@ -1562,6 +1562,67 @@ out:
 	store_close(st);
 }
 
+/* A member's postings go when it changes even if one was written with
+ * another frequency (by an older tokeniser, say): removal is by doc. */
+static void
+test_stale_posting(void)
+{
+	static const struct mspec ms = { "Stale Robotics Oy", "FI", NULL,
+		"Oulu", NULL, { "robotics" }, { 0 }, 0, -1 };
+	struct store *st = open_store("stale", 0);
+	struct key *k = NULL;
+	struct trec t, tomb;
+	uint8_t id[MEMBER_ID_BYTES];
+	char path[512];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi postings;
+
+	memset(&t, 0, sizeof(t));
+	memset(&tomb, 0, sizeof(tomb));
+	if (st == NULL || key_generate(&k) != 0) {
+		CHECK(0);
+		store_close(st);
+		return;
+	}
+	make_id(id, 12, 1);
+	CHECK_INT(make_member(&t, k, 1, id, &ms), 0);
+	CHECK_INT(apply1(st, &t), 0);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 1);
+	store_close(st);
+	/* A second entry for doc 1 under the same key, frequency 9. */
+	snprintf(path, sizeof(path), "%s/stale", root);
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "postings", MDB_DUPSORT | MDB_DUPFIXED,
+	              &postings),
+	    0);
+	{
+		uint8_t val[STORE_POSTING_VAL] = { 0, 0, 0, 0, 0, 0, 0, 1, 9, 1 };
+		char kb[] = "arobot";
+		MDB_val pk = { strlen(kb), kb }, pv = { sizeof(val), val };
+		CHECK_INT(mdb_put(txn, postings, &pk, &pv, 0), 0);
+	}
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	if ((st = open_store("stale", 0)) == NULL) {
+		CHECK(0);
+		goto out;
+	}
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 2);
+	CHECK_INT(make_tombstone(&tomb, k, 2, id), 0);
+	CHECK_INT(apply1(st, &tomb), 0);
+	CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 0);
+	CHECK_INT(query_find(st, NULL, "robotics", NULL, NULL), 0);
+	store_close(st);
+out:
+	trec_free(&t);
+	trec_free(&tomb);
+	key_free(k);
+}
+
 int
 main(void)
 {
@@ -1581,6 +1642,7 @@ main(void)
 	test_replay_below_watermark();
 	test_reindex_schema1();
 	test_filter_chunks();
+	test_stale_posting();
 	rc = check_done("test_store");
 	rm_rf(root);
 	free(root);
