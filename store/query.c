@@ -44,6 +44,8 @@ struct qkey {
 	uint8_t len;
 	int8_t fi;  /* index into query_fields; -1 for a filter key */
 	double idf; /* scored keys: BM25 idf times the field's weight */
+	uint64_t cnt; /* postings */
+	double *tf1;  /* long lists: BM25 for tf 1 by field length, or NULL */
 	char k[QKEY_MAX];
 };
 
@@ -98,6 +100,7 @@ struct qplan {
 	uint64_t skip_doc; /* 0: none */
 	uint64_t maxdoc;   /* the highest doc number handed out */
 	uint64_t total;    /* candidates, when the list holds only a page */
+	size_t limit;      /* hits on a page */
 	int partial;       /* the list holds only the page's candidates */
 	char *err;
 	size_t errlen;
@@ -176,16 +179,21 @@ qclause_add(struct qclause *c, int field, int fi, const char *term, size_t len)
 	nk->len = (uint8_t)(len + 1);
 	nk->fi = (int8_t)fi;
 	nk->idf = 0;
+	nk->cnt = 0;
+	nk->tf1 = NULL;
 	return 0;
 }
 
 static void
 qclauses_free(struct qclauses *cs)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < cs->n; i++)
+	for (i = 0; i < cs->n; i++) {
+		for (j = 0; j < cs->v[i].n; j++)
+			free(cs->v[i].keys[j].tf1);
 		free(cs->v[i].keys);
+	}
 	free(cs->v);
 }
 
@@ -819,6 +827,29 @@ qkey_bit(struct qplan *p, const struct qkey *qk, uint64_t doc)
 	return 0;
 }
 
+/* BM25 of a term with frequency tf in a field of len tokens, on a grid
+ * of 2^-32: every sum of such values below 2^20 is exact, so a member's
+ * score does not depend on the order its parts are added in (the list,
+ * probe and bitmap paths add in different orders), and a cursor's score
+ * compares equal on every page. */
+static double
+qbm25(const struct qplan *p, const struct qkey *qk, double tf, double len)
+{
+	double b = query_fields[qk->fi].b,
+	       x = qk->idf * tf * (QUERY_K1 + 1) /
+	    (tf + QUERY_K1 * (1 - b + b * len / p->avg[qk->fi]));
+
+	return (double)(int64_t)(x * 4294967296.0 + 0.5) / 4294967296.0;
+}
+
+static inline double
+qkey_bm25(const struct qplan *p, const struct qkey *qk, const uint8_t *val)
+{
+	if (qk->tf1 != NULL && val[8] == 1)
+		return qk->tf1[val[9]];
+	return qbm25(p, qk, val[8], val[9]);
+}
+
 /*
  * Counts every key's postings. A scored clause (one word, or the words of
  * one prefix) gets one idf, from its largest document frequency over its
@@ -853,6 +884,7 @@ qclause_size(struct qplan *p, struct qclause *c)
 		if (mrc != 0 && mrc != MDB_NOTFOUND)
 			return store_err(mrc);
 		c->count += cnt;
+		qk->cnt = cnt;
 		if ((double)cnt > df)
 			df = (double)cnt;
 	}
@@ -863,30 +895,24 @@ qclause_size(struct qplan *p, struct qclause *c)
 	else
 		p->sdf[c->sidx] = (uint64_t)df;
 	n = p->nmembers > df ? p->nmembers : df;
-	for (i = 0; i < c->n; i++)
-		c->keys[i].idf = query_fields[c->keys[i].fi].weight *
+	for (i = 0; i < c->n; i++) {
+		struct qkey *qk = &c->keys[i];
+		qk->idf = query_fields[qk->fi].weight *
 		    log(1.0 + (n - df + 0.5) / (df + 0.5));
+		/* A long list: most postings have tf 1, so their scores
+		 * are looked up by field length. */
+		if (qk->cnt >= 1024 && qk->tf1 == NULL &&
+		    (qk->tf1 = malloc(256 * sizeof(double))) != NULL) {
+			size_t l;
+			for (l = 0; l < 256; l++)
+				qk->tf1[l] = qbm25(p, qk, 1, (double)l);
+		}
+	}
 	return 0;
 }
 
 /* ---- evaluation ---- */
 
-
-static double
-qkey_bm25(const struct qplan *p, const struct qkey *qk, const uint8_t *val)
-{
-	double tf = val[8], len = val[9], avg = p->avg[qk->fi],
-	       b = query_fields[qk->fi].b;
-
-	double x = qk->idf * tf * (QUERY_K1 + 1) /
-	    (tf + QUERY_K1 * (1 - b + b * len / avg));
-
-	/* On a grid of 2^-32: every sum of such values below 2^20 is exact,
-	 * so a member's score does not depend on the order its parts are
-	 * added in (the list, probe and bitmap paths add in different
-	 * orders), and a cursor's score compares equal on every page. */
-	return (double)(int64_t)(x * 4294967296.0 + 0.5) / 4294967296.0;
-}
 
 static int
 qlist_grow(struct qlist *l, size_t need)
@@ -1598,34 +1624,42 @@ qplan_dense(struct qplan *p, struct qlist *cand)
 	for (w = 0; w < d.nw; w++)
 		n += (size_t)__builtin_popcountll(d.cb[w]);
 	p->total = n;
-	if (!scored && p->nphrases == 0) {
-		/* All scores are 0: the page is the next docs in order. */
+	if (p->nphrases == 0) {
+		/* Without phrases only the page matters: the best
+		 * limit + 1 after the cursor (one more tells whether a next
+		 * page exists). Without scores they are simply the next docs
+		 * in order. */
 		p->partial = 1;
-		if (p->has_cursor && p->cscore == 0)
+		if (!scored && p->has_cursor && p->cscore == 0)
 			from = p->cdoc + 1;
-		n = QUERY_LIMIT_MAX + 1;
+		n = p->limit + 1;
 	}
 	if ((rc = qlist_grow(cand, n)) != 0)
 		goto out;
-	for (w = from >> 6; w < d.nw && cand->n < n; w++) {
+	for (w = from >> 6; w < d.nw && (scored || cand->n < n); w++) {
 		uint64_t x = d.cb[w];
-		while (x != 0 && cand->n < n) {
+		while (x != 0 && (scored || cand->n < n)) {
 			uint64_t doc = (w << 6) | (uint64_t)__builtin_ctzll(x);
-			struct qent *e = &cand->v[cand->n];
+			struct qent e;
 			x &= x - 1;
 			if (doc < from)
 				continue;
-			e->doc = doc;
-			e->part[0] = e->part[1] = 0;
+			e.doc = doc;
+			e.part[0] = e.part[1] = 0;
 			for (slot = 0; slot < 2; slot++) {
 				if (d.acc[slot] == NULL)
 					continue;
 				if (d.touched[slot] == NULL ?
 				        (uint64_t)d.acc_valid :
 				        (d.touched[slot][w] >> (doc & 63)) & 1)
-					e->part[slot] = d.acc[slot][doc];
+					e.part[slot] = d.acc[slot][doc];
 			}
-			cand->n++;
+			if (!p->partial)
+				cand->v[cand->n++] = e;
+			else if (!scored)
+				cand->v[cand->n++] = e;
+			else if (qplan_after(p, &e))
+				qheap_push(cand->v, &cand->n, n, &e);
 		}
 	}
 	goto out;
@@ -1863,6 +1897,7 @@ query_exec(struct store *st, const struct query *q, const struct qmatch *m,
 		goto out;
 	p.fields = q->fields ? q->fields & QUERY_F_ALL : QUERY_F_ALL;
 	limit = q->limit ? q->limit : QUERY_LIMIT_DEFAULT;
+	p.limit = limit;
 	if (q->limit > QUERY_LIMIT_MAX) {
 		rc = query_err(&p, "limit %zu is above %d", q->limit,
 		    QUERY_LIMIT_MAX);
