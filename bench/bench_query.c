@@ -131,6 +131,7 @@ main(int argc, char **argv)
 	struct query q;
 	int opt, rc = 1;
 
+	query_tune_malloc(); /* as stardustd does */
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': db = optarg; break;

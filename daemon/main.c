@@ -18,6 +18,7 @@
 #include "err.h"
 #include "node.h"
 #include "peer.h"
+#include "query.h"
 
 struct daemon {
 	uv_loop_t loop;
@@ -127,6 +128,7 @@ main(int argc, char **argv)
 	int opt, foreground = 0, check = 0, rc, ready = -1;
 
 	memset(&d, 0, sizeof(d));
+	query_tune_malloc();
 	while ((opt = getopt(argc, argv, "f:dnh")) != -1) {
 		switch (opt) {
 		case 'f': path = optarg; break;

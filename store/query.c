@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -2067,6 +2068,13 @@ out:
 	free(pr.m.seeks);
 	free(pr.m.offers);
 	return rc;
+}
+
+void
+query_tune_malloc(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 }
 
 void
