@@ -2,13 +2,13 @@
 #   make demo   install what is missing, build, run the demonstration
 #   make test   install what is missing, build, run the whole test suite
 # Others: make build, make test-asan (ASan+UBSan build of the suite),
-#         make bench, make bench-sync, make bench-query, make clean.
+#         make bench, make bench-sync, make bench-query, make fuzz, make clean.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 
-.PHONY: all deps build test test-asan demo bench bench-sync bench-query clean
+.PHONY: all deps build test test-asan demo bench bench-sync bench-query fuzz clean
 
 all: build
 
@@ -41,5 +41,10 @@ bench-sync: build
 bench-query: build
 	./bench/query.sh $(BUILD)
 
+# libFuzzer targets under ASan/UBSan, FUZZ_SECONDS each (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

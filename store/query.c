@@ -1717,8 +1717,9 @@ qplan_candidates(struct qplan *p, struct qlist *cand)
 			if ((rc = qclause_read(p, &p->should.v[i], &one)) ==
 			        0 &&
 			    (rc = qlist_grow(cand, one.n)) == 0) {
-				memcpy(cand->v + cand->n, one.v,
-				    one.n * sizeof(*one.v));
+				if (one.n > 0)
+					memcpy(cand->v + cand->n, one.v,
+					    one.n * sizeof(*one.v));
 				cand->n += one.n;
 				b[i + 1] = cand->n;
 			}
