@@ -23,6 +23,10 @@ struct cli {
 /* cli_error(fmt, ...): "stardust: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* cli_config(c): the configuration (loaded on first use), or NULL after
+ * printing an error. */
+const struct config *cli_config(struct cli *c);
+
 /* cli_codes(c): the code lists, or NULL after printing an error. */
 const struct codes *cli_codes(struct cli *c);
 
@@ -57,5 +61,6 @@ int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_match(struct cli *c, int argc, char **argv);
 int cmd_consortium(struct cli *c, int argc, char **argv);
+int cmd_fsck(struct cli *c, int argc, char **argv);
 
 #endif

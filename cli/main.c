@@ -29,6 +29,7 @@ static const struct {
 	{ "match", cmd_match, "match MEMBER-ID: complementary partners" },
 	{ "consortium", cmd_consortium,
 	    "consortium --need TEXT...: groups covering needs" },
+	{ "fsck", cmd_fsck, "fsck: check the store's consistency" },
 };
 
 static void

@@ -30,18 +30,27 @@ cli_codes(struct cli *c)
 	return c->codes;
 }
 
-int
-cli_call(struct cli *c, Sd__Request *req, Sd__Response **resp)
+const struct config *
+cli_config(struct cli *c)
 {
 	char err[512];
-	int rc;
 
-	*resp = NULL;
 	if (c->cfg == NULL &&
 	    config_load(c->config_path, &c->cfg, err, sizeof(err)) != 0) {
 		cli_error("%s", err);
-		return CLI_FAIL;
+		return NULL;
 	}
+	return c->cfg;
+}
+
+int
+cli_call(struct cli *c, Sd__Request *req, Sd__Response **resp)
+{
+	int rc;
+
+	*resp = NULL;
+	if (cli_config(c) == NULL)
+		return CLI_FAIL;
 	if (c->client == NULL &&
 	    (rc = client_connect(c->cfg->socket, &c->client)) != 0) {
 		cli_error("cannot reach stardustd at %s: %s (is it running?)",

@@ -177,6 +177,32 @@ struct store_stats {
  * index (for tests and tools; status uses store_counts). */
 int store_stats(struct store *st, struct store_stats *out);
 
+/* A problem found by store_fsck, as a sentence. */
+typedef void (*store_fsck_cb)(void *arg, const char *problem);
+
+struct store_fsck_stats {
+	uint64_t records;  /* stored records checked */
+	uint64_t members;  /* member entries (live and tombstones) */
+	uint64_t live;     /* live members */
+	uint64_t index;    /* index entries expected and found */
+	uint64_t problems; /* problems reported */
+};
+
+/*
+ * store_fsck(st, verify, cb, arg, out): check the store's consistency in
+ * one read transaction (the daemon may run): every record decodes (and,
+ * with verify, its signature verifies and its body validates) under its
+ * own origin and seq; every member entry points at a stored record of
+ * the right kind and id; live members and doc numbers map both ways;
+ * every index entry a live member implies is present (tf and length
+ * included) and no other exists; the member, per-origin and token
+ * counters match; no watermark is above its origin's highest stored
+ * seq. cb is called for each problem (at most 100 are described). 0 if
+ * the check ran (see out->problems), or a negative error.
+ */
+int store_fsck(struct store *st, int verify, store_fsck_cb cb, void *arg,
+    struct store_fsck_stats *out);
+
 struct store_counts {
 	uint64_t members;        /* live members, all origins */
 	uint64_t records;        /* stored records */

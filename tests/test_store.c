@@ -1623,6 +1623,134 @@ out:
 	key_free(k);
 }
 
+struct fsck_log {
+	char text[4096];
+	size_t used;
+};
+
+static void
+fsck_log_cb(void *arg, const char *problem)
+{
+	struct fsck_log *l = arg;
+	int n = snprintf(l->text + l->used, sizeof(l->text) - l->used, "%s\n",
+	    problem);
+
+	if (n > 0 && (size_t)n < sizeof(l->text) - l->used)
+		l->used += (size_t)n;
+}
+
+/* Runs store_fsck on store name; returns the number of problems. */
+static uint64_t
+fsck_run(const char *name, struct fsck_log *l)
+{
+	struct store *st = open_store(name, STORE_RDONLY);
+	struct store_fsck_stats fs;
+
+	memset(l, 0, sizeof(*l));
+	if (st == NULL || store_fsck(st, 1, fsck_log_cb, l, &fs) != 0) {
+		store_close(st);
+		return 999;
+	}
+	store_close(st);
+	return fs.problems;
+}
+
+/* A store altered behind the daemon's back, one change at a time, with
+ * the LMDB API: fsck names each change. */
+static void
+test_fsck(void)
+{
+	static const struct mspec ms[3] = {
+		{ "Fsck Laser Oy", "FI", "FI1D7", "Rovaniemi", "Lasers",
+		    { "laser cutting" }, { "25.62" }, 0, 8 },
+		{ "Fsck Robots AB", "SE", NULL, "Luleå", NULL, { "robotics" },
+		    { 0 }, 0, 30 },
+		{ "Fsck Waste Sp", "PL", NULL, NULL, NULL, { "recycling" }, { 0 },
+		    0, -1 },
+	};
+	struct store *st = open_store("fsck", 0);
+	struct key *k = NULL;
+	struct trec t[4];
+	struct store_item it[4];
+	struct fsck_log log;
+	uint8_t id[MEMBER_ID_BYTES];
+	char path[512];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi records, postings, marks;
+	size_t i;
+
+	memset(t, 0, sizeof(t));
+	if (st == NULL || key_generate(&k) != 0) {
+		CHECK(0);
+		store_close(st);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		make_id(id, 13, (int)i);
+		CHECK_INT(make_member(&t[i], k, i + 1, id, &ms[i]), 0);
+	}
+	make_id(id, 13, 2);
+	CHECK_INT(make_tombstone(&t[3], k, 4, id), 0);
+	for (i = 0; i < 4; i++) {
+		it[i].bytes = t[i].bytes;
+		it[i].len = t[i].len;
+		it[i].r = &t[i].r;
+	}
+	CHECK_INT(store_apply(st, it, 4, k->pk, 0, 4), 0);
+	store_close(st);
+	CHECK_INT(fsck_run("fsck", &log), 0);
+	CHECK_STR(log.text, "");
+
+	snprintf(path, sizeof(path), "%s/fsck", root);
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "records", 0, &records), 0);
+	CHECK_INT(mdb_dbi_open(txn, "postings", MDB_DUPSORT | MDB_DUPFIXED,
+	              &postings),
+	    0);
+	CHECK_INT(mdb_dbi_open(txn, "marks", 0, &marks), 0);
+	{
+		/* One posting of member 2 ("robot" in its capabilities) goes;
+		 * one for a doc nobody has appears. */
+		char kb[] = "arobot", kx[] = "aghost";
+		uint8_t val[STORE_POSTING_VAL] = { 0, 0, 0, 0, 0, 0, 0, 77, 1,
+			1 };
+		MDB_val pk = { strlen(kb), kb }, xk = { strlen(kx), kx },
+		        xv = { sizeof(val), val };
+		CHECK_INT(mdb_del(txn, postings, &pk, NULL), 0);
+		CHECK_INT(mdb_put(txn, postings, &xk, &xv, 0), 0);
+	}
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	CHECK_INT(fsck_run("fsck", &log), 2);
+	CHECK_CONTAINS(log.text, "index entry 'a:robot' missing for doc 2");
+	CHECK_CONTAINS(log.text, "1 entries that no live member implies");
+
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	{
+		/* Member 1's record; and a watermark far ahead. */
+		uint8_t rk[KEY_PUBLIC_BYTES + 8], w[8] = { 0, 0, 0, 0, 0, 0, 0,
+			99 };
+		MDB_val rkv = { sizeof(rk), rk }, mk = { KEY_PUBLIC_BYTES, k->pk },
+		        mv = { 8, w };
+		memcpy(rk, k->pk, KEY_PUBLIC_BYTES);
+		memset(rk + KEY_PUBLIC_BYTES, 0, 8);
+		rk[KEY_PUBLIC_BYTES + 7] = 1;
+		CHECK_INT(mdb_del(txn, records, &rkv, NULL), 0);
+		CHECK_INT(mdb_put(txn, marks, &mk, &mv, 0), 0);
+	}
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	CHECK(fsck_run("fsck", &log) >= 4);
+	CHECK_CONTAINS(log.text, "latest record (seq 1) is missing");
+	CHECK_CONTAINS(log.text, "watermark (99) is above");
+	for (i = 0; i < 4; i++)
+		trec_free(&t[i]);
+	key_free(k);
+}
+
 int
 main(void)
 {
@@ -1643,6 +1771,7 @@ main(void)
 	test_reindex_schema1();
 	test_filter_chunks();
 	test_stale_posting();
+	test_fsck();
 	rc = check_done("test_store");
 	rm_rf(root);
 	free(root);
