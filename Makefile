@@ -8,7 +8,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 
-.PHONY: all deps build test test-asan demo bench bench-sync bench-query fuzz clean
+.PHONY: all deps build test test-asan valgrind demo bench bench-sync bench-query fuzz clean
 
 all: build
 
@@ -40,6 +40,17 @@ bench-sync: build
 
 bench-query: build
 	./bench/query.sh $(BUILD)
+
+# End-to-end runs with every daemon under valgrind (no error, no definite
+# leak); slow, so not part of `make test`.
+VALGRIND_TESTS ?= e2e_members e2e_federation
+valgrind: build
+	@command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 1; }
+	@for t in $(VALGRIND_TESTS); do \
+		echo "== $$t under valgrind"; \
+		SD_VALGRIND=1 SD_BIN=$(CURDIR)/$(BUILD) SD_SRC=$(CURDIR) \
+		    bash tests/$$t.sh || exit 1; \
+	done
 
 # libFuzzer targets under ASan/UBSan, FUZZ_SECONDS each (scripts/fuzz.sh).
 FUZZ_SECONDS ?= 60

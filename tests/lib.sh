@@ -17,8 +17,9 @@ SD_CHECKS=0
 # SD_EXIT); after 15 s it is killed and 1 returned (a daemon must stop
 # cleanly on SIGTERM).
 sd_reap() {
-	local i
-	for i in $(seq 1 300); do
+	local i n=300
+	[ -n "${SD_VALGRIND:-}" ] && n=1200 # valgrind: 60 s
+	for i in $(seq 1 $n); do
 		# Gone, or a zombie waiting to be reaped (kill -0 would still
 		# succeed on one).
 		case $(ps -o stat= -p "$1" 2>/dev/null || true) in
@@ -43,6 +44,20 @@ sd_cleanup() {
 			rc=1
 		fi
 	done
+	# Under valgrind (SD_VALGRIND=1): every daemon that exited must report
+	# no error and no definite leak.
+	if [ -n "${SD_VALGRIND:-}" ]; then
+		for p in "$T"/*.vg.*; do
+			[ -e "$p" ] || continue
+			if grep -qE "ERROR SUMMARY: [1-9]|definitely lost: [1-9]" "$p"; then
+				echo "FAIL: valgrind: $(basename "$p")" >&2
+				cat "$p" >&2
+				rc=1
+			else
+				echo "valgrind clean: $(basename "$p"): $(grep -h 'ERROR SUMMARY' "$p" | head -n 1 | sed 's/^==[0-9]*== //')" >&2
+			fi
+		done
+	fi
 	rm -rf "$T"
 	exit $rc
 }
@@ -99,11 +114,19 @@ sd_node() {
 # sd_start NAME: start the node's daemon in the foreground (background
 # job), logging to $T/NAME.log; waits until its socket answers.
 sd_start() {
-	local name=$1 i
-	"$SDD" -f "$T/$name/stardust.conf" -d 2>>"$T/$name.log" &
+	local name=$1 i n=100
+	if [ -n "${SD_VALGRIND:-}" ]; then
+		n=600
+		valgrind --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite \
+			--log-file="$T/$name.vg.%p" \
+			"$SDD" -f "$T/$name/stardust.conf" -d 2>>"$T/$name.log" &
+	else
+		"$SDD" -f "$T/$name/stardust.conf" -d 2>>"$T/$name.log" &
+	fi
 	SD_PIDS+=($!)
 	eval "PID_$name=$!"
-	for i in $(seq 1 100); do
+	for i in $(seq 1 $n); do
 		if "$SD" -c "$T/$name/stardust.conf" status >/dev/null 2>&1; then
 			return 0
 		fi
