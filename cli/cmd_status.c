@@ -163,6 +163,59 @@ status_usage(FILE *f)
 	    "  --timeout S   give up waiting after S seconds (default: never)\n");
 }
 
+/* ,"rejected":{"signature":N,...},"last_rejected":{...} */
+static void
+status_rejected_json(const Sd__Status *s)
+{
+	char hex[65];
+	size_t i;
+
+	printf(",\"rejected\":{");
+	for (i = 0; i < s->n_rejected; i++)
+		printf("%s\"%s\":%" PRIu64, i ? "," : "", s->rejected[i]->reason,
+		    s->rejected[i]->count);
+	printf("}");
+	if (s->last_rejected_reason != NULL && s->has_last_rejected_peer &&
+	    s->last_rejected_peer.len == 32) {
+		key_public_hex(s->last_rejected_peer.data, hex);
+		printf(",\"last_rejected\":{\"reason\":\"%s\",\"peer\":\"%s\","
+		       "\"at_ms\":%" PRIu64 "}",
+		    s->last_rejected_reason, hex, s->last_rejected_ms);
+	}
+}
+
+/* "rejected:     signature 2, scope 1 (last: scope from abcd... 3 s
+ * ago)" or "none". */
+static void
+status_rejected_text(const Sd__Status *s)
+{
+	char hex[65];
+	size_t i, shown = 0;
+
+	printf("rejected:     ");
+	for (i = 0; i < s->n_rejected; i++) {
+		if (s->rejected[i]->count == 0)
+			continue;
+		printf("%s%s %" PRIu64, shown++ ? ", " : "", s->rejected[i]->reason,
+		    s->rejected[i]->count);
+	}
+	if (shown == 0) {
+		printf("none\n");
+		return;
+	}
+	if (s->last_rejected_reason != NULL && s->has_last_rejected_peer &&
+	    s->last_rejected_peer.len == 32) {
+		uint64_t now = record_now_ms();
+		key_public_hex(s->last_rejected_peer.data, hex);
+		printf(" (last: %s from peer %.16s, %" PRIu64 " s ago)",
+		    s->last_rejected_reason, hex,
+		    now > s->last_rejected_ms
+		        ? (now - s->last_rejected_ms) / 1000
+		        : 0);
+	}
+	putchar('\n');
+}
+
 int
 cmd_status(struct cli *c, int argc, char **argv)
 {
@@ -211,7 +264,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		       ",\"members\":%" PRIu64 ",\"own_members\":%" PRIu64
 		       ",\"records\":%" PRIu64 ",\"certified\":%s"
 		       ",\"peers_certified\":%zu,\"peers_down\":%zu"
-		       ",\"lag\":%" PRIu64 ",\"in_sync\":%s}\n",
+		       ",\"lag\":%" PRIu64 ",\"in_sync\":%s",
 		    hex, resp->status->own_seq, resp->status->members,
 		    resp->status->own_members, resp->status->records,
 		    cert.body &&
@@ -221,6 +274,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 		        : "false",
 		    v.certified, v.down, v.lag,
 		    status_in_sync(&v) ? "true" : "false");
+		status_rejected_json(resp->status);
+		printf("}\n");
 		goto out;
 	}
 	printf("node key:     %s\n", hex);
@@ -265,6 +320,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	else
 		printf("sync:         waiting for %zu peer digest%s\n",
 		    v.unknown, v.unknown == 1 ? "" : "s");
+	status_rejected_text(resp->status);
 out:
 	record_close(&cert);
 	if (resp)

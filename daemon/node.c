@@ -49,6 +49,7 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 	n->cfg = cfg;
 	pthread_mutex_init(&n->wlock, NULL);
 	pthread_mutex_init(&n->plock, NULL);
+	n->last_rejected_reason = -1;
 	if ((rc = key_load(cfg->key_file, &n->key)) != 0) {
 		snprintf(err, errlen, "%s: %s%s", cfg->key_file,
 		    sd_strerror(rc),
@@ -103,6 +104,49 @@ node_peers_set(struct node *n, struct node_peer *v, size_t cnt)
 	n->npeers = cnt;
 	pthread_mutex_unlock(&n->plock);
 	free(old);
+}
+
+/* ---- offences of peers ---- */
+
+const char *
+node_reject_name(int reason)
+{
+	static const char *names[NODE_REJ_COUNT] = { "signature", "scope",
+		"equivocation", "malformed", "version" };
+
+	return reason >= 0 && reason < NODE_REJ_COUNT ? names[reason] : "?";
+}
+
+int
+node_reject_reason(int rc)
+{
+	switch (rc) {
+	case SD_ESIG: return NODE_REJ_SIGNATURE;
+	case SD_ESCOPE: return NODE_REJ_SCOPE;
+	case SD_EEXIST: return NODE_REJ_EQUIVOCATION;
+	case SD_EVERSION: return NODE_REJ_VERSION;
+	case SD_EPROTO:
+	case SD_EDECODE:
+	case SD_EINVAL:
+	case SD_ETOOBIG: return NODE_REJ_MALFORMED;
+	default: return -1;
+	}
+}
+
+void
+node_reject(struct node *n, int reason, const uint8_t *peer)
+{
+	if (reason < 0 || reason >= NODE_REJ_COUNT)
+		return;
+	pthread_mutex_lock(&n->plock);
+	n->rejected[reason]++;
+	n->last_rejected_reason = reason;
+	n->last_rejected_ms = record_now_ms();
+	if (peer != NULL)
+		memcpy(n->last_rejected_peer, peer, 32);
+	else
+		memset(n->last_rejected_peer, 0, 32);
+	pthread_mutex_unlock(&n->plock);
 }
 
 /* ---- responses ---- */
@@ -269,6 +313,10 @@ resp_free(struct resp *rs)
 		for (i = 0; i < rs->r.status->n_origins; i++)
 			free(rs->r.status->origins[i]);
 		free(rs->r.status->origins);
+		for (i = 0; i < rs->r.status->n_rejected; i++)
+			free(rs->r.status->rejected[i]);
+		free(rs->r.status->rejected);
+		free(rs->r.status->last_rejected_peer.data);
 		free(rs->r.status->cert.data);
 		free(rs->r.status);
 	}
@@ -1106,6 +1154,47 @@ node_status_peers(struct node *n, Sd__Status *s)
 	return 0;
 }
 
+/* The counts of refused records into the status (allocated; freed with
+ * the response). */
+static int
+node_status_rejected(struct node *n, Sd__Status *s)
+{
+	size_t i;
+	int rc = 0;
+
+	if ((s->rejected = calloc(NODE_REJ_COUNT, sizeof(*s->rejected))) ==
+	    NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&n->plock);
+	for (i = 0; i < NODE_REJ_COUNT; i++) {
+		Sd__Rejected *r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		sd__rejected__init(r);
+		r->reason = (char *)node_reject_name((int)i);
+		r->count = n->rejected[i];
+		s->rejected[s->n_rejected++] = r;
+	}
+	if (rc == 0 && n->last_rejected_reason >= 0) {
+		s->last_rejected_reason =
+		    (char *)node_reject_name(n->last_rejected_reason);
+		s->has_last_rejected_ms = 1;
+		s->last_rejected_ms = n->last_rejected_ms;
+		if ((s->last_rejected_peer.data = malloc(32)) == NULL) {
+			rc = -ENOMEM;
+		} else {
+			memcpy(s->last_rejected_peer.data, n->last_rejected_peer,
+			    32);
+			s->last_rejected_peer.len = 32;
+			s->has_last_rejected_peer = 1;
+		}
+	}
+	pthread_mutex_unlock(&n->plock);
+	return rc;
+}
+
 static int
 node_status(struct node *n, struct resp *rs)
 {
@@ -1127,6 +1216,10 @@ node_status(struct node *n, struct resp *rs)
 	seq = n->seq;
 	pthread_mutex_unlock(&n->wlock);
 	own = ss.origin_members;
+	if ((rc = node_status_rejected(n, s)) != 0) {
+		rs->oom = 1;
+		return rc;
+	}
 	s->node_key.data = n->key->pk;
 	s->node_key.len = KEY_PUBLIC_BYTES;
 	s->own_seq = seq;

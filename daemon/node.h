@@ -59,7 +59,34 @@ struct node {
 	pthread_mutex_t plock;
 	struct node_peer *peers;
 	size_t npeers;
+	/* Records refused from certified peers, by reason (NODE_REJ_*),
+	 * and the last offence; under plock. */
+	uint64_t rejected[5];
+	uint8_t last_rejected_peer[32];
+	int last_rejected_reason; /* -1: none yet */
+	uint64_t last_rejected_ms;
 };
+
+/* Why a certified peer's message was refused (counted in status). */
+enum {
+	NODE_REJ_SIGNATURE,   /* a record's signature does not verify */
+	NODE_REJ_SCOPE,       /* a member outside its origin's certificate */
+	NODE_REJ_EQUIVOCATION, /* a second record under a seq already used */
+	NODE_REJ_MALFORMED,   /* bad frame, protobuf, batch or record */
+	NODE_REJ_VERSION,     /* a sync version not spoken here */
+	NODE_REJ_COUNT
+};
+
+/* node_reject_name(reason): "signature", "scope", ... */
+const char *node_reject_name(int reason);
+
+/* node_reject(n, reason, peer): count an offence of peer (32 bytes, or
+ * NULL if not known). Any thread. */
+void node_reject(struct node *n, int reason, const uint8_t *peer);
+
+/* node_reject_reason(rc): the NODE_REJ_* an error of a peer's message
+ * counts as, or -1 if it is not an offence (a full store, say). */
+int node_reject_reason(int rc);
 
 /*
  * node_cert_bytes(n, who, buf, len, revoked): a copy (*buf, malloc'd) of

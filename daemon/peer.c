@@ -474,6 +474,8 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 		snprintf(why, sizeof(why), "refused: %s",
 		    w->err[0] ? w->err : sd_strerror(w->rc));
 		node_log(ps->node, LOG_WARN, "peer %s: %s", p->addr, why);
+		if (p->certified)
+			node_reject(ps->node, node_reject_reason(w->rc), p->id);
 		peer_close(p, why); /* drains the others */
 		p->committing = 0;
 		peer_work_drop(p, w);
@@ -488,6 +490,19 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 			p->dialer->backoff_ms = PEER_BACKOFF_MIN_MS;
 		p->certified = 1;
 		peers_snapshot(ps);
+	}
+	if (w->out.equivocations > 0) {
+		char id[17];
+		const uint8_t *o = w->out.equiv_origin;
+		peer_log_id(p, id);
+		node_log(ps->node, LOG_WARN,
+		    "peer %s (%s): equivocation: origin "
+		    "%02x%02x%02x%02x%02x%02x%02x%02x seq %llu has another "
+		    "record here; the first is kept (%llu in this batch)",
+		    id, p->addr, o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7],
+		    (unsigned long long)w->out.equiv_seq,
+		    (unsigned long long)w->out.equivocations);
+		node_reject(ps->node, NODE_REJ_EQUIVOCATION, p->id);
 	}
 	peer_absorb(p, &w->out);
 	peer_send_out(p, &w->out);
@@ -644,6 +659,9 @@ peer_next(struct peer *p)
 	while (!p->closing && peer_room(p)) {
 		rc = frame_reader_next(&p->fr, &f, &len);
 		if (rc < 0) {
+			if (p->certified)
+				node_reject(p->ps->node, NODE_REJ_MALFORMED,
+				    p->id);
 			peer_close(p, "frame above the maximum");
 			return;
 		}
@@ -683,6 +701,8 @@ peer_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n > 0 &&
 	    frame_reader_feed(&p->fr, (uint8_t *)buf->base, (size_t)n) != 0) {
 		free(buf->base);
+		if (p->certified)
+			node_reject(p->ps->node, NODE_REJ_MALFORMED, p->id);
 		peer_close(p, "frame above the maximum");
 		return;
 	}

@@ -708,6 +708,7 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 	const Sd__RecordBatch *b = sm->m->batch;
 	struct sync_want_state *ws;
 	uint64_t before, after;
+	size_t i;
 	int rc;
 
 	/* The answer to our Want goes on, or ends here. */
@@ -734,6 +735,13 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 		    err, errlen, rc, "storing: %s", sd_strerror(rc));
 	if ((rc = store_mark(n->st, b->origin.data, &after)) != 0)
 		return rc;
+	for (i = 0; i < b->n_records; i++)
+		if (sm->items[i].result == SD_EEXIST) {
+			/* Equivocation: the first record stays. */
+			out->equivocations++;
+			memcpy(out->equiv_origin, b->origin.data, 32);
+			out->equiv_seq = sm->rs[i].rec->seq;
+		}
 	out->peer_to = b->to;
 	if (after > before) {
 		out->records_in += b->n_records;

@@ -41,6 +41,9 @@ struct sync_out {
 	uint64_t records_in; /* records of a batch received and stored */
 	uint64_t records_out; /* records in batches queued in msg */
 	uint64_t peer_to; /* a batch received: the sender holds up to here */
+	uint64_t equivocations; /* records under a seq already used, refused */
+	uint8_t equiv_origin[32]; /* the last one's origin and seq */
+	uint64_t equiv_seq;
 };
 
 /* Wants sent on one connection whose answer has not ended yet: a digest

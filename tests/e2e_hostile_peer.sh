@@ -3,8 +3,11 @@
 # flipped signature bit, a member outside its certificate, a record forged
 # in another certified node's name, an unknown sync version, a frame above
 # the maximum, a truncated frame. Each is refused (the connection closed),
-# nothing is stored, and the daemon keeps serving. The same peer sending a
-# valid record gets it stored: the refusals are not the tool failing.
+# nothing is stored, and the daemon keeps serving; each refusal is counted
+# by reason in `stardust status` with the offender's key. The same peer
+# sending a valid record gets it stored: the refusals are not the tool
+# failing. Then it equivocates (the same seq, other bytes): the first
+# record stays, and status counts it.
 source "$(dirname "$0")/lib.sh"
 
 sd_root
@@ -42,8 +45,35 @@ expect_contains "scope violation logged" "$log" "country SE is outside this node
 expect_contains "unknown version refused" "$log" "sync version 99 is not spoken here"
 expect_contains "oversize frame logged" "$log" "frame above the maximum"
 
+# Every refusal is counted by reason in status, with the last offender.
+rej() {
+	sdc hub status --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(s["rejected"][sys.argv[1]] if sys.argv[1] in s["rejected"] else s.get("last_rejected", {}).get(sys.argv[1], "-"))' "$1"
+}
+# (The forged record names an origin whose certificate the hub does not
+# hold: it cannot be checked, so it is set aside, not counted.)
+expect_eq "status counts the bad signature" "$(rej signature)" 1
+expect_eq "status counts the out-of-scope member" "$(rej scope)" 1
+expect_eq "status counts the unknown version" "$(rej version)" 1
+expect_eq "status counts the oversize frame" "$(rej malformed)" 1
+expect_eq "no equivocation yet" "$(rej equivocation)" 0
+expect_eq "status names the offender" "$(rej peer)" "$KEY_evil"
+
 run_rc r "${EVIL[@]}" good
 run_rc s sdc hub search "evil peer" --json
 expect_contains "the same peer's valid record is stored" "$s_out" "\"origin\":\"$KEY_evil\""
+
+# Equivocation: the same origin and seq with other bytes (signed later).
+run_rc r "${EVIL[@]}" equivocate
+sleep 0.3
+expect_eq "equivocation counted" "$(rej equivocation)" 1
+expect_eq "last offence: equivocation" "$(rej reason)" "equivocation"
+expect_contains "equivocation logged with the peer and seq" "$(cat "$T/hub.log")" "equivocation: origin"
+run_rc s sdc hub search "evil peer" --json
+expect_eq "the first record is kept" "$(echo "$s_out" | grep -c '"id"')" 1
+run_rc st sdc hub status
+expect_contains "status text shows the refusals" "$st_out" "rejected:     signature 1, scope 1, equivocation 1, malformed 1, version 1 (last: equivocation from peer ${KEY_evil:0:16}"
 
 finish
