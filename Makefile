@@ -43,7 +43,7 @@ bench-query: build
 
 # End-to-end runs with every daemon under valgrind (no error, no definite
 # leak); slow, so not part of `make test`.
-VALGRIND_TESTS ?= e2e_members e2e_federation
+VALGRIND_TESTS ?= e2e_members e2e_federation e2e_search
 valgrind: build
 	@command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 1; }
 	@for t in $(VALGRIND_TESTS); do \
