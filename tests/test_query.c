@@ -793,6 +793,69 @@ test_errors(void)
 	}
 }
 
+/* 2 000 members that match none of the tests' words, filters but one
+ * (country EE), stored in batches: the dataset's clauses become
+ * selective (under 1/64 of the members), so the queries run on the
+ * sorted-list path (probe or merge) instead of the bitmap one. */
+static int
+load_fillers(void)
+{
+	enum { NFILL = 2000, BATCH = 250 };
+	struct store_item it[BATCH];
+	struct record r[BATCH];
+	uint8_t *rec[BATCH];
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < NFILL && rc == 0; i += BATCH) {
+		memset(r, 0, sizeof(r));
+		memset(rec, 0, sizeof(rec));
+		for (j = 0; j < BATCH && rc == 0; j++) {
+			Sd__RecordBody b = SD__RECORD_BODY__INIT;
+			Sd__Member m = SD__MEMBER__INIT;
+			uint8_t id[MEMBER_ID_BYTES] = { 0xf1 }, *body;
+			char name[32], err[256], *caps[1] = { "padding" };
+			size_t blen, rlen;
+			uint64_t seq = M_COUNT + i + j + 1;
+			id[14] = (uint8_t)((i + j) >> 8);
+			id[15] = (uint8_t)(i + j);
+			snprintf(name, sizeof(name), "Filler %zu Oy", i + j);
+			m.id.data = id;
+			m.id.len = MEMBER_ID_BYTES;
+			m.name = name;
+			m.kind = SD__MEMBER_KIND__KIND_LARGE;
+			m.country = "EE";
+			m.capabilities = caps;
+			m.n_capabilities = 1;
+			b.signed_at_ms = record_now_ms();
+			b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
+			b.member = &m;
+			blen = sd__record_body__get_packed_size(&b);
+			if ((body = malloc(blen)) == NULL)
+				return -ENOMEM;
+			sd__record_body__pack(&b, body);
+			if ((rc = record_sign(origin, seq, body, blen, &rec[j],
+			         &rlen)) == 0)
+				rc = record_open(codes, rec[j], rlen,
+				    record_now_ms(), &r[j], err, sizeof(err));
+			free(body);
+			it[j].bytes = rec[j];
+			it[j].len = rlen;
+			it[j].r = &r[j];
+		}
+		if (rc == 0)
+			rc = store_apply(st, it, BATCH, origin->pk,
+			    M_COUNT + i, M_COUNT + i + BATCH);
+		for (j = 0; j < BATCH; j++) {
+			if (rc == 0 && it[j].result != 0)
+				rc = it[j].result;
+			record_close(&r[j]);
+			free(rec[j]);
+		}
+	}
+	return rc;
+}
+
 int
 main(void)
 {
@@ -826,6 +889,19 @@ main(void)
 		test_ranking();
 		test_limit();
 		test_errors();
+		/* The same expectations on the selective path. */
+		CHECK_INT(load_fillers(), 0);
+		CHECK_INT(store_stats(st, &s), 0);
+		CHECK_INT(s.members, M_COUNT + 2000);
+		test_region();
+		test_sector();
+		test_text();
+		/* A few candidates against a clause of 2 000: probed. */
+		EXPECT(&(struct qargs){ .text = "laser cutting",
+		    .not_countries = { "EE" } }, M_LAPPI, M_VILNIUS_LASER,
+		    M_OULU_UNI);
+		EXPECT(&(struct qargs){ .text = "laser cutting",
+		    .kinds = { SD__MEMBER_KIND__KIND_LARGE } });
 	}
 	store_close(st);
 	key_free(origin);
