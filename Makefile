@@ -2,13 +2,14 @@
 #   make demo   install what is missing, build, run the demonstration
 #   make test   install what is missing, build, run the whole test suite
 # Others: make build, make test-asan (ASan+UBSan build of the suite),
-#         make bench, make bench-sync, make bench-query, make fuzz, make clean.
+#         make bench, make bench-sync, make bench-query, make bench-junk,
+#         make fuzz, make clean.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 
-.PHONY: all deps build test test-asan valgrind demo bench bench-sync bench-query fuzz clean
+.PHONY: all deps build test test-asan valgrind demo bench bench-sync bench-query bench-junk fuzz clean
 
 all: build
 
@@ -40,6 +41,9 @@ bench-sync: build
 
 bench-query: build
 	./bench/query.sh $(BUILD)
+
+bench-junk: build
+	./bench/junk.sh $(BUILD)
 
 # End-to-end runs with every daemon under valgrind (no error, no definite
 # leak); slow, so not part of `make test`.

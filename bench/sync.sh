@@ -43,17 +43,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-sdc() { local n=$1; shift; "$SD" -c "$T/$n/stardust.conf" "$@"; }
-# A numeric field of `status --json`, without python: polling must not
-# take CPU from the daemons being measured.
-status_field() {
-	local js
-	js=$(sdc "$1" status --json)
-	[[ $js =~ \"$2\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
-}
 # bytes NODE: bytes in + out over all its peer connections.
 bytes() {
 	sdc "$1" peers --json | python3 -c '
@@ -67,34 +56,7 @@ import json, sys
 print(sum(json.loads(l)["records_in"] for l in sys.stdin))'
 }
 
-"$SD" federation init --dir "$T/root" >/dev/null
-ROOT=$(cat "$T/root/root.pub")
-
-# node NAME COUNTRY PORT [PEER_PORT...]: create, configure, start, admit.
-node() {
-	local name=$1 cc=$2 port=$3 peers="" p key i
-	shift 3
-	for p in "$@"; do peers="${peers:+$peers, }127.0.0.1:$p"; done
-	"$SD" node init --dir "$T/$name" --root-key "$ROOT" --name "$name" >/dev/null
-	sed -i 's/^log_level = .*/log_level = debug/' "$T/$name/stardust.conf"
-	{
-		echo "listen = 127.0.0.1:$port"
-		[ -n "$peers" ] && echo "peers = $peers"
-		echo "max_outbound = 0"
-
-	} >>"$T/$name/stardust.conf"
-	"$B/stardustd" -f "$T/$name/stardust.conf" -d 2>"$T/$name.log" &
-	PIDS+=($!)
-	for i in $(seq 1 100); do
-		sdc "$name" status >/dev/null 2>&1 && break
-		sleep 0.05
-	done
-	key=$(sdc "$name" status | awk '/node key/{print $3}')
-	"$SD" federation admit "$key" --dir "$T/root" --name "$name" \
-		--countries "$cc" --address "127.0.0.1:$port" -o "$T/$name.cert" >/dev/null
-	CERT_T=$(now) # from here the node can sync
-	sdc "$name" cert add "$T/$name.cert" >/dev/null
-}
+bench_federation
 
 # The bound, measured now.
 "$B/bench_sign" --seconds 2 >"$T/sign.txt"

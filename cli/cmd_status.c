@@ -155,7 +155,8 @@ status_usage(FILE *f)
 	    "\n"
 	    "  --json        one JSON object (node_key, own_seq, members,\n"
 	    "                own_members, records, certified, peers_certified,\n"
-	    "                peers_down, lag, in_sync)\n"
+	    "                peers_down, lag, in_sync, rejected,\n"
+	    "                handshakes_failed, handshakes_shed)\n"
 	    "  --wait        first wait until the node is in sync with every\n"
 	    "                certified peer (at least one), showing progress "
 	    "on\n"
@@ -182,6 +183,8 @@ status_rejected_json(const Sd__Status *s)
 		       "\"at_ms\":%" PRIu64 "}",
 		    s->last_rejected_reason, hex, s->last_rejected_ms);
 	}
+	printf(",\"handshakes_failed\":%" PRIu64 ",\"handshakes_shed\":%" PRIu64,
+	    s->handshakes_failed, s->handshakes_shed);
 }
 
 /* "rejected:     signature 2, scope 1 (last: scope from abcd... 3 s
@@ -214,6 +217,17 @@ status_rejected_text(const Sd__Status *s)
 		        : 0);
 	}
 	putchar('\n');
+}
+
+/* "unauthenticated: 12 handshakes failed, 3 shed" when there were any. */
+static void
+status_unauth_text(const Sd__Status *s)
+{
+	if (s->handshakes_failed == 0 && s->handshakes_shed == 0)
+		return;
+	printf("unauthenticated: %" PRIu64 " handshakes failed, %" PRIu64
+	       " shed (handshake slots full)\n",
+	    s->handshakes_failed, s->handshakes_shed);
 }
 
 int
@@ -321,6 +335,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		printf("sync:         waiting for %zu peer digest%s\n",
 		    v.unknown, v.unknown == 1 ? "" : "s");
 	status_rejected_text(resp->status);
+	status_unauth_text(resp->status);
 out:
 	record_close(&cert);
 	if (resp)

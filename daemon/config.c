@@ -96,6 +96,7 @@ static const char *config_keys[] = {
 	"peers",
 	"gossip_ms",
 	"max_outbound",
+	"publish_wait_ms",
 };
 
 /* config_ulong(p, name, value, lo, hi, out): value as a decimal number
@@ -239,6 +240,11 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 		if (config_ulong(p, name, value, 0, 64, &v) != 0)
 			return 0;
 		p->c->max_outbound = (unsigned)v;
+	} else if (strcmp(name, "publish_wait_ms") == 0) {
+		unsigned long v;
+		if (config_ulong(p, name, value, 0, 600000, &v) != 0)
+			return 0;
+		p->c->publish_wait_ms = (unsigned)v;
 	} else if (strcmp(name, "log_level") == 0) {
 		static const char *lv[] = { "error", "warn", "info", "debug" };
 		int j;
@@ -284,6 +290,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	c->log_level = LOG_INFO;
 	c->gossip_ms = 1000;
 	c->max_outbound = 8;
+	c->publish_wait_ms = 5000;
 	p.c = c;
 	snprintf(p.dir, sizeof(p.dir), "%s", real);
 	if ((slash = strrchr(p.dir, '/')) != NULL)
@@ -388,6 +395,7 @@ config_print(const struct config *c, FILE *f)
 	}
 	fprintf(f, "gossip_ms = %u\n", c->gossip_ms);
 	fprintf(f, "max_outbound = %u\n", c->max_outbound);
+	fprintf(f, "publish_wait_ms = %u\n", c->publish_wait_ms);
 }
 
 int

@@ -14,6 +14,10 @@
  *   gossip_ms = 1000          # digest interval
  *   max_outbound = 8          # outbound connections, counting `peers`;
  *                             # more are dialled from certificate addresses
+ *   publish_wait_ms = 5000    # with `peers`: after a start, writes wait
+ *                             # this long at most for a peer's digest
+ *                             # (which tells the own seq the federation
+ *                             # has seen: a restored backup is behind)
  *
  * Unknown sections or keys, duplicate keys and bad values are errors. See
  * docs/OPERATIONS.md for every key.
@@ -42,6 +46,7 @@ struct config {
 	size_t npeers;
 	unsigned gossip_ms;
 	unsigned max_outbound;
+	unsigned publish_wait_ms;
 };
 
 #define CONFIG_PEERS_MAX 64

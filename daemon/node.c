@@ -40,6 +40,7 @@ int
 node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 {
 	struct node *n;
+	uint64_t last = 0;
 	int rc;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
@@ -49,6 +50,23 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 	n->cfg = cfg;
 	pthread_mutex_init(&n->wlock, NULL);
 	pthread_mutex_init(&n->plock, NULL);
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&n->seq_cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &n->seq_deadline);
+	n->seq_deadline.tv_sec += cfg->publish_wait_ms / 1000;
+	n->seq_deadline.tv_nsec += (long)(cfg->publish_wait_ms % 1000) * 1000000;
+	if (n->seq_deadline.tv_nsec >= 1000000000) {
+		n->seq_deadline.tv_sec++;
+		n->seq_deadline.tv_nsec -= 1000000000;
+	}
+	/* Only a node that dials peers waits for one (a node nobody is
+	 * configured to reach could wait for ever). */
+	n->seq_learned = cfg->npeers == 0 || cfg->publish_wait_ms == 0;
 	n->last_rejected_reason = -1;
 	if ((rc = key_load(cfg->key_file, &n->key)) != 0) {
 		snprintf(err, errlen, "%s: %s%s", cfg->key_file,
@@ -67,10 +85,15 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", cfg->db_dir, sd_strerror(rc));
 		goto out_err;
 	}
-	if ((rc = store_mark(n->st, n->key->pk, &n->seq)) != 0) {
+	/* The highest own seq held: own records may be held above the
+	 * watermark (published while older ones were being fetched back). */
+	if ((rc = store_mark(n->st, n->key->pk, &n->seq)) != 0 ||
+	    (rc = store_last_seq(n->st, n->key->pk, &last)) != 0) {
 		snprintf(err, errlen, "reading own seq: %s", sd_strerror(rc));
 		goto out_err;
 	}
+	if (last > n->seq)
+		n->seq = last;
 	*out = n;
 	return 0;
 out_err:
@@ -89,6 +112,7 @@ node_close(struct node *n)
 	config_free(n->cfg);
 	pthread_mutex_destroy(&n->wlock);
 	pthread_mutex_destroy(&n->plock);
+	pthread_cond_destroy(&n->seq_cv);
 	free(n->peers);
 	free(n);
 }
@@ -131,6 +155,55 @@ node_reject_reason(int rc)
 	case SD_ETOOBIG: return NODE_REJ_MALFORMED;
 	default: return -1;
 	}
+}
+
+void
+node_seq_learn(struct node *n, uint64_t w)
+{
+	pthread_mutex_lock(&n->wlock);
+	if (w > n->seq) {
+		node_log(n, LOG_WARN,
+		    "a peer holds this node's own records up to seq %llu, "
+		    "beyond this store's %llu (restored from an older "
+		    "backup?): publishing from %llu on, fetching the rest",
+		    (unsigned long long)w, (unsigned long long)n->seq,
+		    (unsigned long long)w + 1);
+		n->seq = w;
+	}
+	if (!n->seq_learned) {
+		n->seq_learned = 1;
+		pthread_cond_broadcast(&n->seq_cv);
+	}
+	pthread_mutex_unlock(&n->wlock);
+}
+
+/* Takes wlock for a publication; first, until this node's own seq is
+ * known to be current (node_seq_learn) or publish_wait_ms has passed
+ * since the start, waits. */
+static void
+node_lock_publish(struct node *n)
+{
+	pthread_mutex_lock(&n->wlock);
+	while (!n->seq_learned)
+		if (pthread_cond_timedwait(
+		        &n->seq_cv, &n->wlock, &n->seq_deadline) == ETIMEDOUT) {
+			n->seq_learned = 1;
+			node_log(n, LOG_WARN,
+			    "no peer's digest within publish_wait_ms (%u "
+			    "ms): publishing from seq %llu without knowing "
+			    "what the federation holds",
+			    n->cfg->publish_wait_ms,
+			    (unsigned long long)n->seq + 1);
+		}
+}
+
+void
+node_unauth_count(struct node *n, uint64_t failed, uint64_t shed)
+{
+	pthread_mutex_lock(&n->plock);
+	n->hs_failed += failed;
+	n->hs_shed += shed;
+	pthread_mutex_unlock(&n->plock);
 }
 
 void
@@ -599,7 +672,7 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 	 * (found by sorting, not by comparing every pair). */
 	if ((rc = node_mark_dups(pm, ok)) != 0)
 		goto out;
-	pthread_mutex_lock(&n->wlock);
+	node_lock_publish(n);
 	locked = 1;
 	for (i = 0; i < pm->n_members; i++) {
 		uint64_t seq;
@@ -694,7 +767,7 @@ node_remove(struct node *n, const Sd__RemoveMember *rm, struct resp *rs)
 	if (rm->id.len != MEMBER_ID_BYTES)
 		return resp_fail(rs, SD_EINVAL, "member id must be %d bytes",
 		    MEMBER_ID_BYTES);
-	pthread_mutex_lock(&n->wlock);
+	node_lock_publish(n);
 	rc = store_member_state(n->st, n->key->pk, rm->id.data, &seq, &live);
 	if (rc == SD_ENOTFOUND || (rc == 0 && !live)) {
 		rc = resp_fail(rs, SD_ENOTFOUND,
@@ -1177,6 +1250,9 @@ node_status_rejected(struct node *n, Sd__Status *s)
 		r->count = n->rejected[i];
 		s->rejected[s->n_rejected++] = r;
 	}
+	s->has_handshakes_failed = s->has_handshakes_shed = 1;
+	s->handshakes_failed = n->hs_failed;
+	s->handshakes_shed = n->hs_shed;
 	if (rc == 0 && n->last_rejected_reason >= 0) {
 		s->last_rejected_reason =
 		    (char *)node_reject_name(n->last_rejected_reason);

@@ -11,6 +11,7 @@
 #define SD_NODE_H
 
 #include <pthread.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,14 @@ struct node {
 	struct key *key; /* owned; only key.c reads the secret */
 	pthread_mutex_t wlock;
 	uint64_t seq; /* last seq published; under wlock */
+	/* Whether seq is known to be current: a certified peer's digest
+	 * (the federation's watermark of this node's own records) said so,
+	 * or publish_wait_ms passed since the start. A store restored from
+	 * an older backup is behind what the federation has seen, so
+	 * publications wait for it (under wlock; seq_cv signalled). */
+	int seq_learned;
+	pthread_cond_t seq_cv;
+	struct timespec seq_deadline; /* CLOCK_MONOTONIC */
 	/* Called (from the thread that published, under wlock) after this
 	 * node stored records of its own, seqs (from, to], so the federation
 	 * layer can push them at once. Set before requests are served; must
@@ -65,6 +74,11 @@ struct node {
 	uint8_t last_rejected_peer[32];
 	int last_rejected_reason; /* -1: none yet */
 	uint64_t last_rejected_ms;
+	/* Inbound connections dropped before they authenticated: failed
+	 * handshakes (timeouts, bad or wrong-network messages) and those
+	 * shed to make room when every handshake slot was taken; under
+	 * plock. */
+	uint64_t hs_failed, hs_shed;
 };
 
 /* Why a certified peer's message was refused (counted in status). */
@@ -76,6 +90,14 @@ enum {
 	NODE_REJ_VERSION,     /* a sync version not spoken here */
 	NODE_REJ_COUNT
 };
+
+/* node_unauth_count(n, failed, shed): add to the counts of dropped
+ * unauthenticated connections. Any thread. */
+void node_unauth_count(struct node *n, uint64_t failed, uint64_t shed);
+
+/* node_seq_learn(n, w): a certified peer holds this node's own records
+ * up to seq w (0: none): publications may go on, after w. Any thread. */
+void node_seq_learn(struct node *n, uint64_t w);
 
 /* node_reject_name(reason): "signature", "scope", ... */
 const char *node_reject_name(int reason);

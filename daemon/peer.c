@@ -1,6 +1,7 @@
 #include "peer.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,11 @@ struct peers {
 	uv_timer_t gossip;
 	uv_async_t wake;
 	struct peer *list;
-	size_t nconns;
+	size_t nconns; /* all connections */
+	size_t nin; /* inbound ones */
+	size_t npending; /* inbound ones in their handshake */
+	uint64_t shed_log_ms; /* when shedding was last logged */
+	uint64_t shed_unlogged; /* shed since then */
 	struct dialer **dialers; /* configured first, then learned */
 	size_t ndialers, capdialers;
 	uint64_t root_w_scanned; /* root watermark at the last address scan */
@@ -70,6 +75,8 @@ struct peer {
 	char addr[64];
 	int state;
 	int certified;
+	int inbound;
+	int hs_slot; /* inbound, in its handshake: counted in npending */
 	int inflight; /* messages on the thread pool (at most PEER_INFLIGHT) */
 	int committing; /* the oldest of them is being committed */
 	struct pwork *queue; /* those messages, oldest first */
@@ -188,6 +195,7 @@ peer_freed_cb(uv_handle_t *h)
 {
 	struct peer *p = h->data;
 	struct peers *ps = p->ps;
+	int opened;
 
 	if (--p->handles > 0)
 		return;
@@ -198,16 +206,19 @@ peer_freed_cb(uv_handle_t *h)
 	if (p->next)
 		p->next->prev = p->prev;
 	ps->nconns--;
+	if (p->inbound)
+		ps->nin--;
 	hs_free(p->hs);
 	chan_free(p->ch);
 	frame_reader_free(&p->fr);
 	free(p->mbuf);
 	free(p->known);
 	sync_pending_free(&p->pending);
+	opened = p->state == P_OPEN;
 	free(p);
 	if (ps->stopping)
 		peers_maybe_free(ps);
-	else
+	else if (opened)
 		peers_snapshot(ps);
 }
 
@@ -226,17 +237,35 @@ dialer_schedule(struct dialer *d)
 		d->backoff_ms = PEER_BACKOFF_MAX_MS;
 }
 
+/* An inbound connection leaves the handshake slots (done or closed). */
+static void
+peer_unpend(struct peer *p)
+{
+	if (p->hs_slot) {
+		p->hs_slot = 0;
+		p->ps->npending--;
+	}
+}
+
 static void
 peer_close(struct peer *p, const char *why)
 {
+	int unauth = p->inbound && p->state == P_HANDSHAKE;
+
 	if (p->closing)
 		return;
 	p->closing = 1;
+	peer_unpend(p);
+	if (unauth && why != NULL && !p->ps->stopping)
+		node_unauth_count(p->ps->node, 1, 0);
 	if (why != NULL) {
 		char id[17];
 		peer_log_id(p, id);
-		node_log(p->ps->node, LOG_INFO, "peer %s (%s): closed: %s",
-		    p->certified ? id : "?", p->addr, why);
+		/* Strangers that never authenticated: debug only (a flood
+		 * of them would drown the log; status counts them). */
+		node_log(p->ps->node, unauth ? LOG_DEBUG : LOG_INFO,
+		    "peer %s (%s): closed: %s", p->certified ? id : "?",
+		    p->addr, why);
 	}
 	if (p->dialer != NULL) {
 		p->dialer->conn = NULL;
@@ -583,6 +612,7 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 		hs_free(p->hs);
 		p->hs = NULL;
 		uv_timer_stop(&p->hs_timer);
+		peer_unpend(p);
 		p->state = P_OPEN;
 		p->fr.max = CHAN_FRAME_MAX;
 		if (peer_write_raw(p, hello, sizeof(hello)) != 0)
@@ -723,7 +753,8 @@ peer_new(struct peers *ps, int role)
 {
 	struct peer *p;
 
-	if (ps->nconns >= PEER_CONNS_MAX || (p = calloc(1, sizeof(*p))) == NULL)
+	if ((role == HS_SERVER && ps->nin >= PEER_CONNS_MAX) ||
+	    (p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->ps = ps;
 	p->tcp.data = p;
@@ -741,6 +772,11 @@ peer_new(struct peers *ps, int role)
 		ps->list->prev = p;
 	ps->list = p;
 	ps->nconns++;
+	if (role == HS_SERVER) {
+		p->inbound = p->hs_slot = 1;
+		ps->nin++;
+		ps->npending++;
+	}
 	p->last_rx = uv_now(ps->loop);
 	uv_timer_start(&p->hs_timer, peer_hs_timeout_cb, PEER_HS_TIMEOUT_MS, 0);
 	return p;
@@ -750,6 +786,35 @@ static void
 peers_free_handle_cb(uv_handle_t *h)
 {
 	free(h);
+}
+
+/* Every handshake slot is taken: closes the oldest inbound connection
+ * still in its handshake (the list is newest first), so a newcomer that
+ * authenticates promptly always gets in. */
+static void
+peers_shed(struct peers *ps)
+{
+	struct peer *p, *oldest = NULL;
+	uint64_t now = uv_now(ps->loop);
+
+	for (p = ps->list; p != NULL; p = p->next)
+		if (p->hs_slot && !p->closing)
+			oldest = p;
+	if (oldest == NULL)
+		return;
+	peer_close(oldest, NULL);
+	node_unauth_count(ps->node, 0, 1);
+	ps->shed_unlogged++;
+	if (ps->shed_log_ms == 0 || now - ps->shed_log_ms >= PEER_SHED_LOG_MS) {
+		node_log(ps->node, LOG_WARN,
+		    "peer: every handshake slot (%d) taken: %" PRIu64
+		    " unauthenticated connection%s shed since the last "
+		    "report",
+		    PEER_PENDING_MAX, ps->shed_unlogged,
+		    ps->shed_unlogged == 1 ? "" : "s");
+		ps->shed_log_ms = now;
+		ps->shed_unlogged = 0;
+	}
 }
 
 static void
@@ -762,6 +827,8 @@ peers_accept_cb(uv_stream_t *server, int status)
 
 	if (status != 0 || ps->stopping)
 		return;
+	if (ps->npending >= PEER_PENDING_MAX)
+		peers_shed(ps);
 	if ((p = peer_new(ps, HS_SERVER)) == NULL) {
 		uv_tcp_t *tmp = malloc(sizeof(*tmp));
 		/* Over the connection cap: accept and drop at once. */
@@ -1313,7 +1380,8 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 		ps->listening = 1;
 		if ((rc = uv_tcp_bind(
 		         &ps->listener, (struct sockaddr *)&ss, 0)) != 0 ||
-		    (rc = uv_listen((uv_stream_t *)&ps->listener, 128,
+		    (rc = uv_listen((uv_stream_t *)&ps->listener,
+		         PEER_LISTEN_BACKLOG,
 		         peers_accept_cb)) != 0) {
 			node_log(n, LOG_ERROR, "listen on %s: %s",
 			    n->cfg->listen, uv_strerror(rc));

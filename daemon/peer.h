@@ -19,7 +19,13 @@
 #define PEER_WQUEUE_MAX (16u * 1024 * 1024) /* queued output per peer */
 #define PEER_BACKOFF_MIN_MS 200
 #define PEER_BACKOFF_MAX_MS 10000
-#define PEER_CONNS_MAX 256
+#define PEER_CONNS_MAX 256 /* inbound connections (dialled: one a dialer) */
+/* Inbound connections still in their handshake: when all are taken, the
+ * oldest is closed for the newcomer, so a flood of junk connections
+ * cannot keep an honest peer out (and costs at most this many). */
+#define PEER_PENDING_MAX 64
+#define PEER_SHED_LOG_MS 10000 /* at most one "shedding" line this often */
+#define PEER_LISTEN_BACKLOG 1024
 
 struct peers;
 

@@ -316,7 +316,7 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 {
 	struct sync_want_state *ws;
 	struct root_sum root;
-	uint64_t mine;
+	uint64_t mine, own_w = 0;
 	size_t i, pass;
 	int rc;
 
@@ -332,6 +332,12 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 	}
 	out->nmarks = d->n_marks;
 	out->digest = 1;
+	/* What the federation holds of our own records, before anything
+	 * this node publishes from now on is numbered. */
+	for (i = 0; i < d->n_marks; i++)
+		if (memcmp(d->marks[i]->origin.data, n->key->pk, 32) == 0)
+			own_w = d->marks[i]->w;
+	node_seq_learn(n, own_w);
 	/* Root records first: certificates decide what else is accepted. */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < d->n_marks; i++) {
@@ -343,9 +349,16 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 			    memcmp(mk->origin.data, n->cfg->root_key, 32) == 0;
 			if ((pass == 0) != is_root)
 				continue;
-			/* This node is the only source of its own records. */
-			if (memcmp(mk->origin.data, n->key->pk, 32) == 0)
-				continue;
+			/* Our own records: the peer may hold more of them
+			 * than this store (restored from an older backup):
+			 * publish after them and fetch them back. */
+			if (memcmp(mk->origin.data, n->key->pk, 32) == 0) {
+				if ((rc = store_mark(n->st, n->key->pk,
+				         &mine)) != 0)
+					return rc;
+				if (mk->w <= mine)
+					continue;
+			}
 			/* Asked already; the answer is on its way. */
 			ws = sync_pending_find(pending, mk->origin.data);
 			if (ws != NULL &&
@@ -360,7 +373,8 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 				    !(mk->has_held && mk->held > root.held))
 					continue;
 				mine = 0;
-			} else {
+			} else if (memcmp(mk->origin.data, n->key->pk, 32) !=
+			    0) {
 				int revoked = 0;
 				if ((rc = store_mark(n->st, mk->origin.data,
 				         &mine)) != 0)
@@ -626,8 +640,9 @@ sync_msg_free(struct sync_msg *sm)
 /*
  * The part of a batch that needs no write: every record opened (two
  * threads) and checked against the batch and its origin's certificate.
- * A batch of this node's own origin, or of an origin whose certificate is
- * not held, is left unprepared: commit ignores it.
+ * A batch of an origin whose certificate is not held is left unprepared:
+ * commit ignores it. (This node's own records come back this way after
+ * its store was restored from an older backup.)
  */
 static int
 sync_batch_prepare(
@@ -643,7 +658,7 @@ sync_batch_prepare(
 	if (b->origin.len != 32 || b->to < b->from ||
 	    b->n_records > SYNC_BATCH_RECORDS)
 		return sync_err(err, errlen, SD_EPROTO, "malformed batch");
-	if (memcmp(b->origin.data, n->key->pk, 32) == 0 || b->n_records == 0)
+	if (b->n_records == 0)
 		return 0;
 	is_root = memcmp(b->origin.data, n->cfg->root_key, 32) == 0;
 	if (!is_root) {
@@ -707,7 +722,7 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 {
 	const Sd__RecordBatch *b = sm->m->batch;
 	struct sync_want_state *ws;
-	uint64_t before, after;
+	uint64_t before, after, own = 0;
 	size_t i;
 	int rc;
 
@@ -721,9 +736,8 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 			sync_pending_clear(pending, b->origin.data);
 		}
 	}
-	if (memcmp(b->origin.data, n->key->pk, 32) == 0 ||
-	    (b->n_records > 0 && !sm->ready))
-		return 0; /* ours, or its certificate is not held */
+	if (b->n_records > 0 && !sm->ready)
+		return 0; /* its certificate is not held */
 	if ((rc = store_mark(n->st, b->origin.data, &before)) != 0)
 		return rc;
 	rc = store_apply(n->st, sm->items, b->n_records, b->origin.data,
@@ -743,6 +757,11 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 			out->equiv_seq = sm->rs[i].rec->seq;
 		}
 	out->peer_to = b->to;
+	/* Our own records fetched back (a restored store): publish after
+	 * the highest now held. */
+	if (memcmp(b->origin.data, n->key->pk, 32) == 0 &&
+	    (rc = store_last_seq(n->st, n->key->pk, &own)) == 0)
+		node_seq_learn(n, own);
 	if (after > before) {
 		out->records_in += b->n_records;
 		out->advanced = 1;

@@ -1447,6 +1447,41 @@ out_txn:
 }
 
 int
+store_last_seq(
+    struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t *seq)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	uint8_t end[KEY_PUBLIC_BYTES + 8];
+	MDB_val k = { sizeof(end), end }, v;
+	int rc, mrc;
+
+	*seq = 0;
+	store_rkey(end, origin, UINT64_MAX);
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(txn, st->records, &cur))) != 0)
+		goto out_txn;
+	/* The last key below origin‖(2^64 - 1), or that key itself. */
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (mrc == 0 && !(k.mv_size == sizeof(end) &&
+	                    memcmp(k.mv_data, end, sizeof(end)) == 0))
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	else if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (mrc == 0 && k.mv_size == sizeof(end) &&
+	    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) == 0)
+		*seq = store_be64_get((uint8_t *)k.mv_data + KEY_PUBLIC_BYTES);
+	else if (mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	mdb_cursor_close(cur);
+out_txn:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
 store_range(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
     uint64_t from, uint64_t to, store_record_cb cb, void *arg)
 {

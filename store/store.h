@@ -114,6 +114,12 @@ int store_apply(struct store *st, struct store_item *items, size_t n,
 int store_mark(
     struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t *w);
 
+/* store_last_seq(st, origin, seq): the highest seq of a record of origin
+ * held (0 if none); above the watermark when records arrived out of
+ * order. */
+int store_last_seq(
+    struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t *seq);
+
 /*
  * A record visitor: rec/len point into the store and are valid only for the
  * duration of the call. A non-zero return stops the walk and is returned.
