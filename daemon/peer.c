@@ -48,6 +48,8 @@ struct peers {
 	size_t npending; /* inbound ones in their handshake */
 	uint64_t shed_log_ms; /* when shedding was last logged */
 	uint64_t shed_unlogged; /* shed since then */
+	uint64_t unauth_window_ms; /* strangers' closes logged at info: */
+	unsigned unauth_logged; /* how many in the window from then */
 	struct dialer **dialers; /* configured first, then learned */
 	size_t ndialers, capdialers;
 	uint64_t root_w_scanned; /* root watermark at the last address scan */
@@ -237,6 +239,28 @@ dialer_schedule(struct dialer *d)
 		d->backoff_ms = PEER_BACKOFF_MAX_MS;
 }
 
+/* The level for closing a stranger that never authenticated: info for
+ * the first PEER_UNAUTH_LOG_MAX in a PEER_SHED_LOG_MS window, then debug
+ * (a flood would drown the log; status counts them all). */
+static int
+peers_unauth_level(struct peers *ps)
+{
+	uint64_t now = uv_now(ps->loop);
+
+	if (now - ps->unauth_window_ms >= PEER_SHED_LOG_MS) {
+		ps->unauth_window_ms = now;
+		ps->unauth_logged = 0;
+	}
+	if (ps->unauth_logged >= PEER_UNAUTH_LOG_MAX)
+		return LOG_DEBUG;
+	if (++ps->unauth_logged == PEER_UNAUTH_LOG_MAX)
+		node_log(ps->node, LOG_INFO,
+		    "peer: more unauthenticated connections closed in this "
+		    "%d s are logged at debug level only",
+		    PEER_SHED_LOG_MS / 1000);
+	return LOG_INFO;
+}
+
 /* An inbound connection leaves the handshake slots (done or closed). */
 static void
 peer_unpend(struct peer *p)
@@ -261,9 +285,8 @@ peer_close(struct peer *p, const char *why)
 	if (why != NULL) {
 		char id[17];
 		peer_log_id(p, id);
-		/* Strangers that never authenticated: debug only (a flood
-		 * of them would drown the log; status counts them). */
-		node_log(p->ps->node, unauth ? LOG_DEBUG : LOG_INFO,
+		node_log(p->ps->node, unauth ? peers_unauth_level(p->ps)
+		                             : LOG_INFO,
 		    "peer %s (%s): closed: %s", p->certified ? id : "?",
 		    p->addr, why);
 	}

@@ -25,6 +25,7 @@
  * cannot keep an honest peer out (and costs at most this many). */
 #define PEER_PENDING_MAX 64
 #define PEER_SHED_LOG_MS 10000 /* at most one "shedding" line this often */
+#define PEER_UNAUTH_LOG_MAX 10 /* strangers' closes at info in that time */
 #define PEER_LISTEN_BACKLOG 1024
 
 struct peers;

@@ -148,5 +148,9 @@ expect_contains "shedding logged" "$log" "handshake slot"
 # Rate-limited: one line per 10 s at most, not one per connection.
 lines=$(grep -c "handshake slot" "$T/a.log" || true)
 [ "$lines" -le 4 ] && ok || fail "$lines shedding lines logged in 25 s"
+# Strangers' closes: at most 10 info lines per 10 s (then debug only),
+# not one per junk connection (about 100 000 here).
+lines=$(grep -c "peer ? (" "$T/a.log" || true)
+[ "$lines" -le 60 ] && ok || fail "$lines closes of strangers logged"
 
 finish
