@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "control.pb-c.h"
@@ -538,6 +539,36 @@ node_sign_range(void *arg)
 	return NULL;
 }
 
+/* A write that failed in the store: the answer says why and what to do
+ * (nothing of it was written), and the log says it too. LMDB reports a
+ * full disk as ENOSPC or, after a short write, EIO: the free space on the
+ * store's file system tells which. */
+static void
+node_store_failed(struct node *n, struct resp *rs, int rc)
+{
+	char hint[128] = "";
+	struct statvfs sv;
+
+	if (rc == SD_EFULL) {
+		snprintf(hint, sizeof(hint), " (raise map_size_mb and restart)");
+	} else if (rc == -ENOSPC || rc == -EDQUOT || rc == -EIO) {
+		if (statvfs(n->cfg->db_dir, &sv) == 0 &&
+		    (uint64_t)sv.f_bavail * sv.f_frsize < NODE_DISK_LOW)
+			snprintf(hint, sizeof(hint),
+			    " (the disk holding the store is full: %llu KiB "
+			    "free; free space there)",
+			    (unsigned long long)((uint64_t)sv.f_bavail *
+			        sv.f_frsize / 1024));
+		else if (rc == -EIO)
+			snprintf(hint, sizeof(hint),
+			    " (check the disk holding the store)");
+	}
+	node_log(n, LOG_ERROR, "storing failed: %s%s; nothing was written",
+	    sd_strerror(rc), hint);
+	resp_fail(rs, rc, "storing failed: %s%s; nothing was written",
+	    sd_strerror(rc), hint);
+}
+
 /*
  * Signs and stores pubs[0..cnt) as the next cnt records of this node, in
  * one transaction. Called with wlock held. Large batches are signed on two
@@ -730,8 +761,7 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 		good++;
 	}
 	if ((rc = node_publish(n, pubs, items, good)) != 0) {
-		resp_fail(rs, rc, "storing failed: %s%s", sd_strerror(rc),
-		    rc == SD_EFULL ? " (raise map_size_mb)" : "");
+		node_store_failed(n, rs, rc);
 		goto out;
 	}
 	rs->r.has_stored = 1;
@@ -784,7 +814,7 @@ node_remove(struct node *n, const Sd__RemoveMember *rm, struct resp *rs)
 	pub.body.kind_case = SD__RECORD_BODY__KIND_TOMBSTONE;
 	pub.body.tombstone = &ts;
 	if ((rc = node_publish(n, &pub, &item, 1)) != 0)
-		resp_fail(rs, rc, "storing failed: %s", sd_strerror(rc));
+		node_store_failed(n, rs, rc);
 out:
 	pthread_mutex_unlock(&n->wlock);
 	free(pub.bytes);
@@ -825,7 +855,7 @@ node_add_cert(struct node *n, const Sd__AddCert *ac, struct resp *rs)
 	    n->st, &item, 1, n->cfg->root_key, r.rec->seq - 1, r.rec->seq);
 	pthread_mutex_unlock(&n->wlock);
 	if (rc != 0) {
-		resp_fail(rs, rc, "storing failed: %s", sd_strerror(rc));
+		node_store_failed(n, rs, rc);
 		goto out;
 	}
 	if (item.result == SD_ESTALE)

@@ -25,6 +25,9 @@
 #define NODE_LIST_DEFAULT 1000
 #define NODE_LIST_MAX 10000
 #define NODE_PUT_MAX 20000 /* members in one put request */
+/* Less free space than this on the store's disk after a failed write: the
+ * disk is full. */
+#define NODE_DISK_LOW (16u * 1024 * 1024)
 
 /* What the federation layer last said about one peer (for status). */
 struct node_peer {

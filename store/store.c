@@ -22,7 +22,9 @@ store_err(int rc)
 	case ENOMEM: return -ENOMEM;
 	case EACCES: return -EACCES;
 	case ENOENT: return -ENOENT;
-	case ENOSPC: return SD_EFULL;
+	case ENOSPC: return -ENOSPC; /* the disk, not the map */
+	case EDQUOT: return -EDQUOT;
+	case EIO: return -EIO;
 	default: return SD_ESTORE;
 	}
 }

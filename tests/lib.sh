@@ -58,6 +58,9 @@ sd_cleanup() {
 			fi
 		done
 	fi
+	# After the daemons, before the files: a test's own clean-up (say,
+	# unmounting a file system under $T).
+	[ -n "${SD_CLEANUP_HOOK:-}" ] && $SD_CLEANUP_HOOK
 	rm -rf "$T"
 	exit $rc
 }
