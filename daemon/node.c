@@ -95,6 +95,17 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 	}
 	if (last > n->seq)
 		n->seq = last;
+	{
+		uint64_t expected, found;
+		if (store_altered(n->st, &expected, &found))
+			node_log(n, LOG_WARN,
+			    "the store holds %llu records but counted %llu: it "
+			    "was altered behind the daemon's back (run stardust "
+			    "fsck); records lost are fetched again from peers "
+			    "that hold them",
+			    (unsigned long long)found,
+			    (unsigned long long)expected);
+	}
 	*out = n;
 	return 0;
 out_err:
@@ -137,7 +148,7 @@ const char *
 node_reject_name(int reason)
 {
 	static const char *names[NODE_REJ_COUNT] = { "signature", "scope",
-		"equivocation", "malformed", "version" };
+		"equivocation", "malformed", "version", "replay" };
 
 	return reason >= 0 && reason < NODE_REJ_COUNT ? names[reason] : "?";
 }

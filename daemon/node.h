@@ -44,6 +44,17 @@ struct node_peer {
 	int learned; /* dialled from an address in the peer's certificate */
 };
 
+/* Why a certified peer's message was refused (counted in status). */
+enum {
+	NODE_REJ_SIGNATURE,   /* a record's signature does not verify */
+	NODE_REJ_SCOPE,       /* a member outside its origin's certificate */
+	NODE_REJ_EQUIVOCATION, /* a second record under a seq already used */
+	NODE_REJ_MALFORMED,   /* bad frame, protobuf, batch or record */
+	NODE_REJ_VERSION,     /* a sync version not spoken here */
+	NODE_REJ_REPLAY,      /* a batch of records the peer knew were held */
+	NODE_REJ_COUNT
+};
+
 struct node {
 	struct config *cfg; /* owned */
 	struct codes *codes; /* owned */
@@ -73,7 +84,7 @@ struct node {
 	size_t npeers;
 	/* Records refused from certified peers, by reason (NODE_REJ_*),
 	 * and the last offence; under plock. */
-	uint64_t rejected[5];
+	uint64_t rejected[NODE_REJ_COUNT];
 	uint8_t last_rejected_peer[32];
 	int last_rejected_reason; /* -1: none yet */
 	uint64_t last_rejected_ms;
@@ -84,15 +95,6 @@ struct node {
 	uint64_t hs_failed, hs_shed;
 };
 
-/* Why a certified peer's message was refused (counted in status). */
-enum {
-	NODE_REJ_SIGNATURE,   /* a record's signature does not verify */
-	NODE_REJ_SCOPE,       /* a member outside its origin's certificate */
-	NODE_REJ_EQUIVOCATION, /* a second record under a seq already used */
-	NODE_REJ_MALFORMED,   /* bad frame, protobuf, batch or record */
-	NODE_REJ_VERSION,     /* a sync version not spoken here */
-	NODE_REJ_COUNT
-};
 
 /* node_unauth_count(n, failed, shed): add to the counts of dropped
  * unauthenticated connections. Any thread. */

@@ -29,6 +29,14 @@ struct dialer {
 	uint8_t key[32];
 };
 
+/* This node's watermark of an origin as told to peers: the value now
+ * (since t_cur) and an earlier one that every peer connected since has
+ * been told. Watermarks only grow, so w_old <= w_cur. */
+struct told {
+	uint8_t origin[32];
+	uint64_t w_old, w_cur, t_cur;
+};
+
 /* A change of this node's own records, from a request thread. */
 struct pub_event {
 	uint8_t origin[32];
@@ -54,6 +62,8 @@ struct peers {
 	size_t ndialers, capdialers;
 	uint64_t root_w_scanned; /* root watermark at the last address scan */
 	uint64_t snap_ms; /* when the last snapshot was taken */
+	struct told *told; /* by origin; only origins whose watermark moved */
+	size_t ntold, captold;
 	unsigned ticks;
 	pthread_mutex_t evlock; /* events, from request threads */
 	struct pub_event *events;
@@ -86,6 +96,7 @@ struct peer {
 	int handles; /* open libuv handles: tcp, hs_timer */
 	size_t wqueue;
 	uint64_t last_rx;
+	uint64_t certified_ms; /* loop time when its certificate was taken */
 	uint64_t bytes_in, bytes_out;
 	uint64_t records_in, records_out;
 	struct sync_pending pending; /* our Wants in flight; used by the work */
@@ -502,6 +513,91 @@ pwork_prepare_after_cb(uv_work_t *req, int status)
 	peer_pump(p);
 }
 
+/* How long a watermark must have been held before a peer is taken to
+ * know it: every peer is sent a digest each gossip_ms, and a push it
+ * made before reading it may cross it on the way. */
+static uint64_t
+peers_replay_grace(const struct peers *ps)
+{
+	uint64_t g = (uint64_t)ps->node->cfg->gossip_ms * 5u;
+
+	return g > PEER_REPLAY_GRACE_MS ? g : PEER_REPLAY_GRACE_MS;
+}
+
+static struct told *
+peers_told_find(const struct peers *ps, const uint8_t origin[32], size_t *at)
+{
+	size_t lo = 0, hi = ps->ntold;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(ps->told[mid].origin, origin, 32);
+		if (c == 0) {
+			*at = mid;
+			return &ps->told[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return NULL;
+}
+
+/* origin's watermark here moved from `from` to `to`. */
+static void
+peers_told_moved(struct peers *ps, const uint8_t origin[32], uint64_t from,
+    uint64_t to)
+{
+	uint64_t now = uv_now(ps->loop);
+	struct told *t;
+	size_t at;
+
+	if ((t = peers_told_find(ps, origin, &at)) == NULL) {
+		if (ps->ntold == ps->captold) {
+			size_t ncap = ps->captold ? ps->captold * 2 : 16;
+			struct told *nv = realloc(ps->told, ncap * sizeof(*nv));
+			if (nv == NULL)
+				return; /* replays of it go uncounted */
+			ps->told = nv;
+			ps->captold = ncap;
+		}
+		memmove(&ps->told[at + 1], &ps->told[at],
+		    (ps->ntold - at) * sizeof(*t));
+		ps->ntold++;
+		t = &ps->told[at];
+		memcpy(t->origin, origin, 32);
+		/* Held since before the start, or at least since this call. */
+		t->w_old = t->w_cur = from;
+		t->t_cur = 0;
+	}
+	if (now - t->t_cur >= peers_replay_grace(ps))
+		t->w_old = t->w_cur;
+	t->w_cur = to;
+	t->t_cur = now;
+}
+
+/* Whether the stale batch in o (records all held here, not asked for)
+ * started below a watermark this peer had long been told: a replay. An
+ * honest peer pushes from the watermark it last heard of. */
+static int
+peer_replayed(const struct peer *p, const struct sync_out *o)
+{
+	const struct peers *ps = p->ps;
+	uint64_t now = uv_now(ps->loop), grace = peers_replay_grace(ps), w;
+	const struct told *t;
+	size_t at;
+
+	if (!o->stale || now - p->certified_ms < grace)
+		return 0;
+	if ((t = peers_told_find(ps, o->stale_origin, &at)) == NULL)
+		w = o->stale_mark; /* unmoved since the start */
+	else
+		w = now - t->t_cur >= grace ? t->w_cur : t->w_old;
+	return o->stale_from < w;
+}
+
 static void
 pwork_commit_after_cb(uv_work_t *req, int status)
 {
@@ -511,6 +607,7 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 	int advanced = status == 0 && w->rc == 0 && w->out.advanced;
 	uint8_t origin[32];
 	uint64_t from = w->out.adv_from, to = w->out.adv_to;
+	int replay = 0;
 
 	memcpy(origin, w->out.adv_origin, 32);
 	/* w stays "being committed" until it is unlinked, so that a close
@@ -521,13 +618,36 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 		peer_drain(p);
 		return;
 	}
+	if (status == 0 && w->rc == 0 && p->certified &&
+	    peer_replayed(p, &w->out)) {
+		const uint8_t *o = w->out.stale_origin;
+		replay = 1;
+		w->rc = SD_EEXIST;
+		snprintf(w->err, sizeof(w->err),
+		    "replay: a batch of origin %02x%02x%02x%02x%02x%02x%02x%02x "
+		    "seqs (%llu, %llu], all held here and told to it (watermark "
+		    "%llu)",
+		    o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7],
+		    (unsigned long long)w->out.stale_from,
+		    (unsigned long long)w->out.stale_to,
+		    (unsigned long long)w->out.stale_mark);
+	}
 	if (status != 0 || w->rc != 0) {
-		char why[300];
+		char why[300], id[17];
 		snprintf(why, sizeof(why), "refused: %s",
 		    w->err[0] ? w->err : sd_strerror(w->rc));
-		node_log(ps->node, LOG_WARN, "peer %s: %s", p->addr, why);
-		if (p->certified)
-			node_reject(ps->node, node_reject_reason(w->rc), p->id);
+		if (p->certified) {
+			peer_log_id(p, id);
+			node_log(ps->node, LOG_WARN, "peer %s (%s): %s", id,
+			    p->addr, why);
+			node_reject(ps->node,
+			    replay ? NODE_REJ_REPLAY
+			           : node_reject_reason(w->rc),
+			    p->id);
+		} else {
+			node_log(ps->node, LOG_WARN, "peer %s: %s", p->addr,
+			    why);
+		}
 		peer_close(p, why); /* drains the others */
 		p->committing = 0;
 		peer_work_drop(p, w);
@@ -541,6 +661,7 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 		if (p->dialer != NULL)
 			p->dialer->backoff_ms = PEER_BACKOFF_MIN_MS;
 		p->certified = 1;
+		p->certified_ms = uv_now(ps->loop);
 		peers_snapshot(ps);
 	}
 	if (w->out.equivocations > 0) {
@@ -982,6 +1103,7 @@ peers_advanced(struct peers *ps, const uint8_t origin[32], uint64_t from,
 
 	if (ps->stopping)
 		return;
+	peers_told_moved(ps, origin, from, to);
 	for (p = ps->list; p != NULL; p = p->next) {
 		struct sync_mark *k;
 		uint64_t w;
@@ -1439,6 +1561,7 @@ peers_maybe_free(struct peers *ps)
 	for (i = 0; i < ps->ndialers; i++)
 		free(ps->dialers[i]);
 	free(ps->dialers);
+	free(ps->told);
 	free(ps->events);
 	pthread_mutex_destroy(&ps->evlock);
 	free(ps);

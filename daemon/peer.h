@@ -27,6 +27,10 @@
 #define PEER_SHED_LOG_MS 10000 /* at most one "shedding" line this often */
 #define PEER_UNAUTH_LOG_MAX 10 /* strangers' closes at info in that time */
 #define PEER_LISTEN_BACKLOG 1024
+/* A certified peer sending a batch that starts below a watermark this
+ * node has held (and told it in digests) for max(this, 5 gossip_ms), all
+ * of whose records are held, replays: refused, counted, disconnected. */
+#define PEER_REPLAY_GRACE_MS 5000
 
 struct peers;
 

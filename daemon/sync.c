@@ -39,6 +39,61 @@ sync_pending_free(struct sync_pending *sp)
 	free(sp->v);
 	sp->v = NULL;
 	sp->n = 0;
+	free(sp->r);
+	sp->r = NULL;
+	sp->nr = 0;
+}
+
+/* Whether origin may be asked for again from the start now (then it is
+ * noted); 0 if it was within SYNC_REPAIR_MS on this connection. */
+static int
+sync_repair_due(struct sync_pending *sp, const uint8_t origin[32])
+{
+	uint64_t now = record_now_ms();
+	struct sync_repair *nr;
+	size_t i;
+
+	for (i = 0; i < sp->nr; i++)
+		if (memcmp(sp->r[i].origin, origin, 32) == 0) {
+			if (now - sp->r[i].at_ms < SYNC_REPAIR_MS)
+				return 0;
+			sp->r[i].at_ms = now;
+			return 1;
+		}
+	if ((nr = realloc(sp->r, (sp->nr + 1) * sizeof(*nr))) == NULL)
+		return 0;
+	sp->r = nr;
+	memcpy(sp->r[sp->nr].origin, origin, 32);
+	sp->r[sp->nr++].at_ms = now;
+	return 1;
+}
+
+/* Whether the peer's mark mk shows records of its origin this node
+ * lacks, given its own watermark mine: 1 with *after set for the Want
+ * (mine; or 0 when the peer holds more records at the same watermark,
+ * so this store lost some), or 0. */
+static int
+sync_behind(struct node *n, struct sync_pending *sp, const Sd__Mark *mk,
+    uint64_t mine, uint64_t *after)
+{
+	uint64_t held;
+
+	*after = mine;
+	if (mk->w > mine)
+		return 1;
+	if (mk->w < mine || !mk->has_held || mine == 0 ||
+	    store_held(n->st, mk->origin.data, mine, &held) != 0 ||
+	    held >= mk->held || !sync_repair_due(sp, mk->origin.data))
+		return 0;
+	node_log(n, LOG_WARN,
+	    "origin %02x%02x%02x%02x: a peer holds %llu records up to seq "
+	    "%llu, this store %llu: records were lost here; fetching the "
+	    "origin again",
+	    mk->origin.data[0], mk->origin.data[1], mk->origin.data[2],
+	    mk->origin.data[3], (unsigned long long)mk->held,
+	    (unsigned long long)mine, (unsigned long long)held);
+	*after = 0;
+	return 1;
 }
 
 static struct sync_want_state *
@@ -228,6 +283,16 @@ sync_digest(struct node *n, struct sync_out *out)
 		ms.v[i].has_held = 1;
 		ms.v[i].held = root.held;
 	}
+	/* A node origin's entry says how many of its records up to W are
+	 * held: a peer at the same W holding more shows what was lost. */
+	for (i = 0; i < ms.n; i++) {
+		if (memcmp(ms.origins[i], n->cfg->root_key, 32) == 0)
+			continue;
+		if ((rc = store_held(n->st, ms.origins[i], ms.v[i].w,
+		         &ms.v[i].held)) != 0)
+			goto out;
+		ms.v[i].has_held = 1;
+	}
 	if (ms.n > 0 && (ms.p = calloc(ms.n, sizeof(*ms.p))) == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -316,7 +381,7 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 {
 	struct sync_want_state *ws;
 	struct root_sum root;
-	uint64_t mine, own_w = 0;
+	uint64_t mine, after = 0, own_w = 0;
 	size_t i, pass;
 	int rc;
 
@@ -356,7 +421,7 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 				if ((rc = store_mark(n->st, n->key->pk,
 				         &mine)) != 0)
 					return rc;
-				if (mk->w <= mine)
+				if (!sync_behind(n, pending, mk, mine, &after))
 					continue;
 			}
 			/* Asked already; the answer is on its way. */
@@ -372,14 +437,14 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 				if (mk->w <= root.max &&
 				    !(mk->has_held && mk->held > root.held))
 					continue;
-				mine = 0;
+				after = 0;
 			} else if (memcmp(mk->origin.data, n->key->pk, 32) !=
 			    0) {
 				int revoked = 0;
 				if ((rc = store_mark(n->st, mk->origin.data,
 				         &mine)) != 0)
 					return rc;
-				if (mk->w <= mine)
+				if (!sync_behind(n, pending, mk, mine, &after))
 					continue;
 				/* Only origins whose certificate is held: their
 				 * records could not be stored otherwise (and a
@@ -389,7 +454,7 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 				    revoked)
 					continue;
 			}
-			if ((rc = sync_want(out, pending, &mk->origin, mine)) !=
+			if ((rc = sync_want(out, pending, &mk->origin, after)) !=
 			    0)
 				return rc == SD_ETOOBIG ? 0
 				                        : rc; /* next digest */
@@ -723,12 +788,13 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 	const Sd__RecordBatch *b = sm->m->batch;
 	struct sync_want_state *ws;
 	uint64_t before, after, own = 0;
-	size_t i;
-	int rc;
+	size_t i, restored = 0, held = 0;
+	int rc, asked;
 
 	/* The answer to our Want goes on, or ends here. */
-	if ((ws = sync_pending_find(pending, b->origin.data)) != NULL &&
-	    b->from == ws->next) {
+	ws = sync_pending_find(pending, b->origin.data);
+	asked = ws != NULL && b->from == ws->next;
+	if (asked) {
 		if (b->has_more && b->more) {
 			ws->next = b->to;
 			ws->at_ms = record_now_ms();
@@ -749,6 +815,26 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 		    err, errlen, rc, "storing: %s", sd_strerror(rc));
 	if ((rc = store_mark(n->st, b->origin.data, &after)) != 0)
 		return rc;
+	for (i = 0; i < b->n_records; i++)
+		if (sm->items[i].result == 0 && sm->rs[i].rec->seq <= before)
+			restored++;
+	if (restored > 0)
+		node_log(n, LOG_WARN,
+		    "origin %02x%02x%02x%02x: %zu lost records restored from "
+		    "a peer",
+		    b->origin.data[0], b->origin.data[1], b->origin.data[2],
+		    b->origin.data[3], restored);
+	for (i = 0; i < b->n_records; i++)
+		held += sm->items[i].result == SD_ESTALE;
+	if (!asked && b->n_records > 0 && held == b->n_records &&
+	    b->to <= before &&
+	    memcmp(b->origin.data, n->cfg->root_key, 32) != 0) {
+		out->stale = 1;
+		memcpy(out->stale_origin, b->origin.data, 32);
+		out->stale_from = b->from;
+		out->stale_to = b->to;
+		out->stale_mark = before;
+	}
 	for (i = 0; i < b->n_records; i++)
 		if (sm->items[i].result == SD_EEXIST) {
 			/* Equivocation: the first record stays. */

@@ -44,6 +44,13 @@ struct sync_out {
 	uint64_t equivocations; /* records under a seq already used, refused */
 	uint8_t equiv_origin[32]; /* the last one's origin and seq */
 	uint64_t equiv_seq;
+	/* A batch that answered no Want of ours and brought nothing: every
+	 * record was held here already (a node origin's; the caller decides
+	 * whether the peer could have known: a replay). */
+	int stale;
+	uint8_t stale_origin[32];
+	uint64_t stale_from, stale_to;
+	uint64_t stale_mark; /* this node's watermark of it */
 };
 
 /* Wants sent on one connection whose answer has not ended yet: a digest
@@ -58,7 +65,16 @@ struct sync_pending {
 		uint64_t at_ms;
 	} *v;
 	size_t n;
+	/* Origins asked for again from the start because the peer held more
+	 * of them at the same watermark (a store that lost records): not
+	 * again on this connection for SYNC_REPAIR_MS. */
+	struct sync_repair {
+		uint8_t origin[32];
+		uint64_t at_ms;
+	} *r;
+	size_t nr;
 };
+#define SYNC_REPAIR_MS 60000
 
 /* sync_pending_free(sp): release; sp may be reused. */
 void sync_pending_free(struct sync_pending *sp);

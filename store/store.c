@@ -52,6 +52,7 @@ store_be64_put(uint8_t *p, uint64_t v)
 }
 
 static int store_reindex(struct store *st, MDB_txn *txn);
+static int store_check_counts(struct store *st, MDB_txn *txn);
 
 int
 store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
@@ -147,6 +148,10 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 			rc = SD_ESTORE;
 			goto out_env;
 		}
+	}
+	if (!st->rdonly && (rc = store_check_counts(st, txn)) != 0) {
+		mdb_txn_abort(txn);
+		goto out_env;
 	}
 	if ((rc = store_err(mdb_txn_commit(txn))) != 0)
 		goto out_env;
@@ -420,8 +425,9 @@ struct store_wtx {
 	int64_t members_delta; /* change of the live member count */
 	struct {
 		uint8_t origin[KEY_PUBLIC_BYTES];
-		int64_t delta;
-	} odelta[4]; /* change of live members per origin, not yet written */
+		int64_t delta; /* live members */
+		int64_t held; /* records */
+	} odelta[4]; /* changes per origin, not yet written */
 	size_t nodelta;
 	int64_t tokens_delta[STORE_NTEXT]; /* change of per-field token sums */
 	uint64_t next_doc;     /* last doc number handed out */
@@ -689,6 +695,9 @@ store_meta_put(struct store *st, MDB_txn *txn, const char *name, uint64_t val)
 	return store_err(mdb_put(txn, st->meta, &k, &v, 0));
 }
 
+static int store_held_add(
+    struct store_wtx *w, const uint8_t *origin, int64_t delta);
+
 /* Removes the stored record origin/seq; if it is a live member, also its
  * index entries (the record's own body tells which). */
 static int
@@ -720,7 +729,8 @@ store_drop_record(struct store_wtx *w, const uint8_t *origin,
 		    0)
 			goto out;
 	}
-	rc = store_err(mdb_del(w->txn, w->st->records, &k, NULL));
+	if ((rc = store_err(mdb_del(w->txn, w->st->records, &k, NULL))) == 0)
+		rc = store_held_add(w, origin, -1);
 out:
 	if (b)
 		sd__record_body__free_unpacked(b, NULL);
@@ -737,41 +747,100 @@ store_live_key(uint8_t key[4 + KEY_PUBLIC_BYTES], const uint8_t *origin)
 	memcpy(key + 4, origin, KEY_PUBLIC_BYTES);
 }
 
-/* Writes the pending per-origin live member counts. */
+/* The meta key of an origin's record count: "held" || origin. */
+static void
+store_held_key(uint8_t key[4 + KEY_PUBLIC_BYTES], const uint8_t *origin)
+{
+	memcpy(key, "held", 4);
+	memcpy(key + 4, origin, KEY_PUBLIC_BYTES);
+}
+
+/* Adds delta to the counter under key in meta (deleted at 0). */
+static int
+store_meta_add(struct store_wtx *w, const uint8_t *key, size_t klen,
+    int64_t delta)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	uint8_t buf[8];
+	int64_t n = 0;
+	int rc;
+
+	if (delta == 0)
+		return 0;
+	rc = mdb_get(w->txn, w->st->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		n = (int64_t)store_be64_get(v.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	n += delta;
+	if (n <= 0) {
+		rc = mdb_del(w->txn, w->st->meta, &k, NULL);
+		return rc != 0 && rc != MDB_NOTFOUND ? store_err(rc) : 0;
+	}
+	store_be64_put(buf, (uint64_t)n);
+	v.mv_size = 8;
+	v.mv_data = buf;
+	return store_err(mdb_put(w->txn, w->st->meta, &k, &v, 0));
+}
+
+/* Writes the pending per-origin counts: live members, records held, and
+ * the total of records ("records": checked against LMDB's own count when
+ * the store opens, which reveals records deleted behind our back). */
 static int
 store_odelta_flush(struct store_wtx *w)
 {
-	uint8_t key[4 + KEY_PUBLIC_BYTES], buf[8];
-	MDB_val k = { sizeof(key), key }, v;
+	uint8_t key[4 + KEY_PUBLIC_BYTES];
+	int64_t total = 0;
 	size_t i;
-	int64_t n;
 	int rc;
 
 	for (i = 0; i < w->nodelta; i++) {
-		if (w->odelta[i].delta == 0)
-			continue;
 		store_live_key(key, w->odelta[i].origin);
-		n = 0;
-		rc = mdb_get(w->txn, w->st->meta, &k, &v);
-		if (rc == 0 && v.mv_size == 8)
-			n = (int64_t)store_be64_get(v.mv_data);
-		else if (rc != 0 && rc != MDB_NOTFOUND)
-			return store_err(rc);
-		n += w->odelta[i].delta;
-		if (n <= 0) {
-			rc = mdb_del(w->txn, w->st->meta, &k, NULL);
-			if (rc != 0 && rc != MDB_NOTFOUND)
-				return store_err(rc);
-			continue;
-		}
-		store_be64_put(buf, (uint64_t)n);
-		v.mv_size = 8;
-		v.mv_data = buf;
-		if ((rc = store_err(mdb_put(w->txn, w->st->meta, &k, &v, 0))) !=
-		    0)
+		if ((rc = store_meta_add(w, key, sizeof(key),
+		         w->odelta[i].delta)) != 0)
 			return rc;
+		store_held_key(key, w->odelta[i].origin);
+		if ((rc = store_meta_add(w, key, sizeof(key),
+		         w->odelta[i].held)) != 0)
+			return rc;
+		total += w->odelta[i].held;
 	}
 	w->nodelta = 0;
+	return store_meta_add(w, (const uint8_t *)"records", 7, total);
+}
+
+/* The pending counts of origin (flushing others to make room). */
+static int
+store_odelta_at(struct store_wtx *w, const uint8_t *origin, size_t *at)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < w->nodelta; i++)
+		if (memcmp(w->odelta[i].origin, origin, KEY_PUBLIC_BYTES) == 0) {
+			*at = i;
+			return 0;
+		}
+	if (w->nodelta == sizeof(w->odelta) / sizeof(w->odelta[0]) &&
+	    (rc = store_odelta_flush(w)) != 0)
+		return rc;
+	memcpy(w->odelta[w->nodelta].origin, origin, KEY_PUBLIC_BYTES);
+	w->odelta[w->nodelta].delta = 0;
+	w->odelta[w->nodelta].held = 0;
+	*at = w->nodelta++;
+	return 0;
+}
+
+/* Counts records of origin stored (delta > 0) or deleted. */
+static int
+store_held_add(struct store_wtx *w, const uint8_t *origin, int64_t delta)
+{
+	size_t at;
+	int rc;
+
+	if ((rc = store_odelta_at(w, origin, &at)) != 0)
+		return rc;
+	w->odelta[at].held += delta;
 	return 0;
 }
 
@@ -779,23 +848,15 @@ store_odelta_flush(struct store_wtx *w)
 static int
 store_live_add(struct store_wtx *w, const uint8_t *origin, int64_t delta)
 {
-	size_t i;
+	size_t at;
 	int rc;
 
 	w->members_delta += delta;
 	if (delta == 0)
 		return 0;
-	for (i = 0; i < w->nodelta; i++)
-		if (memcmp(w->odelta[i].origin, origin, KEY_PUBLIC_BYTES) == 0) {
-			w->odelta[i].delta += delta;
-			return 0;
-		}
-	if (w->nodelta == sizeof(w->odelta) / sizeof(w->odelta[0]) &&
-	    (rc = store_odelta_flush(w)) != 0)
+	if ((rc = store_odelta_at(w, origin, &at)) != 0)
 		return rc;
-	memcpy(w->odelta[w->nodelta].origin, origin, KEY_PUBLIC_BYTES);
-	w->odelta[w->nodelta].delta = delta;
-	w->nodelta++;
+	w->odelta[at].delta += delta;
 	return 0;
 }
 
@@ -846,7 +907,8 @@ store_apply_member(struct store_wtx *w, const struct store_item *it,
 	store_rkey(rkey, sr->origin.data, sr->seq);
 	rv.mv_size = it->len;
 	rv.mv_data = (void *)it->bytes;
-	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0)
+	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0 ||
+	    (rc = store_held_add(w, sr->origin.data, 1)) != 0)
 		return rc;
 	if (m != NULL && (rc = store_postings_update(w, m, doc, 1)) != 0)
 		return rc;
@@ -918,7 +980,8 @@ store_purge_origin(struct store_wtx *w, const uint8_t *origin)
 	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
 			break;
-		if ((rc = store_err(mdb_cursor_del(cur, 0))) != 0)
+		if ((rc = store_err(mdb_cursor_del(cur, 0))) != 0 ||
+		    (rc = store_held_add(w, origin, -1)) != 0)
 			goto out;
 	}
 	if (mrc != 0 && mrc != MDB_NOTFOUND) {
@@ -973,7 +1036,8 @@ store_apply_cert(struct store_wtx *w, const struct store_item *it,
 	store_rkey(rkey, sr->origin.data, sr->seq);
 	rv.mv_size = it->len;
 	rv.mv_data = (void *)it->bytes;
-	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0)
+	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0 ||
+	    (rc = store_held_add(w, sr->origin.data, 1)) != 0)
 		return rc;
 	memcpy(cval, sr->origin.data, KEY_PUBLIC_BYTES);
 	store_be64_put(cval + KEY_PUBLIC_BYTES, cert_seq);
@@ -985,6 +1049,45 @@ store_apply_cert(struct store_wtx *w, const struct store_item *it,
 	if (revocation)
 		rc = store_purge_origin(w, node);
 	return rc;
+}
+
+/*
+ * A member or tombstone record at or below its origin's watermark that is
+ * not held. Normally superseded (its member holds a later seq): a replay,
+ * SD_ESTALE. But if its member holds exactly this seq, the store lost the
+ * record (deleted behind the daemon's back): the record (signed,
+ * verified) is put back, 0. A record of a member not held at all is
+ * SD_ESTALE too: it cannot be told from an origin reusing a superseded
+ * seq for another member (equivocation), so a member lost with its
+ * record is not healed this way (docs/OPERATIONS.md).
+ */
+static int
+store_apply_lost(struct store_wtx *w, const struct store_item *it)
+{
+	const Sd__SignedRecord *sr = it->r->rec;
+	const Sd__RecordBody *b = it->r->body;
+	uint8_t mkey[STORE_KEY_BYTES], rkey[KEY_PUBLIC_BYTES + 8];
+	MDB_val k = { sizeof(mkey), mkey }, v, rk = { sizeof(rkey), rkey },
+	        rv = { it->len, (void *)it->bytes };
+	int rc;
+
+	memcpy(mkey, sr->origin.data, KEY_PUBLIC_BYTES);
+	memcpy(mkey + KEY_PUBLIC_BYTES,
+	    b->kind_case == SD__RECORD_BODY__KIND_MEMBER
+	        ? b->member->id.data
+	        : b->tombstone->member_id.data,
+	    MEMBER_ID_BYTES);
+	rc = mdb_get(w->txn, w->st->members, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return SD_ESTALE;
+	if (rc != 0)
+		return store_err(rc);
+	if (v.mv_size != STORE_MEMBER_VAL || store_be64_get(v.mv_data) != sr->seq)
+		return SD_ESTALE;
+	store_rkey(rkey, sr->origin.data, sr->seq);
+	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0)
+		return rc;
+	return store_held_add(w, sr->origin.data, 1);
 }
 
 static int
@@ -1009,7 +1112,8 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 		return store_err(rc);
 	/* A member seq at or below the watermark that is not held was
 	 * superseded (its bytes purged): a replay, or a different record
-	 * under a seq already used. Either way the first one stays. Root
+	 * under a seq already used. Either way the first one stays — unless
+	 * the store lost it (store_apply_lost). Root
 	 * records are exempt: the root set is synced as a set, so the
 	 * watermark may pass a certificate a peer did not hold yet; a replay
 	 * of an old certificate is refused by its node's newer one. */
@@ -1019,10 +1123,10 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 	        b->kind_case == SD__RECORD_BODY__KIND_TOMBSTONE
 	    ? mdb_get(w->txn, w->st->marks, &k, &v)
 	    : MDB_NOTFOUND;
-	if (rc == 0 && v.mv_size == 8 && sr->seq <= store_be64_get(v.mv_data))
-		return SD_ESTALE;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_err(rc);
+	if (rc == 0 && v.mv_size == 8 && sr->seq <= store_be64_get(v.mv_data))
+		return store_apply_lost(w, it);
 	/* Nothing more from an origin the root has revoked, whatever raced
 	 * with the revocation (a request validated before it, a relay). */
 	if (b->kind_case == SD__RECORD_BODY__KIND_MEMBER ||
@@ -1448,6 +1552,52 @@ out_txn:
 	return rc;
 }
 
+static int
+store_count_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	(void)rec;
+	(void)len;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+int
+store_held(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t w, uint64_t *held)
+{
+	uint8_t key[4 + KEY_PUBLIC_BYTES];
+	MDB_val k = { sizeof(key), key }, v;
+	MDB_txn *txn;
+	uint64_t above = 0;
+	int rc;
+
+	*held = 0;
+	store_held_key(key, origin);
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
+		return rc;
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		*held = store_be64_get(v.mv_data);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	/* Records above the watermark (out of order) are rare: counted. */
+	if ((rc = store_range(st, origin, w, UINT64_MAX, store_count_cb,
+	         &above)) != 0)
+		return rc;
+	*held = *held > above ? *held - above : 0;
+	return 0;
+}
+
+int
+store_altered(const struct store *st, uint64_t *expected, uint64_t *found)
+{
+	*expected = st->altered_expected;
+	*found = st->altered_found;
+	return st->altered;
+}
+
 int
 store_last_seq(
     struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t *seq)
@@ -1766,7 +1916,7 @@ struct fsck {
 	struct store_fsck_stats *out;
 	struct {
 		uint8_t origin[KEY_PUBLIC_BYTES];
-		uint64_t maxseq, live;
+		uint64_t maxseq, live, records;
 	} *origins;
 	size_t norigins, caporigins;
 	int64_t tokens[STORE_NTEXT];
@@ -1857,6 +2007,7 @@ fsck_records(struct fsck *f, int verify)
 		}
 		if (seq > f->origins[o].maxseq)
 			f->origins[o].maxseq = seq;
+		f->origins[o].records++;
 	}
 	if (rc == 0 && mrc != MDB_NOTFOUND)
 		rc = store_err(mrc);
@@ -2029,6 +2180,11 @@ fsck_totals(struct fsck *f)
 	if (docs != f->out->live)
 		fsck_problem(f, "%llu docs for %llu live members",
 		    (unsigned long long)docs, (unsigned long long)f->out->live);
+	if ((rc = store_meta_get(f->st, f->txn, "records", &n)) != 0)
+		return rc;
+	if (n != f->out->records)
+		fsck_problem(f, "the record counter says %llu, %llu are stored",
+		    (unsigned long long)n, (unsigned long long)f->out->records);
 	if ((rc = store_meta_get(f->st, f->txn, "members", &n)) != 0)
 		return rc;
 	if (n != f->out->live)
@@ -2054,6 +2210,15 @@ fsck_totals(struct fsck *f)
 			                "%llu are live",
 			    (unsigned long long)n,
 			    (unsigned long long)f->origins[i].live);
+		store_held_key(lk, f->origins[i].origin);
+		n = 0;
+		if (mdb_get(f->txn, f->st->meta, &mk, &mv) == 0 && mv.mv_size == 8)
+			n = store_be64_get(mv.mv_data);
+		if (n != f->origins[i].records)
+			fsck_problem(f, "an origin's record counter says %llu, "
+			                "%llu are stored",
+			    (unsigned long long)n,
+			    (unsigned long long)f->origins[i].records);
 		wk.mv_size = KEY_PUBLIC_BYTES;
 		wk.mv_data = f->origins[i].origin;
 		if (mdb_get(f->txn, f->st->marks, &wk, &wv) == 0 &&
@@ -2114,3 +2279,83 @@ store_fsck(struct store *st, int verify, store_fsck_cb cb, void *arg,
 	free(f.origins);
 	return rc;
 }
+
+/* Per-origin record counts from the records themselves, into
+ * "held" || origin and "records". */
+static int
+store_recount(struct store *st, MDB_txn *txn, uint64_t *total)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t origin[KEY_PUBLIC_BYTES], key[4 + KEY_PUBLIC_BYTES], buf[8];
+	uint64_t n = 0;
+	int rc, mrc, have = 0;
+
+	*total = 0;
+	if ((rc = store_meta_drop_prefix(st, txn, "held")) != 0 ||
+	    (rc = store_err(mdb_cursor_open(txn, st->records, &cur))) != 0)
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);; 
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int next = mrc == 0 && k.mv_size >= KEY_PUBLIC_BYTES &&
+		    (!have || memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0);
+		if ((mrc != 0 || next) && have && n > 0) {
+			MDB_val hk = { sizeof(key), key }, hv = { 8, buf };
+			store_held_key(key, origin);
+			store_be64_put(buf, n);
+			if ((rc = store_err(mdb_put(txn, st->meta, &hk, &hv, 0))) !=
+			    0)
+				break;
+			*total += n;
+			n = 0;
+		}
+		if (mrc != 0)
+			break;
+		if (k.mv_size < KEY_PUBLIC_BYTES)
+			continue;
+		if (next) {
+			memcpy(origin, k.mv_data, KEY_PUBLIC_BYTES);
+			have = 1;
+		}
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	if (rc == 0)
+		rc = store_meta_put(st, txn, "records", *total);
+	return rc;
+}
+
+/* The record counter against LMDB's own count of the records: a store
+ * altered behind the daemon's back (records deleted or added with the
+ * LMDB tools), or one written before the counters existed, is recounted.
+ * Only the first is "altered". */
+static int
+store_check_counts(struct store *st, MDB_txn *txn)
+{
+	MDB_val k = { 7, "records" }, v;
+	MDB_stat ms;
+	uint64_t counted = 0, total;
+	int rc, have;
+
+	if ((rc = store_err(mdb_stat(txn, st->records, &ms))) != 0)
+		return rc;
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	have = rc == 0 && v.mv_size == 8;
+	if (have)
+		counted = store_be64_get(v.mv_data);
+	if (counted == ms.ms_entries)
+		return 0;
+	if ((rc = store_recount(st, txn, &total)) != 0)
+		return rc;
+	if (have) {
+		st->altered = 1;
+		st->altered_expected = counted;
+		st->altered_found = total;
+	}
+	return 0;
+}
+

@@ -114,6 +114,18 @@ int store_apply(struct store *st, struct store_item *items, size_t n,
 int store_mark(
     struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t *w);
 
+/* store_held(st, origin, w, held): how many records of origin with seq
+ * <= w the store holds. Two stores at the same watermark of an origin
+ * hold the same records of it (the latest of each member up to it), so a
+ * peer that holds more at the same watermark shows this store lost some. */
+int store_held(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t w, uint64_t *held);
+
+/* store_altered(st, expected, found): 1 if, when the store was opened,
+ * it held another number of records (found) than its own counter said
+ * (expected): altered behind the daemon's back; 0 otherwise. */
+int store_altered(const struct store *st, uint64_t *expected, uint64_t *found);
+
 /* store_last_seq(st, origin, seq): the highest seq of a record of origin
  * held (0 if none); above the watermark when records arrived out of
  * order. */

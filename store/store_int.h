@@ -12,6 +12,11 @@ struct store {
 	    meta;
 	const struct codes *codes;
 	int rdonly;
+	/* At open, LMDB counted a different number of records than the
+	 * store's own counter: records were deleted or added behind the
+	 * daemon's back (the counters were rebuilt). */
+	int altered;
+	uint64_t altered_expected, altered_found;
 };
 
 #define STORE_MEMBER_VAL 17 /* be64 seq || state || be64 doc */

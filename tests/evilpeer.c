@@ -10,8 +10,12 @@
  *   oversize   a frame header above the channel's maximum
  *   truncated  a frame header announcing 100 bytes, then 10, then close
  *   version    a sync message of version 99
- * It prints "closed" if the daemon dropped the connection within 2 s,
- * "open" otherwise.
+ *   replay     the record bytes in the file $EVIL_RECORD again, as a
+ *              batch (0, 1], $EVIL_WAIT_MS milliseconds after its
+ *              certificate was sent
+ * With $EVIL_RECORD set, the other modes save the record they send
+ * there. It prints "closed" if the daemon dropped the connection within
+ * 2 s, "open" otherwise.
  *
  * usage: evilpeer KEYFILE ROOTPUB CERTFILE PORT MODE [FORGE_ORIGIN]
  */
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -84,6 +89,37 @@ member_record(const struct key *k, const char *cc, size_t *len)
 	return rec;
 }
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint8_t *
+load_record(const char *path, size_t *len)
+{
+	uint8_t *rec = malloc(70000);
+	FILE *f;
+
+	if (path == NULL || rec == NULL || (f = fopen(path, "rb")) == NULL)
+		die("replay: EVIL_RECORD");
+	*len = fread(rec, 1, 70000, f);
+	fclose(f);
+	return rec;
+}
+
+static void
+save_record(const char *path, const uint8_t *rec, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(rec, 1, len, f) != len || fclose(f) != 0)
+		die("EVIL_RECORD: cannot write");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,6 +134,7 @@ main(int argc, char **argv)
 	const char *mode;
 	FILE *f;
 	int fd, rc;
+	long t0;
 
 	uint8_t forge[32];
 
@@ -171,7 +208,12 @@ main(int argc, char **argv)
 		m.version = strcmp(mode, "version") == 0 ? 99 : 1;
 		m.m_case = SD__PEER_MSG__M_BATCH;
 		m.batch = &b;
-		if (strcmp(mode, "scope") == 0) {
+		if (strcmp(mode, "replay") == 0) {
+			const char *wait = getenv("EVIL_WAIT_MS");
+			rec = load_record(getenv("EVIL_RECORD"), &reclen);
+			if (wait != NULL)
+				usleep((useconds_t)atoi(wait) * 1000u);
+		} else if (strcmp(mode, "scope") == 0) {
 			rec = member_record(k, "SE", &reclen);
 		} else if (strcmp(mode, "forged") == 0) {
 			/* Signed by us, claiming a fresh key as its origin. */
@@ -189,6 +231,8 @@ main(int argc, char **argv)
 		}
 		if (strcmp(mode, "badsig") == 0)
 			rec[reclen - 1] ^= 0x01; /* the signature is last */
+		if (strcmp(mode, "replay") != 0 && getenv("EVIL_RECORD") != NULL)
+			save_record(getenv("EVIL_RECORD"), rec, reclen);
 		r.data = rec;
 		r.len = reclen;
 		b.origin.data = strcmp(mode, "forged") == 0 ? forge : k->pk;
@@ -200,11 +244,14 @@ main(int argc, char **argv)
 		send_sealed(fd, ch, &m);
 		free(rec);
 	}
-	/* Drain until the daemon closes, or 2 s pass. */
+	t0 = now_ms();
+	/* Drain (digests come every gossip_ms) until the daemon closes, or
+	 * 2 s pass. */
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		char buf[4096];
-		if (poll(&p, 1, 2000) <= 0) {
+		long left = 2000 - (now_ms() - t0);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
 			printf("open\n");
 			break;
 		}
