@@ -4,6 +4,7 @@
 #ifndef SD_CLI_H
 #define SD_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "client.h"
@@ -45,6 +46,10 @@ int cli_help_requested(int argc, char **argv);
  * a NULL-free string array (caller frees with cli_strv_free). */
 int cli_split_add(char ***list, size_t *n, const char *value);
 void cli_strv_free(char **v, size_t n);
+
+/* cli_json_put(o): print o on one line (compact, ASCII) and decref it.
+ * CLI_OK, or CLI_FAIL if o is NULL (out of memory). */
+int cli_json_put(json_t *o);
 
 /* cli_cell(f, s, width): print s in a column of width characters (code
  * points): at most width - 1 of s, cut with an ellipsis, then spaces. */

@@ -244,18 +244,6 @@ open_member(struct cli *c, const ProtobufCBinaryData *rec, struct record *r)
 	return 0;
 }
 
-static void
-json_put(json_t *o)
-{
-	char *s;
-
-	if ((s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
-		puts(s);
-		free(s);
-	}
-	json_decref(o);
-}
-
 /* A member as JSON, with its size class (the export format plus size). */
 static json_t *
 member_json(const struct record *r)
@@ -324,7 +312,7 @@ print_hits(struct cli *c, const Sd__Response *resp, int json, int match)
 				    json_real(h->score_seeks));
 			}
 			json_object_set_new(o, "matched", json_string(why));
-			json_put(o);
+			cli_json_put(o);
 		} else {
 			cli_cell(stdout, m->name, 33);
 			cli_cell(stdout, record_kind_name(m->kind), 11);
@@ -357,7 +345,7 @@ print_hits(struct cli *c, const Sd__Response *resp, int json, int match)
 		json_object_set_new(o, "next",
 		    resp->next_cursor ? json_string(resp->next_cursor)
 		                      : json_null());
-		json_put(o);
+		cli_json_put(o);
 	} else {
 		printf("%" PRIu64 " match%s, %zu shown", resp->total,
 		    resp->total == 1 ? "" : "es", resp->n_hits);
@@ -658,7 +646,7 @@ print_groups(struct cli *c, const Sd__Response *resp, char **needs,
 		}
 		if (json) {
 			json_object_set_new(jg, "members", jm);
-			json_put(jg);
+			cli_json_put(jg);
 		}
 	}
 	return CLI_OK;
@@ -753,7 +741,7 @@ cmd_consortium(struct cli *c, int argc, char **argv)
 			json_t *o = json_object();
 			json_object_set_new(o, "problem",
 			    json_string(resp->problem ? resp->problem : ""));
-			json_put(o);
+			cli_json_put(o);
 		}
 		rc = CLI_FAIL;
 		goto out;

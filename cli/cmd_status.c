@@ -7,49 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "health.h"
 #include "key.h"
 #include "record.h"
-
-/* How the node stands with its peers, summed from a Status. */
-struct sync_view {
-	size_t certified, down, other;
-	uint64_t lag; /* the largest lag behind one certified peer */
-	size_t unknown; /* certified peers that sent no digest yet */
-	const char *behind; /* address of the peer with that lag */
-};
-
-static void
-status_view(const Sd__Status *s, struct sync_view *v)
-{
-	size_t i;
-
-	memset(v, 0, sizeof(*v));
-	for (i = 0; i < s->n_peers; i++) {
-		const Sd__PeerInfo *pi = s->peers[i];
-		if (strcmp(pi->state, "certified") != 0) {
-			if (strcmp(pi->state, "down") == 0)
-				v->down++;
-			else if (strcmp(pi->state, "retired") != 0)
-				v->other++;
-			continue;
-		}
-		v->certified++;
-		if (!pi->has_lag) {
-			v->unknown++;
-		} else if (v->behind == NULL || pi->lag > v->lag) {
-			v->lag = pi->lag;
-			v->behind = pi->address;
-		}
-	}
-}
-
-/* In sync: at least one certified peer, each has sent a digest and none
- * holds anything this node lacks. */
-static int
-status_in_sync(const struct sync_view *v)
-{
-	return v->certified > 0 && v->unknown == 0 && v->lag == 0;
-}
 
 static int
 status_fetch(struct cli *c, Sd__Response **resp)
@@ -85,7 +45,7 @@ status_wait(struct cli *c, double timeout, Sd__Response **resp)
 	double t0 = status_now(), tprev = t0, t;
 	uint64_t m0 = 0, mprev = 0;
 	int tty = isatty(STDERR_FILENO), rc, first = 1;
-	struct sync_view v;
+	struct health_view v;
 	double rate = 0.0;
 
 	for (;;) {
@@ -94,7 +54,7 @@ status_wait(struct cli *c, double timeout, Sd__Response **resp)
 		*resp = NULL;
 		if ((rc = status_fetch(c, resp)) != CLI_OK)
 			return rc;
-		status_view((*resp)->status, &v);
+		health_view((*resp)->status, &v);
 		t = status_now();
 		if (first) {
 			m0 = mprev = (*resp)->status->members;
@@ -105,7 +65,7 @@ status_wait(struct cli *c, double timeout, Sd__Response **resp)
 			mprev = (*resp)->status->members;
 			tprev = t;
 		}
-		if (status_in_sync(&v)) {
+		if (health_in_sync(&v)) {
 			if (tty)
 				fprintf(stderr, "\r\033[K");
 			fprintf(stderr,
@@ -164,29 +124,6 @@ status_usage(FILE *f)
 	    "  --timeout S   give up waiting after S seconds (default: never)\n");
 }
 
-/* ,"rejected":{"signature":N,...},"last_rejected":{...} */
-static void
-status_rejected_json(const Sd__Status *s)
-{
-	char hex[65];
-	size_t i;
-
-	printf(",\"rejected\":{");
-	for (i = 0; i < s->n_rejected; i++)
-		printf("%s\"%s\":%" PRIu64, i ? "," : "", s->rejected[i]->reason,
-		    s->rejected[i]->count);
-	printf("}");
-	if (s->last_rejected_reason != NULL && s->has_last_rejected_peer &&
-	    s->last_rejected_peer.len == 32) {
-		key_public_hex(s->last_rejected_peer.data, hex);
-		printf(",\"last_rejected\":{\"reason\":\"%s\",\"peer\":\"%s\","
-		       "\"at_ms\":%" PRIu64 "}",
-		    s->last_rejected_reason, hex, s->last_rejected_ms);
-	}
-	printf(",\"handshakes_failed\":%" PRIu64 ",\"handshakes_shed\":%" PRIu64,
-	    s->handshakes_failed, s->handshakes_shed);
-}
-
 /* "rejected:     signature 2, scope 1 (last: scope from abcd... 3 s
  * ago)" or "none". */
 static void
@@ -235,7 +172,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 {
 	Sd__Response *resp = NULL;
 	struct record cert = { 0 };
-	struct sync_view v;
+	struct health_view v;
 	char hex[65], err[256], *end;
 	int rc, json = 0, wait = 0, i;
 	double timeout = 0.0;
@@ -267,29 +204,15 @@ cmd_status(struct cli *c, int argc, char **argv)
 		rc = CLI_FAIL;
 		goto out;
 	}
-	status_view(resp->status, &v);
+	health_view(resp->status, &v);
 	key_public_hex(resp->status->node_key.data, hex);
 	if (resp->status->has_cert && cli_codes(c) != NULL)
 		record_open(c->codes, resp->status->cert.data,
 		    resp->status->cert.len, record_now_ms(), &cert, err,
 		    sizeof(err));
 	if (json) {
-		printf("{\"node_key\":\"%s\",\"own_seq\":%" PRIu64
-		       ",\"members\":%" PRIu64 ",\"own_members\":%" PRIu64
-		       ",\"records\":%" PRIu64 ",\"certified\":%s"
-		       ",\"peers_certified\":%zu,\"peers_down\":%zu"
-		       ",\"lag\":%" PRIu64 ",\"in_sync\":%s",
-		    hex, resp->status->own_seq, resp->status->members,
-		    resp->status->own_members, resp->status->records,
-		    cert.body &&
-		            cert.body->node_cert->not_after_ms >=
-		                record_now_ms()
-		        ? "true"
-		        : "false",
-		    v.certified, v.down, v.lag,
-		    status_in_sync(&v) ? "true" : "false");
-		status_rejected_json(resp->status);
-		printf("}\n");
+		json_t *o = health_status_json(cli_codes(c), resp->status);
+		rc = cli_json_put(o);
 		goto out;
 	}
 	printf("node key:     %s\n", hex);
@@ -325,7 +248,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	    v.certified, v.down, v.other);
 	if (v.certified == 0)
 		printf("sync:         no certified peer\n");
-	else if (status_in_sync(&v))
+	else if (health_in_sync(&v))
 		printf("sync:         in sync with every certified peer\n");
 	else if (v.lag > 0)
 		printf("sync:         in progress, %" PRIu64
@@ -404,19 +327,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		snprintf(plag, sizeof(plag),
 		    pi->has_peer_lag ? "%" PRIu64 : "null", pi->peer_lag);
 		if (json) {
-			printf("{\"key\":\"%s\",\"address\":\"%s\","
-			       "\"outbound\":%s,\"learned\":%s,"
-			       "\"state\":\"%s\",\"idle_ms\":%" PRIu64
-			       ",\"lag\":%s,\"peer_lag\":%s"
-			       ",\"records_in\":%" PRIu64
-			       ",\"records_out\":%" PRIu64
-			       ",\"bytes_in\":%" PRIu64
-			       ",\"bytes_out\":%" PRIu64 "}\n",
-			    strcmp(hex, "-") ? hex : "", pi->address,
-			    pi->outbound ? "true" : "false",
-			    pi->learned ? "true" : "false", pi->state,
-			    pi->idle_ms, lag, plag, pi->records_in,
-			    pi->records_out, pi->bytes_in, pi->bytes_out);
+			if ((rc = cli_json_put(health_peer_json(pi))) != CLI_OK)
+				goto out;
 			continue;
 		}
 		if (strlen(hex) > 16)

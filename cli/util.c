@@ -147,3 +147,20 @@ cli_cell(FILE *f, const char *s, size_t width)
 	for (; chars < width; chars++)
 		fputc(' ', f);
 }
+
+int
+cli_json_put(json_t *o)
+{
+	char *s;
+
+	if (o == NULL ||
+	    (s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL) {
+		json_decref(o);
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	puts(s);
+	free(s);
+	json_decref(o);
+	return CLI_OK;
+}

@@ -93,6 +93,7 @@ static const char *config_keys[] = {
 	"map_size_mb",
 	"log_level",
 	"listen",
+	"http",
 	"peers",
 	"gossip_ms",
 	"max_outbound",
@@ -193,6 +194,15 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 			return 0;
 		}
 		slot = &p->c->listen;
+	} else if (strcmp(name, "http") == 0) {
+		struct sockaddr_storage ss;
+		if (config_addr_parse(value, &ss) != 0) {
+			snprintf(p->err, sizeof(p->err),
+			    "http must be a numeric address and port, e.g. "
+			    "127.0.0.1:8470");
+			return 0;
+		}
+		slot = &p->c->http;
 	} else if (strcmp(name, "peers") == 0) {
 		const char *q = value;
 		while (*q) {
@@ -364,6 +374,7 @@ config_free(struct config *c)
 	free(c->key_file);
 	free(c->socket);
 	free(c->listen);
+	free(c->http);
 	for (size_t i = 0; i < c->npeers; i++)
 		free(c->peers[i]);
 	free(c->peers);
@@ -387,6 +398,8 @@ config_print(const struct config *c, FILE *f)
 	fprintf(f, "log_level = %s\n", lv[c->log_level]);
 	if (c->listen)
 		fprintf(f, "listen = %s\n", c->listen);
+	if (c->http)
+		fprintf(f, "http = %s\n", c->http);
 	if (c->npeers) {
 		fprintf(f, "peers =");
 		for (size_t i = 0; i < c->npeers; i++)

@@ -10,6 +10,7 @@
  *   map_size_mb = 4096        # LMDB map size
  *   log_level = info          # error, warn, info, debug
  *   listen = 127.0.0.1:7401   # peer port (numeric address); default none
+ *   http = 127.0.0.1:8470     # HTTP API and web page; default none
  *   peers = 127.0.0.1:7402, 127.0.0.1:7403   # bootstrap peers
  *   gossip_ms = 1000          # digest interval
  *   max_outbound = 8          # outbound connections, counting `peers`;
@@ -42,6 +43,7 @@ struct config {
 	size_t map_size_mb;
 	int log_level;
 	char *listen; /* "ip:port" or NULL: no peer listener */
+	char *http; /* "ip:port" or NULL: no HTTP server */
 	char **peers; /* bootstrap peer addresses, "ip:port" */
 	size_t npeers;
 	unsigned gossip_ms;

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "http.h"
 #include "err.h"
 #include "node.h"
 #include "peer.h"
@@ -26,6 +27,7 @@ struct daemon {
 	struct node *node;
 	struct control *ctl;
 	struct peers *peers;
+	struct http *http;
 };
 
 static void
@@ -61,6 +63,8 @@ daemon_signal_cb(uv_signal_t *h, int signum)
 	d->ctl = NULL;
 	peers_stop(d->peers);
 	d->peers = NULL;
+	http_stop(d->http);
+	d->http = NULL;
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 }
@@ -170,6 +174,15 @@ main(int argc, char **argv)
 	if ((rc = peers_start(&d.loop, d.node, &d.peers)) != 0) {
 		control_stop(d.ctl);
 		peers_stop(d.peers);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&d.loop);
+		node_close(d.node);
+		return 1;
+	}
+	if ((rc = http_start(&d.loop, d.node, &d.http)) != 0) {
+		control_stop(d.ctl);
+		peers_stop(d.peers);
+		http_stop(d.http);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&d.loop);
 		node_close(d.node);

@@ -3,7 +3,7 @@
 # Safe to run repeatedly: it does nothing when everything is present.
 set -eu
 PKGS="build-essential cmake pkg-config libsodium-dev libuv1-dev liblmdb-dev lmdb-utils \
-protobuf-c-compiler libprotobuf-c-dev libutf8proc-dev libcsv-dev libjansson-dev libinih-dev libstemmer-dev clang valgrind python3"
+protobuf-c-compiler libprotobuf-c-dev libutf8proc-dev libcsv-dev libjansson-dev libinih-dev libstemmer-dev libhttp-parser-dev clang valgrind python3"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

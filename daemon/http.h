@@ -1,0 +1,33 @@
+/*
+ * http: the daemon's HTTP server (docs/API.md) on its libuv loop.
+ * Requests are parsed with http-parser (Debian's libhttp-parser); each
+ * connection carries one request (the answer says Connection: close).
+ * Limits: HTTP_CONNS_MAX open connections (more are closed at once),
+ * HTTP_HEAD_MAX bytes of request line and headers, no request body, and
+ * HTTP_REQUEST_MS from accepting a connection to a complete request.
+ * The answer is computed on the thread pool (daemon/api.c).
+ */
+#ifndef SD_HTTP_H
+#define SD_HTTP_H
+
+#include <uv.h>
+
+#include "node.h"
+
+#define HTTP_CONNS_MAX 64
+#define HTTP_HEAD_MAX (16 * 1024)
+#define HTTP_REQUEST_MS 10000
+
+struct http;
+
+/* http_start(loop, n, out): listen on n's configured `http` address
+ * (*out NULL and 0 if none is). SD_ECONFIG (logged) if it cannot: *out
+ * is set all the same, for http_stop. */
+int http_start(uv_loop_t *loop, struct node *n, struct http **out);
+
+/* http_stop(h): close the listener and every connection; h is freed once
+ * their handles have closed (requests on the thread pool finish first).
+ * NULL harmless. */
+void http_stop(struct http *h);
+
+#endif

@@ -1,0 +1,142 @@
+#include "health.h"
+
+#include <string.h>
+
+#include "key.h"
+#include "record.h"
+
+void
+health_view(const Sd__Status *s, struct health_view *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < s->n_peers; i++) {
+		const Sd__PeerInfo *pi = s->peers[i];
+		if (strcmp(pi->state, "certified") != 0) {
+			if (strcmp(pi->state, "down") == 0)
+				v->down++;
+			else if (strcmp(pi->state, "retired") != 0)
+				v->other++;
+			continue;
+		}
+		v->certified++;
+		if (!pi->has_lag) {
+			v->unknown++;
+		} else if (v->behind == NULL || pi->lag > v->lag) {
+			v->lag = pi->lag;
+			v->behind = pi->address;
+		}
+	}
+}
+
+int
+health_in_sync(const struct health_view *v)
+{
+	return v->certified > 0 && v->unknown == 0 && v->lag == 0;
+}
+
+int
+health_certified(const struct codes *codes, const Sd__Status *s)
+{
+	struct record r = { 0 };
+	char err[256];
+	uint64_t now = record_now_ms();
+	int ok = 0;
+
+	if (s->has_cert && codes != NULL &&
+	    record_open(codes, s->cert.data, s->cert.len, now, &r, err,
+	        sizeof(err)) == 0 &&
+	    r.body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT)
+		ok = r.body->node_cert->not_after_ms >= now;
+	record_close(&r);
+	return ok;
+}
+
+/* o[name] = an unsigned count; 0 or -1 (out of memory). */
+static int
+health_set_u64(json_t *o, const char *name, uint64_t v)
+{
+	return json_object_set_new(o, name, json_integer((json_int_t)v));
+}
+
+json_t *
+health_status_json(const struct codes *codes, const Sd__Status *s)
+{
+	struct health_view v;
+	json_t *o = json_object(), *rej = json_object();
+	char hex[65];
+	size_t i;
+	int bad = o == NULL || rej == NULL;
+
+	health_view(s, &v);
+	if (s->node_key.len == 32)
+		key_public_hex(s->node_key.data, hex);
+	else
+		hex[0] = '\0';
+	bad |= json_object_set_new(o, "node_key", json_string(hex));
+	bad |= health_set_u64(o, "own_seq", s->own_seq);
+	bad |= health_set_u64(o, "members", s->members);
+	bad |= health_set_u64(o, "own_members", s->own_members);
+	bad |= health_set_u64(o, "records", s->records);
+	bad |= json_object_set_new(o, "certified",
+	    json_boolean(health_certified(codes, s)));
+	bad |= health_set_u64(o, "peers_certified", v.certified);
+	bad |= health_set_u64(o, "peers_down", v.down);
+	bad |= health_set_u64(o, "lag", v.lag);
+	bad |= json_object_set_new(o, "in_sync",
+	    json_boolean(health_in_sync(&v)));
+	for (i = 0; rej != NULL && i < s->n_rejected; i++)
+		bad |= health_set_u64(
+		    rej, s->rejected[i]->reason, s->rejected[i]->count);
+	bad |= json_object_set_new(o, "rejected", rej);
+	if (s->last_rejected_reason != NULL && s->has_last_rejected_peer &&
+	    s->last_rejected_peer.len == 32) {
+		json_t *l = json_object();
+		key_public_hex(s->last_rejected_peer.data, hex);
+		bad |= l == NULL;
+		bad |= json_object_set_new(
+		    l, "reason", json_string(s->last_rejected_reason));
+		bad |= json_object_set_new(l, "peer", json_string(hex));
+		bad |= health_set_u64(l, "at_ms", s->last_rejected_ms);
+		bad |= json_object_set_new(o, "last_rejected", l);
+	}
+	bad |= health_set_u64(o, "handshakes_failed", s->handshakes_failed);
+	bad |= health_set_u64(o, "handshakes_shed", s->handshakes_shed);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+health_peer_json(const Sd__PeerInfo *pi)
+{
+	json_t *o = json_object();
+	char hex[65] = "";
+	int bad = o == NULL;
+
+	if (pi->has_key && pi->key.len == 32)
+		key_public_hex(pi->key.data, hex);
+	bad |= json_object_set_new(o, "key", json_string(hex));
+	bad |= json_object_set_new(o, "address", json_string(pi->address));
+	bad |= json_object_set_new(o, "outbound", json_boolean(pi->outbound));
+	bad |= json_object_set_new(o, "learned", json_boolean(pi->learned));
+	bad |= json_object_set_new(o, "state", json_string(pi->state));
+	bad |= health_set_u64(o, "idle_ms", pi->idle_ms);
+	bad |= json_object_set_new(o, "lag",
+	    pi->has_lag ? json_integer((json_int_t)pi->lag) : json_null());
+	bad |= json_object_set_new(o, "peer_lag",
+	    pi->has_peer_lag ? json_integer((json_int_t)pi->peer_lag)
+	                     : json_null());
+	bad |= health_set_u64(o, "records_in", pi->records_in);
+	bad |= health_set_u64(o, "records_out", pi->records_out);
+	bad |= health_set_u64(o, "bytes_in", pi->bytes_in);
+	bad |= health_set_u64(o, "bytes_out", pi->bytes_out);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
