@@ -257,6 +257,13 @@ cmd_status(struct cli *c, int argc, char **argv)
 	else
 		printf("sync:         waiting for %zu peer digest%s\n",
 		    v.unknown, v.unknown == 1 ? "" : "s");
+	if (v.last_sync_ms != 0) {
+		uint64_t now = record_now_ms();
+		printf("last sync:    %" PRIu64 " s ago\n",
+		    now > v.last_sync_ms ? (now - v.last_sync_ms) / 1000 : 0);
+	} else if (v.certified > 0) {
+		printf("last sync:    not yet\n");
+	}
 	status_rejected_text(resp->status);
 	status_unauth_text(resp->status);
 out:
@@ -287,14 +294,17 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			    "certificate), state (down, handshake, open, "
 			    "certified,\nretired), seconds since the peer last "
 			    "sent anything, lag (seqs\nthe peer holds that "
-			    "this node lacks, from its last digest),\nrecords "
-			    "and bytes in and out; then the watermark of every "
-			    "origin\nthis node holds.\n\n"
+			    "this node lacks, from its last digest), when\n"
+			    "this node was last in sync with it (its digest "
+			    "named nothing\nmissing here), records and bytes "
+			    "in and out; then the watermark\nof every origin "
+			    "this node holds.\n\n"
 			    "--json: one object per peer (key, address, "
 			    "outbound, learned,\nstate, idle_ms, lag, "
-			    "peer_lag, records_in, records_out, bytes_in,\n"
-			    "bytes_out); lag and peer_lag are null before the "
-			    "first digest.\n");
+			    "peer_lag, synced_ms, records_in, records_out,\n"
+			    "bytes_in, bytes_out); lag and peer_lag are null "
+			    "before the first\ndigest, synced_ms (ms since the "
+			    "epoch) before the first time in sync.\n");
 			return CLI_OK;
 		} else {
 			cli_error("peers: unknown argument '%s'", argv[i]);
@@ -310,6 +320,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		cli_cell(stdout, "STATE", 11);
 		cli_cell(stdout, "IDLE", 8);
 		cli_cell(stdout, "LAG", 9);
+		cli_cell(stdout, "SYNCED", 10);
 		cli_cell(stdout, "RECS IN", 10);
 		cli_cell(stdout, "RECS OUT", 10);
 		cli_cell(stdout, "BYTES IN", 12);
@@ -317,15 +328,11 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	}
 	for (i = 0; i < resp->status->n_peers; i++) {
 		const Sd__PeerInfo *pi = resp->status->peers[i];
-		char idle[32], num[32], lag[32], plag[32];
+		char idle[32], num[32], lag[32], synced[32];
 		if (pi->has_key && pi->key.len == 32)
 			key_public_hex(pi->key.data, hex);
 		else
 			snprintf(hex, sizeof(hex), "-");
-		snprintf(lag, sizeof(lag), pi->has_lag ? "%" PRIu64 : "null",
-		    pi->lag);
-		snprintf(plag, sizeof(plag),
-		    pi->has_peer_lag ? "%" PRIu64 : "null", pi->peer_lag);
 		if (json) {
 			if ((rc = cli_json_put(health_peer_json(pi))) != CLI_OK)
 				goto out;
@@ -335,8 +342,16 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			hex[16] = '\0';
 		snprintf(idle, sizeof(idle), pi->has_idle_ms ? "%.1fs" : "-",
 		    (double)pi->idle_ms / 1000.0);
-		if (!pi->has_lag)
-			snprintf(lag, sizeof(lag), "-");
+		snprintf(lag, sizeof(lag), pi->has_lag ? "%" PRIu64 : "-",
+		    pi->lag);
+		if (pi->has_synced_ms) {
+			uint64_t now = record_now_ms();
+			snprintf(synced, sizeof(synced), "%" PRIu64 "s ago",
+			    now > pi->synced_ms ? (now - pi->synced_ms) / 1000
+			                        : 0);
+		} else {
+			snprintf(synced, sizeof(synced), "-");
+		}
 		cli_cell(stdout, hex, 18);
 		cli_cell(stdout, pi->address, 23);
 		cli_cell(stdout,
@@ -347,6 +362,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		cli_cell(stdout, pi->state, 11);
 		cli_cell(stdout, idle, 8);
 		cli_cell(stdout, lag, 9);
+		cli_cell(stdout, synced, 10);
 		snprintf(num, sizeof(num), "%" PRIu64, pi->records_in);
 		cli_cell(stdout, num, 10);
 		snprintf(num, sizeof(num), "%" PRIu64, pi->records_out);

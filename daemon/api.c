@@ -16,6 +16,7 @@
 #include "key.h"
 #include "memberio.h"
 #include "record.h"
+#include "web.h"
 
 #define API_PARAMS_MAX 64 /* name=value pairs in one query string */
 #define API_VALUES_MAX 32 /* values of one repeated filter */
@@ -26,7 +27,7 @@ const double api_bucket_le[API_BUCKETS] = { 0.001, 0.005, 0.01, 0.05, 0.1,
 	0.5, 1.0, 5.0 };
 
 static const char *const api_route_names[API_R_COUNT] = { "search", "match",
-	"consortium", "member", "peers", "status", "metrics", "other" };
+	"consortium", "member", "peers", "status", "metrics", "page", "other" };
 
 struct api_call {
 	int route;
@@ -489,12 +490,34 @@ api_query(struct api_call *c, const char *s, size_t n, struct api_reply *r)
 	return 0;
 }
 
+/*
+ * A file of the web page: answered at once. The body is a copy, since
+ * api_reply_free frees every body; the files are a few tens of KiB.
+ */
+static int
+api_page(const char *method, const struct web_file *f, struct api_reply *r)
+{
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		api_errorf(r, 405, SD_EINVAL, "%s: only GET and HEAD here",
+		    method);
+		return 1;
+	}
+	if ((r->body = malloc(f->len + 1)) == NULL)
+		return -ENOMEM;
+	memcpy(r->body, f->data, f->len);
+	r->status = 200;
+	r->type = f->type;
+	r->len = f->len;
+	return 1;
+}
+
 int
 api_parse(const char *method, const char *url, int *route,
     struct api_call **out, struct api_reply *r)
 {
 	struct http_parser_url u;
 	struct api_call *c;
+	struct web_file wf;
 	const char *path;
 	size_t plen;
 	int rc;
@@ -508,6 +531,12 @@ api_parse(const char *method, const char *url, int *route,
 		api_error(r, 400, SD_EINVAL, "bad request target");
 		return 1;
 	}
+	path = url + u.field_data[UF_PATH].off;
+	plen = u.field_data[UF_PATH].len;
+	if (web_file_find(path, plen, &wf) == 0) {
+		*route = API_R_PAGE;
+		return api_page(method, &wf, r);
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	sd__query__init(&c->q);
@@ -520,8 +549,6 @@ api_parse(const char *method, const char *url, int *route,
 	c->q.kinds = c->kinds;
 	c->q.member_of = c->member_of;
 	c->cs.needs = c->needs;
-	path = url + u.field_data[UF_PATH].off;
-	plen = u.field_data[UF_PATH].len;
 #define API_IS(p) (plen == strlen(p) && memcmp(path, p, plen) == 0)
 	if (API_IS("/api/search")) {
 		c->route = API_R_SEARCH;
@@ -988,6 +1015,32 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 	    "Inbound handshakes closed to make room for newer ones.");
 	api_printf(&b, "stardust_handshakes_shed_total %" PRIu64 "\n",
 	    s->handshakes_shed);
+	api_metric(&b, "stardust_peer_last_sync_timestamp_seconds", "gauge",
+	    "When this node last held everything a peer's digest named.");
+	for (i = 0; i < s->n_peers; i++)
+		if (s->peers[i]->has_synced_ms) {
+			api_peer_labels(s->peers[i], lab, sizeof(lab));
+			api_printf(&b,
+			    "stardust_peer_last_sync_timestamp_seconds{%s} "
+			    "%.3f\n",
+			    lab, (double)s->peers[i]->synced_ms / 1000.0);
+		}
+	api_metric(&b, "stardust_sync_duration_seconds", "histogram",
+	    "Catch-ups: from a peer's digest showing records this node lacks "
+	    "to one showing none.");
+	for (k = 0; k < s->n_sync_buckets && k < NODE_SYNC_BUCKETS; k++)
+		api_printf(&b,
+		    "stardust_sync_duration_seconds_bucket{le=\"%g\"} %" PRIu64
+		    "\n",
+		    (double)node_sync_le_ms[k] / 1000.0, s->sync_buckets[k]);
+	api_printf(&b,
+	    "stardust_sync_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64
+	    "\n",
+	    s->sync_count);
+	api_printf(&b, "stardust_sync_duration_seconds_sum %.3f\n",
+	    (double)s->sync_sum_ms / 1000.0);
+	api_printf(&b, "stardust_sync_duration_seconds_count %" PRIu64 "\n",
+	    s->sync_count);
 	api_metric(&b, "stardust_http_requests_total", "counter",
 	    "HTTP requests answered, by route and status class.");
 	for (i = 0; i < API_R_COUNT; i++)

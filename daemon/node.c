@@ -218,6 +218,23 @@ node_unauth_count(struct node *n, uint64_t failed, uint64_t shed)
 	pthread_mutex_unlock(&n->plock);
 }
 
+const uint64_t node_sync_le_ms[NODE_SYNC_BUCKETS] = { 100, 500, 1000, 5000,
+	10000, 30000, 60000, 300000 };
+
+void
+node_sync_done(struct node *n, uint64_t ms)
+{
+	size_t i;
+
+	pthread_mutex_lock(&n->plock);
+	for (i = 0; i < NODE_SYNC_BUCKETS; i++)
+		if (ms <= node_sync_le_ms[i])
+			n->sync_bucket[i]++;
+	n->sync_count++;
+	n->sync_sum_ms += ms;
+	pthread_mutex_unlock(&n->plock);
+}
+
 void
 node_reject(struct node *n, int reason, const uint8_t *peer)
 {
@@ -401,6 +418,7 @@ resp_free(struct resp *rs)
 		for (i = 0; i < rs->r.status->n_rejected; i++)
 			free(rs->r.status->rejected[i]);
 		free(rs->r.status->rejected);
+		free(rs->r.status->sync_buckets);
 		free(rs->r.status->last_rejected_peer.data);
 		free(rs->r.status->cert.data);
 		free(rs->r.status);
@@ -1261,6 +1279,8 @@ node_status_peers(struct node *n, Sd__Status *s)
 			pi->peer_lag = copy->peer_lag;
 			pi->has_learned = 1;
 			pi->learned = copy->learned;
+			pi->has_synced_ms = copy->synced_ms != 0;
+			pi->synced_ms = copy->synced_ms;
 			s->peers[s->n_peers++] = pi;
 		}
 	}
@@ -1294,6 +1314,17 @@ node_status_rejected(struct node *n, Sd__Status *s)
 	s->has_handshakes_failed = s->has_handshakes_shed = 1;
 	s->handshakes_failed = n->hs_failed;
 	s->handshakes_shed = n->hs_shed;
+	if ((s->sync_buckets = calloc(NODE_SYNC_BUCKETS,
+	         sizeof(*s->sync_buckets))) == NULL) {
+		rc = -ENOMEM;
+	} else {
+		memcpy(s->sync_buckets, n->sync_bucket,
+		    sizeof(n->sync_bucket));
+		s->n_sync_buckets = NODE_SYNC_BUCKETS;
+	}
+	s->has_sync_count = s->has_sync_sum_ms = 1;
+	s->sync_count = n->sync_count;
+	s->sync_sum_ms = n->sync_sum_ms;
 	if (rc == 0 && n->last_rejected_reason >= 0) {
 		s->last_rejected_reason =
 		    (char *)node_reject_name(n->last_rejected_reason);

@@ -42,7 +42,12 @@ struct node_peer {
 	int has_lag; /* the peer sent a digest */
 	int outbound;
 	int learned; /* dialled from an address in the peer's certificate */
+	uint64_t synced_ms; /* when last in sync with it (epoch ms), 0: never */
 };
+
+/* Upper bounds (ms) of the catch-up duration histogram in status. */
+#define NODE_SYNC_BUCKETS 8
+extern const uint64_t node_sync_le_ms[NODE_SYNC_BUCKETS];
 
 /* Why a certified peer's message was refused (counted in status). */
 enum {
@@ -93,12 +98,18 @@ struct node {
 	 * shed to make room when every handshake slot was taken; under
 	 * plock. */
 	uint64_t hs_failed, hs_shed;
+	/* Catch-ups with certified peers (node_sync_done); under plock. */
+	uint64_t sync_bucket[NODE_SYNC_BUCKETS], sync_count, sync_sum_ms;
 };
 
 
 /* node_unauth_count(n, failed, shed): add to the counts of dropped
  * unauthenticated connections. Any thread. */
 void node_unauth_count(struct node *n, uint64_t failed, uint64_t shed);
+
+/* node_sync_done(n, ms): count a catch-up with a peer that took ms. Any
+ * thread. */
+void node_sync_done(struct node *n, uint64_t ms);
 
 /* node_seq_learn(n, w): a certified peer holds this node's own records
  * up to seq w (0: none): publications may go on, after w. Any thread. */

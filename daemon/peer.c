@@ -97,6 +97,8 @@ struct peer {
 	size_t wqueue;
 	uint64_t last_rx;
 	uint64_t certified_ms; /* loop time when its certificate was taken */
+	uint64_t behind_ms; /* loop time its digest first showed a lag; 0 */
+	uint64_t synced_ms; /* epoch ms its digest last showed no lag; 0 */
 	uint64_t bytes_in, bytes_out;
 	uint64_t records_in, records_out;
 	struct sync_pending pending; /* our Wants in flight; used by the work */
@@ -598,6 +600,28 @@ peer_replayed(const struct peer *p, const struct sync_out *o)
 	return o->stale_from < w;
 }
 
+/* Catch-ups: a digest naming records this node lacks starts one, the
+ * first naming none ends it (counted with its duration); a digest naming
+ * none means this node is in sync with p now. */
+static void
+peer_catch_up(struct peer *p, const struct sync_out *o)
+{
+	uint64_t now = uv_now(p->ps->loop);
+
+	if (!o->digest)
+		return;
+	if (o->lagging) {
+		if (p->behind_ms == 0)
+			p->behind_ms = now;
+		return;
+	}
+	if (p->behind_ms != 0) {
+		node_sync_done(p->ps->node, now - p->behind_ms);
+		p->behind_ms = 0;
+	}
+	p->synced_ms = record_now_ms();
+}
+
 static void
 pwork_commit_after_cb(uv_work_t *req, int status)
 {
@@ -677,6 +701,7 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 		    (unsigned long long)w->out.equivocations);
 		node_reject(ps->node, NODE_REJ_EQUIVOCATION, p->id);
 	}
+	peer_catch_up(p, &w->out);
 	peer_absorb(p, &w->out);
 	peer_send_out(p, &w->out);
 	p->committing = 0;
@@ -1242,6 +1267,7 @@ peers_snapshot(struct peers *ps)
 		v[i].learned = p->dialer != NULL && p->dialer->learned;
 		if (p->certified)
 			peers_lag(ps, &om, p, &v[i]);
+		v[i].synced_ms = p->synced_ms;
 	}
 	for (d = 0; d < ps->ndialers && i < cnt; d++) {
 		const struct dialer *dl = ps->dialers[d];

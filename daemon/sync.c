@@ -403,6 +403,18 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 		if (memcmp(d->marks[i]->origin.data, n->key->pk, 32) == 0)
 			own_w = d->marks[i]->w;
 	node_seq_learn(n, own_w);
+	/* Whether the peer holds records of some node origin this node
+	 * lacks (its lag in status; the root's set and our own origin left
+	 * out, as there). */
+	for (i = 0; i < d->n_marks && !out->lagging; i++) {
+		const Sd__Mark *mk = d->marks[i];
+		if (memcmp(mk->origin.data, n->cfg->root_key, 32) == 0 ||
+		    memcmp(mk->origin.data, n->key->pk, 32) == 0)
+			continue;
+		if ((rc = store_mark(n->st, mk->origin.data, &mine)) != 0)
+			return rc;
+		out->lagging = mk->w > mine;
+	}
 	/* Root records first: certificates decide what else is accepted. */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < d->n_marks; i++) {

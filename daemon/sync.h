@@ -36,6 +36,7 @@ struct sync_out {
 	uint8_t adv_origin[32];
 	uint64_t adv_from, adv_to;
 	int digest; /* the message was a digest: marks[nmarks] is a copy */
+	int lagging; /* and it names records this node lacks */
 	struct sync_mark *marks;
 	size_t nmarks;
 	uint64_t records_in; /* records of a batch received and stored */

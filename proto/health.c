@@ -13,6 +13,8 @@ health_view(const Sd__Status *s, struct health_view *v)
 	memset(v, 0, sizeof(*v));
 	for (i = 0; i < s->n_peers; i++) {
 		const Sd__PeerInfo *pi = s->peers[i];
+		if (pi->has_synced_ms && pi->synced_ms > v->last_sync_ms)
+			v->last_sync_ms = pi->synced_ms;
 		if (strcmp(pi->state, "certified") != 0) {
 			if (strcmp(pi->state, "down") == 0)
 				v->down++;
@@ -86,6 +88,9 @@ health_status_json(const struct codes *codes, const Sd__Status *s)
 	bad |= health_set_u64(o, "lag", v.lag);
 	bad |= json_object_set_new(o, "in_sync",
 	    json_boolean(health_in_sync(&v)));
+	bad |= json_object_set_new(o, "last_sync_ms",
+	    v.last_sync_ms ? json_integer((json_int_t)v.last_sync_ms)
+	                   : json_null());
 	for (i = 0; rej != NULL && i < s->n_rejected; i++)
 		bad |= health_set_u64(
 		    rej, s->rejected[i]->reason, s->rejected[i]->count);
@@ -130,6 +135,9 @@ health_peer_json(const Sd__PeerInfo *pi)
 	bad |= json_object_set_new(o, "peer_lag",
 	    pi->has_peer_lag ? json_integer((json_int_t)pi->peer_lag)
 	                     : json_null());
+	bad |= json_object_set_new(o, "synced_ms",
+	    pi->has_synced_ms ? json_integer((json_int_t)pi->synced_ms)
+	                      : json_null());
 	bad |= health_set_u64(o, "records_in", pi->records_in);
 	bad |= health_set_u64(o, "records_out", pi->records_out);
 	bad |= health_set_u64(o, "bytes_in", pi->bytes_in);

@@ -19,6 +19,7 @@ struct health_view {
 	uint64_t lag; /* the largest lag behind one certified peer */
 	size_t unknown; /* certified peers that sent no digest yet */
 	const char *behind; /* address of the peer with that lag */
+	uint64_t last_sync_ms; /* latest synced_ms of a connection, 0: none */
 };
 
 /* health_view(s, v): sum s's peers into v. */
@@ -34,15 +35,17 @@ int health_certified(const struct codes *codes, const Sd__Status *s);
 
 /* health_status_json(codes, s): a new object (caller decrefs; NULL when
  * out of memory) with node_key, own_seq, members, own_members, records,
- * certified, peers_certified, peers_down, lag, in_sync, rejected (by
- * reason), last_rejected (once there is one), handshakes_failed and
- * handshakes_shed (docs/FORMATS.md). */
+ * certified, peers_certified, peers_down, lag, in_sync, last_sync_ms
+ * (null before the first), rejected (by reason), last_rejected (once
+ * there is one), handshakes_failed and handshakes_shed
+ * (docs/FORMATS.md). */
 json_t *health_status_json(const struct codes *codes, const Sd__Status *s);
 
 /* health_peer_json(pi): a new object for one peer connection: key (""
  * before it authenticated), address, outbound, learned, state, idle_ms,
- * lag, peer_lag (null before its first digest), records_in, records_out,
- * bytes_in, bytes_out. */
+ * lag, peer_lag (null before its first digest), synced_ms (null before
+ * the first time in sync), records_in, records_out, bytes_in,
+ * bytes_out. */
 json_t *health_peer_json(const Sd__PeerInfo *pi);
 
 #endif

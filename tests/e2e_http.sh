@@ -251,6 +251,32 @@ expect_contains "metrics: refused connections counted" "$H_body" "stardust_http_
 expect_contains "metrics: the timeout counted" "$H_body" "stardust_http_request_timeouts_total 1"
 expect_contains "metrics: 4xx answers counted" "$H_body" 'stardust_http_requests_total{route="search",code="4xx"}'
 
+# ---- catch-ups and the last sync ----
+# vil stopped while nor publishes 300 more members (more than one push):
+# when vil is back, nor's first digest names records vil lacks, and a
+# later one none: one catch-up, counted with its duration.
+sd_stop vil
+"$SD_BIN/sdgen" --count 300 --seed 5 --countries FI,SE --format csv >"$T/more.csv"
+sdc nor import "$T/more.csv" >/dev/null
+t0=$(date +%s%3N)
+sd_start vil
+sdc vil status --wait --timeout 60 >/dev/null || fail "vil did not catch up"
+sleep 0.5
+get /metrics
+expect_contains "metrics: one catch-up" "$H_body" $'\nstardust_sync_duration_seconds_count 1\n'
+expect_contains "metrics: within 60 s" "$H_body" 'stardust_sync_duration_seconds_bucket{le="60"} 1'
+expect_eq "metrics: members after it" "$(grep '^stardust_members ' <<<"$H_body")" "stardust_members 314"
+get /api/status
+expect_eq "status: last sync after the restart" "$(jq_ "j['last_sync_ms'] is not None and j['last_sync_ms'] >= $t0")" True
+get /api/peers
+expect_eq "peers: synced since the restart" "$(jq_ "j['peers'][0]['synced_ms'] >= $t0")" True
+run_rc st sdc vil status
+expect_contains "status text: last sync" "$st_out" "last sync:    "
+expect_contains "status text: seconds ago" "$st_out" " s ago"
+run_rc pe sdc vil peers
+expect_contains "peers text: the SYNCED column" "$pe_out" "SYNCED"
+expect_contains "peers text: when" "$pe_out" "s ago"
+
 # ---- configuration ----
 cp "$T/vil/stardust.conf" "$T/bad.conf"
 sed -i "s|^http = .*|http = localhost:80|" "$T/bad.conf"

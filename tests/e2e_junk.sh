@@ -98,9 +98,16 @@ echo "a: RSS $rss0 kB before, $rss1 kB during the flood (+$((rss1 - rss0)) kB); 
 [ "$hs" -le 64 ] && ok || fail "$hs unauthenticated connections held (cap 64)"
 # 64 waiting handshakes at a few kB each and the 64 KiB read buffers:
 # far below 32 MiB; a daemon holding every junk connection, or buffering
-# what they announce, would not be.
-[ $((rss1 - rss0)) -lt 32768 ] && ok ||
-	fail "RSS grew by $((rss1 - rss0)) kB under the flood"
+# what they announce, would not be. Under AddressSanitizer freed memory
+# waits in its quarantine (up to 256 MiB) before reuse, so RSS grows with
+# the churn itself: the bound there is 128 MiB (the 2 GiB frame header
+# alone, were it buffered, would exceed it).
+limit=32768
+if ldd "$SDD" 2>/dev/null | grep -q libasan; then
+	limit=131072
+fi
+[ $((rss1 - rss0)) -lt $limit ] && ok ||
+	fail "RSS grew by $((rss1 - rss0)) kB under the flood (limit $limit kB)"
 [ "$failed" -gt 0 ] && ok || fail "no failed handshake counted"
 run_rc st sdc a status
 expect_contains "status shows the dropped connections" "$st_out" "unauthenticated:"
