@@ -1,15 +1,18 @@
 # The two newcomer commands (see README.md):
 #   make demo   install what is missing, build, run the demonstration
 #   make test   install what is missing, build, run the whole test suite
-# Others: make build, make test-asan (ASan+UBSan build of the suite),
+# Others: make build, make install (PREFIX, DESTDIR), make test-asan
+#         (ASan+UBSan build of the suite),
 #         make bench, make bench-sync, make bench-query, make bench-junk,
 #         make fuzz, make clean.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build test test-asan valgrind demo bench bench-sync bench-query bench-junk fuzz clean
+.PHONY: all deps build install test test-asan valgrind demo bench bench-sync bench-query bench-junk fuzz clean
 
 all: build
 
@@ -19,6 +22,11 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Binaries, man pages, the systemd unit and the example configuration
+# into $(DESTDIR)$(PREFIX) (docs/OPERATIONS.md, "Installing").
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

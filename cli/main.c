@@ -49,14 +49,38 @@ usage(FILE *f)
 	    "\nOptions:\n"
 	    "  -c CONFIG   the node's configuration file (default:\n"
 	    "              $STARDUST_CONFIG, else ./stardust.conf)\n"
-	    "  -h, --help  this help; `stardust COMMAND --help` for a command\n"
-	    "\nExit status: 0 success, 1 failure, 2 bad usage.\n");
+	    "  -h, --help  this help; `stardust COMMAND --help` (or\n"
+	    "              `stardust help COMMAND`) for a command\n"
+	    "\n"
+	    "`node init` and `federation` work on files and need no daemon;\n"
+	    "`fsck` reads the store directly, running daemon or not. The\n"
+	    "other commands ask the node's stardustd over the control socket\n"
+	    "named in the configuration; it is mode 0600, so run them as the\n"
+	    "daemon's user.\n"
+	    "Search, match and consortium answer from everything the node\n"
+	    "holds, every node's members included.\n"
+	    "\n"
+	    "Environment:\n"
+	    "  STARDUST_CONFIG  the configuration file when -c is not given\n"
+	    "\n"
+	    "Examples:\n"
+	    "  stardust status --wait --timeout 60\n"
+	    "  stardust import members.csv --dry-run\n"
+	    "  stardust search recycling mining waste --country FI,LT,PL\n"
+	    "  stardust consortium --need \"laser cutting\" --need robotics \\\n"
+	    "      --kind sme --min-members 3 --min-countries 3\n"
+	    "\n"
+	    "Errors go to stderr. Exit status: 0 success, 1 failure, 2 bad\n"
+	    "usage.\n"
+	    "See also: stardustd(8), docs/OPERATIONS.md, docs/SEARCH.md.\n");
 }
 
 int
 main(int argc, char **argv)
 {
+	static char help[] = "--help";
 	struct cli c;
+	char *hv[3];
 	const char *cmd;
 	size_t i;
 	int argi = 1, rc;
@@ -86,8 +110,18 @@ main(int argc, char **argv)
 	}
 	cmd = argv[argi];
 	if (strcmp(cmd, "help") == 0) {
-		usage(stdout);
-		return CLI_OK;
+		if (argi + 1 >= argc) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		/* `stardust help COMMAND` is `stardust COMMAND --help`. */
+		hv[0] = argv[argi + 1];
+		hv[1] = help;
+		hv[2] = NULL;
+		cmd = hv[0];
+		argv = hv;
+		argc = 2;
+		argi = 0;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(cmd, commands[i].name) == 0)

@@ -92,6 +92,7 @@ static const char *config_keys[] = {
 	"socket",
 	"map_size_mb",
 	"log_level",
+	"log",
 	"listen",
 	"http",
 	"peers",
@@ -268,6 +269,19 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 			return 0;
 		}
 		p->c->log_level = j;
+	} else if (strcmp(name, "log") == 0) {
+		static const char *lt[] = { "auto", "stderr", "file",
+			"syslog" };
+		int j;
+		for (j = 0; j < 4; j++)
+			if (strcmp(value, lt[j]) == 0)
+				break;
+		if (j == 4) {
+			snprintf(p->err, sizeof(p->err),
+			    "log must be auto, stderr, file or syslog");
+			return 0;
+		}
+		p->c->log = j;
 	}
 	if (slot != NULL) {
 		if (value[0] == '\0' || strlen(value) > 1024) {
@@ -385,6 +399,7 @@ void
 config_print(const struct config *c, FILE *f)
 {
 	static const char *lv[] = { "error", "warn", "info", "debug" };
+	static const char *lt[] = { "auto", "stderr", "file", "syslog" };
 	char hex[65];
 
 	key_public_hex(c->root_key, hex);
@@ -396,6 +411,7 @@ config_print(const struct config *c, FILE *f)
 	fprintf(f, "socket = %s\n", c->socket);
 	fprintf(f, "map_size_mb = %zu\n", c->map_size_mb);
 	fprintf(f, "log_level = %s\n", lv[c->log_level]);
+	fprintf(f, "log = %s\n", lt[c->log]);
 	if (c->listen)
 		fprintf(f, "listen = %s\n", c->listen);
 	if (c->http)

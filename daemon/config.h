@@ -9,6 +9,7 @@
  *   socket = control.sock     # default: <data_dir>/control.sock
  *   map_size_mb = 4096        # LMDB map size
  *   log_level = info          # error, warn, info, debug
+ *   log = auto                # auto, stderr, file, syslog
  *   listen = 127.0.0.1:7401   # peer port (numeric address); default none
  *   http = 127.0.0.1:8470     # HTTP API and web page; default none
  *   peers = 127.0.0.1:7402, 127.0.0.1:7403   # bootstrap peers
@@ -32,6 +33,15 @@
 
 enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
+/* Where the daemon's log lines go (the `log` key). AUTO: stderr with -d,
+ * else <data_dir>/stardustd.log, as before the key existed. */
+enum {
+	CONFIG_LOG_AUTO = 0,
+	CONFIG_LOG_STDERR = 1,
+	CONFIG_LOG_FILE = 2,
+	CONFIG_LOG_SYSLOG = 3
+};
+
 struct config {
 	char *path; /* absolute path of the file */
 	char *name;
@@ -42,6 +52,7 @@ struct config {
 	uint8_t root_key[32];
 	size_t map_size_mb;
 	int log_level;
+	int log; /* CONFIG_LOG_* */
 	char *listen; /* "ip:port" or NULL: no peer listener */
 	char *http; /* "ip:port" or NULL: no HTTP server */
 	char **peers; /* bootstrap peer addresses, "ip:port" */

@@ -14,27 +14,34 @@
 #include "consortium.h"
 #include "query.h"
 #include "record.h"
+#include "slog.h"
 
 void
 node_log(const struct node *n, int level, const char *fmt, ...)
 {
 	static const char *names[] = { "error", "warn", "info", "debug" };
-	char ts[32];
+	char ts[32], msg[2048];
 	struct timespec now;
 	struct tm tm;
 	va_list ap;
 
 	if (n != NULL && level > n->cfg->log_level)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n != NULL && n->cfg->log == CONFIG_LOG_SYSLOG) {
+		slog_write(level, n->cfg->name, msg);
+		return;
+	}
+	/* Otherwise stderr, which main() pointed at the log file for
+	 * `log = file` (and by default when detached). One fprintf per line
+	 * keeps lines of different threads apart. */
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ stardustd[%s] %s: ", ts,
-	    now.tv_nsec / 1000000L, n ? n->cfg->name : "-", names[level]);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s.%03ldZ stardustd[%s] %s: %s\n", ts,
+	    now.tv_nsec / 1000000L, n ? n->cfg->name : "-", names[level], msg);
 }
 
 int

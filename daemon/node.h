@@ -162,8 +162,9 @@ void node_close(struct node *n);
 int node_handle(struct node *n, const uint8_t *req, size_t len, uint8_t **resp,
     size_t *resplen);
 
-/* node_log(n, level, fmt, ...): a timestamped line on stderr if level is
- * at or below the configured level. */
+/* node_log(n, level, fmt, ...): a line (at most 2047 bytes) if level is
+ * at or below the configured level: to syslog with `log = syslog` (see
+ * slog.h), else a timestamped line on stderr. Any thread. */
 void node_log(const struct node *n, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

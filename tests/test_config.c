@@ -87,6 +87,7 @@ test_minimal(void)
 	CHECK_INT(c->map_size_mb, 4096);
 	CHECK_INT(c->log_level, LOG_INFO);
 	CHECK_INT(c->max_outbound, 8);
+	CHECK_INT(c->log, CONFIG_LOG_AUTO);
 	for (i = 0; i < 16; i++) {
 		CHECK_INT(c->root_key[i], 0x11 * i);
 		CHECK_INT(c->root_key[16 + i], 0x10 + 0x11 * i - (i == 15 ?
@@ -201,6 +202,62 @@ test_full(void)
 		config_free(c);
 	}
 	unlink(rel);
+}
+
+/* The `log` key: each of its four values, and anything else refused with
+ * its line. */
+static void
+test_log(void)
+{
+	static const struct {
+		const char *value;
+		int want;
+	} ok[] = {
+		{ "auto", CONFIG_LOG_AUTO },
+		{ "stderr", CONFIG_LOG_STDERR },
+		{ "file", CONFIG_LOG_FILE },
+		{ "syslog", CONFIG_LOG_SYSLOG },
+		{ "syslog   # inline comment", CONFIG_LOG_SYSLOG },
+	};
+	char text[256], err[1024];
+	struct config *c;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		c = NULL;
+		err[0] = '\0';
+		snprintf(text, sizeof(text), "[node]\nroot_key = " RK "\n"
+		    "log = %s\n", ok[i].value);
+		rc = config_load(cfg_write(text), &c, err, sizeof(err));
+		CHECK_INT(rc, 0);
+		if (rc != 0) {
+			fprintf(stderr, "config_load: %s\n", err);
+			continue;
+		}
+		CHECK_INT(c->log, ok[i].want);
+		config_free(c);
+	}
+	CFG_BAD("[node]\nroot_key = " RK "\nlog = journald\n",
+	    "line 3: log must be auto, stderr, file or syslog");
+	CFG_BAD("[node]\nroot_key = " RK "\nlog = Syslog\n",
+	    "line 3: log must be auto, stderr, file or syslog");
+	CFG_BAD("[node]\nroot_key = " RK "\nlog =\n",
+	    "line 3: log must be");
+	CFG_BAD("[node]\nroot_key = " RK "\nlog = syslog file\n",
+	    "line 3: log must be");
+	CFG_BAD("[node]\nlog = file\nroot_key = " RK "\nlog = syslog\n",
+	    "line 4: duplicate key 'log'");
+	/* log and log_level are two keys, not one a prefix of the other. */
+	c = NULL;
+	rc = config_load(cfg_write("[node]\nroot_key = " RK "\n"
+	    "log_level = debug\nlog = file\n"), &c, err, sizeof(err));
+	CHECK_INT(rc, 0);
+	if (rc == 0) {
+		CHECK_INT(c->log, CONFIG_LOG_FILE);
+		CHECK_INT(c->log_level, LOG_DEBUG);
+		config_free(c);
+	}
 }
 
 static void
@@ -348,6 +405,7 @@ main(void)
 	}
 	test_minimal();
 	test_full();
+	test_log();
 	test_errors();
 	for (i = 0; i < nfiles; i++) {
 		snprintf(cfgpath, sizeof(cfgpath), "%s/c%d.conf", dir, i);
