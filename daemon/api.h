@@ -30,6 +30,7 @@ enum {
 	API_R_PEERS,
 	API_R_STATUS,
 	API_R_METRICS,
+	API_R_PAGE, /* the web page's files (daemon/web.c) */
 	API_R_OTHER, /* anything else: 404, 405, 400 before routing */
 	API_R_COUNT
 };
@@ -61,7 +62,8 @@ struct api_call;
  * api_parse(method, url, route, call, reply): route a request (*route is
  * its API_R_*, for the counters, whatever the outcome). 0 with *call set
  * (run it with api_run); 1 with *reply set when the answer is known at
- * once (an error); -ENOMEM.
+ * once (an error, or a file of the web page: a copy of its bytes, freed
+ * by api_reply_free like any body); -ENOMEM.
  */
 int api_parse(const char *method, const char *url, int *route,
     struct api_call **call, struct api_reply *reply);

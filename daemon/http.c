@@ -182,6 +182,8 @@ hconn_send(struct hconn *c, int head)
 	    "Connection: close\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; "
+	    "frame-ancestors 'none'; form-action 'self'\r\n"
 	    "\r\n",
 	    r->status, http_reason(r->status),
 	    r->type ? r->type : "application/json", r->len);
