@@ -4,7 +4,9 @@
 # own region's organisations (the real seed organisations among generated
 # ones), gossiping until every node holds the whole federation, then
 # cross-border partner searches from one node whose results come from the
-# others. Everything is stopped and removed at the end.
+# others, on the CLI and over Oslo's HTTP API. Everything is stopped and
+# removed at the end (DEMO_KEEP=1 waits for Enter first, to browse the
+# web page).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -56,6 +58,9 @@ for i in 0 1 2; do
 	} >> "$W/$n/stardust.conf"
 	prev=$n
 done
+HTTP_PORT=${SD_DEMO_HTTP_PORT:-$(port)}
+echo "http = 127.0.0.1:$HTTP_PORT" >> "$W/oslo/stardust.conf"
+echo "(Oslo also serves the HTTP API and the web page on 127.0.0.1:$HTTP_PORT)"
 echo "(Vilnius dials Lapland, Oslo dials Vilnius: a line, so Oslo learns of Lapland only through Vilnius)"
 
 for n in "${NODES[@]}"; do
@@ -156,6 +161,26 @@ run "$SD" match "$MID" --limit 5
 say "From Oslo: a transnational network of at least 3 SMEs from 3 countries covering three needs"
 run "$SD" consortium --need recycling --need "laser cutting" --need automation \
 	--kind sme --min-members 3 --min-countries 3 --groups 2
+
+say "The same from a browser or a program: Oslo's HTTP API (docs/API.md)"
+get() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' "http://127.0.0.1:$HTTP_PORT$1"; }
+printf '$ curl "http://127.0.0.1:%s/api/search?q=recycling+mining+waste&country=FI,LT,PL&limit=3"\n' "$HTTP_PORT"
+get "/api/search?q=recycling+mining+waste&country=FI,LT,PL&limit=3" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print("total %d; first hits:" % j["total"])
+for h in j["hits"]:
+    print("  %-40s %s  from node %-8s  matched %s" % (h["name"], h["country"], h["node"], " ".join(h["matched"])))'
+printf '$ curl http://127.0.0.1:%s/api/status\n' "$HTTP_PORT"
+get /api/status
+printf '$ curl http://127.0.0.1:%s/metrics   (a few lines)\n' "$HTTP_PORT"
+get /metrics | grep -E '^stardust_(members|in_sync|peer_up|peer_lag|rejected_total\{reason="signature"\})'
+echo "The web page: http://127.0.0.1:$HTTP_PORT/"
+if [ "${DEMO_KEEP:-0}" = 1 ]; then
+	read -r -p "DEMO_KEEP=1: the federation stays up for you to browse; press Enter to go on. " _ || true
+else
+	echo "(run DEMO_KEEP=1 make demo to keep the federation up and open it in a browser)"
+fi
 
 say "From Oslo: the detail of a Lapland member, published and signed by the Lapland node"
 ID=$("$SD" search Palsatech --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
