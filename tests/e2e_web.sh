@@ -79,6 +79,33 @@ expect_contains "the browser script ran to its end" "$b_out" "browser: all check
 [ -s "$ART/web.png" ] && ok || fail "no screenshot at $ART/web.png"
 echo "screenshots: $(ls "$ART"/web*.png 2>/dev/null | tr '\n' ' ') ($((SECONDS - t0)) s in the browser)"
 
+# The files, as any client sees them.
+get() { # PATH [METHOD]: sets H_status, H_type, H_body
+	local out
+	out=$(python3 "$SD_SRC/tests/httpget.py" "$HP" "$1" "${2:-GET}")
+	H_status=$(sed -n 1p <<<"$out")
+	H_type=$(sed -n 2p <<<"$out")
+	H_body=$(sed -n '3,$p' <<<"$out")
+}
+get /index.html
+expect_eq "/index.html: 200" "$H_status" 200
+expect_eq "/index.html: HTML" "$H_type" "text/html; charset=utf-8"
+expect_eq "/index.html is the page" "$H_body" "$(cat "$SD_SRC/web/index.html")"
+get /app.js
+expect_eq "/app.js: JavaScript" "$H_type" "text/javascript; charset=utf-8"
+expect_eq "/app.js: the file" "$H_body" "$(cat "$SD_SRC/web/app.js")"
+get /app.css
+expect_eq "/app.css: CSS" "$H_type" "text/css; charset=utf-8"
+get "/?q=ignored"
+expect_eq "/ with a query string: the page" "$H_status" 200
+get / HEAD
+expect_eq "HEAD /: 200" "$H_status" 200
+expect_eq "HEAD /: no body" "$H_body" ""
+get / POST
+expect_eq "POST /: 405" "$H_status" 405
+get /app.jsx
+expect_eq "no other file: 404" "$H_status" 404
+
 # The page's requests were counted under their own route.
 H=$(python3 "$SD_SRC/tests/httpget.py" "$HP" /metrics)
 expect_contains "metrics: page requests counted" "$H" 'stardust_http_requests_total{route="page",code="2xx"}'

@@ -351,6 +351,9 @@ try {
   } catch (e2) {
     console.error('browser: no screenshot: ' + e2.message);
   }
+  for (const m of consoleErrors) console.error('browser: console: ' + m);
+  for (const m of failed) console.error('browser: failed request: ' + m);
+  for (const m of foreign) console.error('browser: request to elsewhere (refused): ' + m);
   console.error('browser: ' + checks + ' checks passed before');
   await browser.close();
   process.exit(1);
