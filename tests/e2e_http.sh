@@ -8,35 +8,10 @@
 # error with a fitting status, and the daemon keeps answering.
 source "$(dirname "$0")/lib.sh"
 
-DATA="$SD_SRC/tests/data/partners.csv"
 GET="$SD_SRC/tests/httpget.py"
 
-sd_root
-sd_node vil
-sd_node nor
-P1=$(free_port)
-P2=$(free_port)
-HP=$(free_port)
-sd_net vil "$P1"
-sd_net nor "$P2" "$P1"
-echo "http = 127.0.0.1:$HP" >>"$T/vil/stardust.conf"
-sd_start vil
-sd_start nor
-sd_admit vil --countries LT
-sd_admit nor --countries FI,SE,PL,EE,NO
+partners_http
 expect_contains "the log names the HTTP address" "$(cat "$T/vil.log")" "HTTP API on http://127.0.0.1:$HP/"
-
-python3 - "$DATA" "$T" <<'EOF'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
-for name, keep in (("lt", lambda c: c == "LT"), ("rest", lambda c: c != "LT")):
-    with open(f"{sys.argv[2]}/{name}.csv", "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(rows[0])
-        for r in rows[1:]:
-            if keep(r[3]):
-                w.writerow(r)
-EOF
 sdc vil import "$T/lt.csv" >/dev/null
 sdc nor import "$T/rest.csv" >/dev/null
 wait_converged 30 vil nor || fail "the two nodes did not converge"

@@ -6,7 +6,6 @@
 # match in both directions, consortium building and bad queries.
 source "$(dirname "$0")/lib.sh"
 
-DATA="$SD_SRC/tests/data/partners.csv"
 
 # ids ARGS...: the short ids (last two digits) of a search's hits, in
 # order, space separated.
@@ -49,17 +48,7 @@ sd_start nor
 sd_admit vil --countries LT --address "127.0.0.1:$P1"
 sd_admit nor --countries FI,SE,PL,EE,NO --address "127.0.0.1:$P2"
 
-python3 - "$DATA" "$T" <<'EOF'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
-for name, keep in (("lt", lambda c: c == "LT"), ("rest", lambda c: c != "LT")):
-    with open(f"{sys.argv[2]}/{name}.csv", "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(rows[0])
-        for r in rows[1:]:
-            if keep(r[3]):
-                w.writerow(r)
-EOF
+split_partners
 run_rc imp sdc vil import "$T/lt.csv"
 expect_eq "import LT" "$imp_rc" 0
 run_rc imp sdc nor import "$T/rest.csv"

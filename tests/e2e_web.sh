@@ -29,31 +29,7 @@ if [ "$have" != "$want" ]; then
 fi
 
 # ---- the federation ----
-sd_root
-sd_node vil
-sd_node nor
-P1=$(free_port)
-P2=$(free_port)
-HP=$(free_port)
-sd_net vil "$P1"
-sd_net nor "$P2" "$P1"
-echo "http = 127.0.0.1:$HP" >>"$T/vil/stardust.conf"
-sd_start vil
-sd_start nor
-sd_admit vil --countries LT
-sd_admit nor --countries FI,SE,PL,EE,NO
-
-python3 - "$SD_SRC/tests/data/partners.csv" "$T" <<'EOF'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
-for name, keep in (("lt", lambda c: c == "LT"), ("rest", lambda c: c != "LT")):
-    with open(f"{sys.argv[2]}/{name}.csv", "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(rows[0])
-        for r in rows[1:]:
-            if keep(r[3]):
-                w.writerow(r)
-EOF
+partners_http
 sdc vil import "$T/lt.csv" >/dev/null
 sdc nor import "$T/rest.csv" >/dev/null
 # A member whose name and description are markup: the page must show

@@ -249,3 +249,40 @@ wait_converged() {
 	for n in "$@"; do tail -n 5 "$T/$n.log" >&2 || true; done
 	return 1
 }
+
+# split_partners: tests/data/partners.csv (fixed ids 01..14) cut into
+# $T/lt.csv (the Lithuanian members) and $T/rest.csv (the others).
+split_partners() {
+	python3 - "$SD_SRC/tests/data/partners.csv" "$T" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+for name, keep in (("lt", lambda c: c == "LT"), ("rest", lambda c: c != "LT")):
+    with open(f"{sys.argv[2]}/{name}.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(rows[0])
+        for r in rows[1:]:
+            if keep(r[3]):
+                w.writerow(r)
+EOF
+}
+
+# partners_http: the federation of e2e_http and e2e_web: node vil (LT,
+# HTTP on 127.0.0.1:$HP) and node nor (FI SE PL EE NO) dialling it, both
+# started and certified; sets P1, P2, HP. The members are not imported
+# yet (split_partners, then each node imports its part).
+partners_http() {
+	sd_root
+	sd_node vil
+	sd_node nor
+	P1=$(free_port)
+	P2=$(free_port)
+	HP=$(free_port)
+	sd_net vil "$P1"
+	sd_net nor "$P2" "$P1"
+	echo "http = 127.0.0.1:$HP" >>"$T/vil/stardust.conf"
+	sd_start vil
+	sd_start nor
+	sd_admit vil --countries LT
+	sd_admit nor --countries FI,SE,PL,EE,NO
+	split_partners
+}
