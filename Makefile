@@ -55,7 +55,7 @@ bench-junk: build
 
 # End-to-end runs with every daemon under valgrind (no error, no definite
 # leak); slow, so not part of `make test`.
-VALGRIND_TESTS ?= e2e_members e2e_federation e2e_search
+VALGRIND_TESTS ?= e2e_members e2e_federation e2e_search e2e_http e2e_web
 valgrind: build
 	@command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 1; }
 	@for t in $(VALGRIND_TESTS); do \

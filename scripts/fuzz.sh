@@ -13,7 +13,7 @@ SECONDS_EACH=${1:-60}
 shift || true
 case $SECONDS_EACH in '' | *[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(frame hs record import query config)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(frame hs record import query config http)
 B=${FUZZ_BUILD:-build-fuzz}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (scripts/deps.sh installs it)" >&2; exit 1; }
 CC=clang cmake -S . -B "$B" -DSD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

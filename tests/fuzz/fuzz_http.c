@@ -1,0 +1,177 @@
+/* HTTP requests as the daemon's HTTP server reads them: the input is the
+ * raw bytes of a request, parsed by http-parser with the server's limits
+ * (daemon/http.c), routed and decoded by api_parse, and when it is a
+ * request to run, answered by api_run against a real node (an empty
+ * store; its status, peers, metrics, search, match, consortium and member
+ * routes all run). Invariants: every answer has a status the API
+ * documents, a JSON body parses, and a JSON error names the answer's own
+ * status. */
+#include <http_parser.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "config.h"
+#include "err.h"
+#include "fuzz.h"
+#include "http.h"
+#include "key.h"
+#include "node.h"
+
+static struct node *fz_node;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[512], path[600], hex[65], err[512];
+	struct key *nk = NULL, *rk = NULL;
+	struct config *cfg = NULL;
+	FILE *f;
+
+	(void)argc;
+	(void)argv;
+	snprintf(dir, sizeof(dir), "%s/sdfuzzh.XXXXXX", tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL || key_generate(&nk) != 0 ||
+	    key_generate(&rk) != 0)
+		abort();
+	snprintf(path, sizeof(path), "%s/node.key", dir);
+	if (key_save(nk, path) != 0)
+		abort();
+	key_public_hex(rk->pk, hex);
+	snprintf(path, sizeof(path), "%s/stardust.conf", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fprintf(f,
+	    "[node]\nname = fuzz\ndata_dir = %s\nroot_key = %s\n"
+	    "map_size_mb = 64\nlog_level = error\nlog = stderr\n",
+	    dir, hex);
+	fclose(f);
+	if (config_load(path, &cfg, err, sizeof(err)) != 0 ||
+	    node_open(cfg, &fz_node, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz_http: %s\n", err);
+		abort();
+	}
+	key_free(nk);
+	key_free(rk);
+	return 0;
+}
+
+/* What the server's callbacks keep of a request. */
+struct fz_req {
+	char url[HTTP_HEAD_MAX + 1];
+	size_t urllen, head;
+	int complete, body;
+};
+
+static int
+fz_on_url(http_parser *p, const char *at, size_t len)
+{
+	struct fz_req *r = p->data;
+
+	if (r->urllen + len > HTTP_HEAD_MAX)
+		return 1;
+	memcpy(r->url + r->urllen, at, len);
+	r->urllen += len;
+	r->url[r->urllen] = '\0';
+	return 0;
+}
+
+static int
+fz_on_header(http_parser *p, const char *at, size_t len)
+{
+	struct fz_req *r = p->data;
+
+	(void)at;
+	r->head += len;
+	return r->head + r->urllen > HTTP_HEAD_MAX;
+}
+
+static int
+fz_on_body(http_parser *p, const char *at, size_t len)
+{
+	struct fz_req *r = p->data;
+
+	(void)at;
+	(void)len;
+	r->body = 1;
+	return 1;
+}
+
+static int
+fz_on_complete(http_parser *p)
+{
+	struct fz_req *r = p->data;
+
+	r->complete = 1;
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+static void
+fz_check_reply(const struct api_reply *r)
+{
+	static const int ok[] = { 200, 400, 404, 405, 500 };
+	size_t i;
+	int known = 0;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		known |= r->status == ok[i];
+	fuzz_check(known, "an answer's status is one the API documents");
+	fuzz_check(r->status == 500 || r->body != NULL, "an answer has a body");
+	if (r->type != NULL && strcmp(r->type, "application/json") == 0 &&
+	    r->body != NULL) {
+		json_error_t je;
+		json_t *o = json_loadb(r->body, r->len, 0, &je), *e;
+		fuzz_check(o != NULL, "a JSON answer parses");
+		e = json_object_get(o, "error");
+		if (r->status != 200)
+			fuzz_check(e != NULL &&
+			        json_integer_value(json_object_get(e, "status")) ==
+			            r->status,
+			    "an error answer names its status");
+		json_decref(o);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fz_req req;
+	static const struct api_stats stats;
+	http_parser_settings set;
+	http_parser p;
+	struct api_call *call = NULL;
+	struct api_reply reply;
+	int route, rc;
+
+	memset(&req, 0, sizeof(req));
+	memset(&set, 0, sizeof(set));
+	set.on_url = fz_on_url;
+	set.on_header_field = fz_on_header;
+	set.on_header_value = fz_on_header;
+	set.on_body = fz_on_body;
+	set.on_message_complete = fz_on_complete;
+	http_parser_init(&p, HTTP_REQUEST);
+	p.data = &req;
+	http_parser_execute(&p, &set, (const char *)data, size);
+	if (!req.complete || req.body)
+		return 0; /* the server answers these itself (400, 413, 408) */
+	rc = api_parse(http_method_str((enum http_method)p.method), req.url,
+	    &route, &call, &reply);
+	fuzz_check(rc == 0 || rc == 1, "api_parse answers or routes");
+	fuzz_check(route >= 0 && route < API_R_COUNT, "a known route");
+	if (rc == 1) {
+		fuzz_check(call == NULL, "no call with an answer");
+		fz_check_reply(&reply);
+		api_reply_free(&reply);
+		return 0;
+	}
+	api_run(fz_node, call, &stats, &reply);
+	fz_check_reply(&reply);
+	api_reply_free(&reply);
+	api_call_free(call);
+	return 0;
+}
