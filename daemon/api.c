@@ -113,6 +113,27 @@ api_json(struct api_reply *r, int status, json_t *o)
 	r->body = s;
 }
 
+/* message as a JSON string; one that is not valid UTF-8 (it may quote
+ * the request, or be cut inside a character) has every byte outside
+ * printable ASCII replaced by '?'. */
+static json_t *
+api_text(const char *message)
+{
+	json_t *s = json_string(message);
+	char buf[512];
+	size_t i;
+
+	if (s != NULL)
+		return s;
+	for (i = 0; message[i] != '\0' && i < sizeof(buf) - 1; i++)
+		buf[i] = (unsigned char)message[i] >= 0x20 &&
+		        (unsigned char)message[i] < 0x7f
+		    ? message[i]
+		    : '?';
+	buf[i] = '\0';
+	return json_string(buf);
+}
+
 void
 api_error(struct api_reply *r, int status, int code, const char *message)
 {
@@ -120,7 +141,7 @@ api_error(struct api_reply *r, int status, int code, const char *message)
 
 	json_object_set_new(e, "status", json_integer(status));
 	json_object_set_new(e, "code", json_integer(code));
-	json_object_set_new(e, "message", json_string(message));
+	json_object_set_new(e, "message", api_text(message));
 	if (json_object_set_new(o, "error", e) != 0) {
 		json_decref(o);
 		o = NULL;

@@ -188,6 +188,8 @@ err "/api/search?q=%zz" 400 "bad escape"
 err "/api/search?q=a%00b" 400 "escaped NUL"
 err "/api/search?colour=red" 400 "unknown parameter"
 expect_contains "unknown parameter: named" "$(jq_ 'j["error"]["message"]')" "unknown parameter 'colour'"
+err "/api/search?kind=%FF%FE" 400 "a kind that is not UTF-8"
+expect_eq "not UTF-8: still a message, bytes replaced" "$(jq_ 'j["error"]["message"].startswith("kind: unknown kind \x27??\x27")')" True
 err "/api/search?country=XX" 400 "unknown country (validated by the node)"
 err "/api/search?limit=0" 400 "limit 0"
 err "/api/search?cursor=garbage" 400 "bad cursor"

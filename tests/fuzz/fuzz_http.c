@@ -5,7 +5,7 @@
  * store; its status, peers, metrics, search, match, consortium and member
  * routes all run). Invariants: every answer has a status the API
  * documents, a JSON body parses, and a JSON error names the answer's own
- * status. */
+ * status and has a message (even when the request was not UTF-8). */
 #include <http_parser.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -127,11 +127,14 @@ fz_check_reply(const struct api_reply *r)
 		json_t *o = json_loadb(r->body, r->len, 0, &je), *e;
 		fuzz_check(o != NULL, "a JSON answer parses");
 		e = json_object_get(o, "error");
-		if (r->status != 200)
+		if (r->status != 200) {
 			fuzz_check(e != NULL &&
 			        json_integer_value(json_object_get(e, "status")) ==
 			            r->status,
 			    "an error answer names its status");
+			fuzz_check(json_is_string(json_object_get(e, "message")),
+			    "an error answer has a message");
+		}
 		json_decref(o);
 	}
 }
