@@ -11,6 +11,7 @@
 #include "err.h"
 #include "key.h"
 #include "memberio.h"
+#include "query.h"
 #include "record.h"
 
 #define SEARCH_FILTER_HELP                                                    \
@@ -129,34 +130,16 @@ filters_opt(struct filters *f, int opt, const char *arg)
 		free(q->cursor);
 		return (q->cursor = strdup(arg)) == NULL ? -1 : 0;
 	case SO_EMPLOYEES: {
-		const char *dash = strchr(arg, '-');
-		if (dash == NULL || strchr(dash + 1, '-') != NULL ||
-		    (dash == arg && dash[1] == '\0')) {
-			cli_error("--employees takes MIN-MAX, MIN- or -MAX, "
-			          "e.g. 10-249");
+		char err[160];
+		int hmin, hmax;
+		if (query_employees_parse(arg, &q->employees_min, &hmin,
+		        &q->employees_max, &hmax, err, sizeof(err)) != 0) {
+			cli_error("--employees %s", err);
 			return -1;
 		}
-		if (dash > arg) {
-			if (parse_uint(arg, (size_t)(dash - arg),
-			        &q->employees_min) != 0)
-				goto bad;
-			q->has_employees_min = 1;
-		}
-		if (dash[1] != '\0') {
-			if (parse_uint(dash + 1, strlen(dash + 1),
-			        &q->employees_max) != 0)
-				goto bad;
-			q->has_employees_max = 1;
-		}
-		if (q->has_employees_min && q->has_employees_max &&
-		    q->employees_min > q->employees_max) {
-			cli_error("--employees %s: MIN is above MAX", arg);
-			return -1;
-		}
+		q->has_employees_min = hmin;
+		q->has_employees_max = hmax;
 		return 0;
-	bad:
-		cli_error("--employees %s: not a whole number", arg);
-		return -1;
 	}
 	default: return 1;
 	}

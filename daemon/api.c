@@ -15,6 +15,7 @@
 #include "health.h"
 #include "key.h"
 #include "memberio.h"
+#include "query.h"
 #include "record.h"
 #include "web.h"
 
@@ -23,8 +24,8 @@
 #define API_VALUE_MAX 1024 /* bytes of one decoded value */
 #define API_NEEDS_MAX 8
 
-const double api_bucket_le[API_BUCKETS] = { 0.001, 0.005, 0.01, 0.05, 0.1,
-	0.5, 1.0, 5.0 };
+const double api_bucket_le[API_BUCKETS] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5,
+	1.0, 5.0 };
 
 static const char *const api_route_names[API_R_COUNT] = { "search", "match",
 	"consortium", "member", "peers", "status", "metrics", "page", "other" };
@@ -149,9 +150,8 @@ api_error(struct api_reply *r, int status, int code, const char *message)
 	api_json(r, status, o);
 }
 
-static void
-api_errorf(struct api_reply *r, int status, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void api_errorf(struct api_reply *r, int status, int code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
 api_errorf(struct api_reply *r, int status, int code, const char *fmt, ...)
@@ -190,7 +190,8 @@ api_decode(struct api_call *c, const char *s, size_t n, char **out)
 	char *d;
 	size_t i, j = 0;
 
-	if (n > API_VALUE_MAX * 3 || c->nstrs == sizeof(c->strs) / sizeof(*c->strs))
+	if (n > API_VALUE_MAX * 3 ||
+	    c->nstrs == sizeof(c->strs) / sizeof(*c->strs))
 		return SD_EINVAL;
 	if ((d = malloc(n + 1)) == NULL)
 		return -ENOMEM;
@@ -218,8 +219,8 @@ api_decode(struct api_call *c, const char *s, size_t n, char **out)
 
 /* Adds the comma-separated items of v to a string list. */
 static int
-api_list_add(struct api_call *c, char **v, size_t *n, char *val,
-    struct api_reply *r, const char *name)
+api_list_add(
+    char **v, size_t *n, char *val, struct api_reply *r, const char *name)
 {
 	char *p = val, *comma;
 
@@ -240,7 +241,6 @@ api_list_add(struct api_call *c, char **v, size_t *n, char *val,
 			break;
 		p = comma + 1;
 	}
-	(void)c;
 	return 0;
 }
 
@@ -275,32 +275,6 @@ api_bool(const char *s, int *out)
 	return 0;
 }
 
-/* employees=MIN-MAX, MIN- or -MAX. */
-static int
-api_employees(Sd__Query *q, char *v)
-{
-	char *dash = strchr(v, '-');
-
-	if (dash == NULL || strchr(dash + 1, '-') != NULL ||
-	    (dash == v && dash[1] == '\0'))
-		return SD_EINVAL;
-	*dash = '\0';
-	if (dash > v) {
-		if (api_uint(v, 0, UINT32_MAX, &q->employees_min) != 0)
-			return SD_EINVAL;
-		q->has_employees_min = 1;
-	}
-	if (dash[1] != '\0') {
-		if (api_uint(dash + 1, 0, UINT32_MAX, &q->employees_max) != 0)
-			return SD_EINVAL;
-		q->has_employees_max = 1;
-	}
-	if (q->has_employees_min && q->has_employees_max &&
-	    q->employees_min > q->employees_max)
-		return SD_EINVAL;
-	return 0;
-}
-
 /*
  * One name=value of a query string for c's route. 0; SD_EINVAL with an
  * error in r.
@@ -309,26 +283,27 @@ static int
 api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 {
 	Sd__Query *q = &c->q;
-	int route = c->route, filters = route == API_R_SEARCH ||
-	    route == API_R_MATCH || route == API_R_CONSORTIUM;
+	int route = c->route,
+	    filters = route == API_R_SEARCH || route == API_R_MATCH ||
+	    route == API_R_CONSORTIUM;
 	int rc, b;
 	uint32_t u;
 
 	if (filters && strcmp(name, "country") == 0)
-		return api_list_add(c, c->countries, &q->n_countries, v, r, name);
+		return api_list_add(c->countries, &q->n_countries, v, r, name);
 	if (filters && strcmp(name, "not_country") == 0)
 		return api_list_add(
-		    c, c->not_countries, &q->n_not_countries, v, r, name);
+		    c->not_countries, &q->n_not_countries, v, r, name);
 	if (filters && strcmp(name, "region") == 0)
-		return api_list_add(c, c->regions, &q->n_regions, v, r, name);
+		return api_list_add(c->regions, &q->n_regions, v, r, name);
 	if (filters && strcmp(name, "sector") == 0)
-		return api_list_add(c, c->sectors, &q->n_sectors, v, r, name);
+		return api_list_add(c->sectors, &q->n_sectors, v, r, name);
 	if (filters && strcmp(name, "size") == 0)
-		return api_list_add(c, c->sizes, &q->n_sizes, v, r, name);
+		return api_list_add(c->sizes, &q->n_sizes, v, r, name);
 	if (filters && strcmp(name, "kind") == 0) {
 		char *items[API_VALUES_MAX];
 		size_t n = 0, i;
-		if ((rc = api_list_add(c, items, &n, v, r, name)) != 0)
+		if ((rc = api_list_add(items, &n, v, r, name)) != 0)
 			return rc;
 		for (i = 0; i < n; i++) {
 			int k = record_kind_parse(items[i]);
@@ -352,7 +327,7 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 	if (filters && strcmp(name, "member_of") == 0) {
 		char *items[API_VALUES_MAX];
 		size_t n = 0, i;
-		if ((rc = api_list_add(c, items, &n, v, r, name)) != 0)
+		if ((rc = api_list_add(items, &n, v, r, name)) != 0)
 			return rc;
 		for (i = 0; i < n; i++) {
 			if (q->n_member_of == API_VALUES_MAX ||
@@ -378,12 +353,15 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 		return 0;
 	}
 	if (filters && strcmp(name, "employees") == 0) {
-		if (api_employees(q, v) != 0) {
-			api_error(r, 400, SD_EINVAL,
-			    "employees: MIN-MAX, MIN- or -MAX with MIN at "
-			    "most MAX, e.g. 10-249");
+		char err[160];
+		int hmin, hmax;
+		if (query_employees_parse(v, &q->employees_min, &hmin,
+		        &q->employees_max, &hmax, err, sizeof(err)) != 0) {
+			api_errorf(r, 400, SD_EINVAL, "employees %s", err);
 			return SD_EINVAL;
 		}
+		q->has_employees_min = hmin;
+		q->has_employees_max = hmax;
 		return 0;
 	}
 	if ((route == API_R_SEARCH || route == API_R_MATCH) &&
@@ -439,8 +417,10 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 		c->needs[c->cs.n_needs++] = v;
 		return 0;
 	}
-	if (route == API_R_CONSORTIUM && (strcmp(name, "min_members") == 0 ||
-	    strcmp(name, "min_countries") == 0 || strcmp(name, "groups") == 0)) {
+	if (route == API_R_CONSORTIUM &&
+	    (strcmp(name, "min_members") == 0 ||
+	        strcmp(name, "min_countries") == 0 ||
+	        strcmp(name, "groups") == 0)) {
 		int groups = strcmp(name, "groups") == 0;
 		if (*v == '\0')
 			return 0;
@@ -461,8 +441,8 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 		}
 		return 0;
 	}
-	api_errorf(r, 400, SD_EINVAL, "unknown parameter '%.64s' for %s",
-	    name, api_route_names[route]);
+	api_errorf(r, 400, SD_EINVAL, "unknown parameter '%.64s' for %s", name,
+	    api_route_names[route]);
 	return SD_EINVAL;
 bad_bool:
 	api_errorf(r, 400, SD_EINVAL, "%s: true or false", name);
@@ -519,8 +499,8 @@ static int
 api_page(const char *method, const struct web_file *f, struct api_reply *r)
 {
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		api_errorf(r, 405, SD_EINVAL, "%s: only GET and HEAD here",
-		    method);
+		api_errorf(
+		    r, 405, SD_EINVAL, "%s: only GET and HEAD here", method);
 		return 1;
 	}
 	if ((r->body = malloc(f->len + 1)) == NULL)
@@ -607,8 +587,8 @@ api_parse(const char *method, const char *url, int *route,
 	if (strcmp(method, "HEAD") == 0) {
 		c->head = 1;
 	} else if (strcmp(method, "GET") != 0) {
-		api_errorf(r, 405, SD_EINVAL, "%s: only GET and HEAD here",
-		    method);
+		api_errorf(
+		    r, 405, SD_EINVAL, "%s: only GET and HEAD here", method);
 		rc = 1;
 		goto out;
 	}
@@ -665,7 +645,8 @@ api_call_node(struct node *n, Sd__Request *req, struct api_reply *r)
 	resp = sd__response__unpack(NULL, outlen, out);
 	free(out);
 	if (resp == NULL) {
-		api_error(r, 500, SD_EDECODE, "the node's answer did not decode");
+		api_error(
+		    r, 500, SD_EDECODE, "the node's answer did not decode");
 		return NULL;
 	}
 	if (resp->code != 0) {
@@ -707,8 +688,8 @@ api_member_json(struct node *n, const ProtobufCBinaryData *rec)
 	json_t *o = NULL;
 	const Sd__Member *m;
 
-	if (record_open(n->codes, rec->data, rec->len, record_now_ms(), &r,
-	        err, sizeof(err)) != 0 ||
+	if (record_open(n->codes, rec->data, rec->len, record_now_ms(), &r, err,
+	        sizeof(err)) != 0 ||
 	    r.body->kind_case != SD__RECORD_BODY__KIND_MEMBER)
 		goto out;
 	m = r.body->member;
@@ -763,8 +744,8 @@ api_hits_json(struct node *n, const Sd__Response *resp, int match)
 		json_array_append_new(hits, m);
 	}
 	json_object_set_new(o, "total",
-	    json_integer((json_int_t)(resp->has_total ? resp->total
-	                                              : resp->n_hits)));
+	    json_integer(
+	        (json_int_t)(resp->has_total ? resp->total : resp->n_hits)));
 	json_object_set_new(o, "next",
 	    resp->next_cursor ? json_string(resp->next_cursor) : json_null());
 	if (json_object_set_new(o, "hits", hits) != 0)
@@ -778,10 +759,11 @@ bad_o:
 }
 
 static json_t *
-api_groups_json(struct node *n, const struct api_call *c,
-    const Sd__Response *resp)
+api_groups_json(
+    struct node *n, const struct api_call *c, const Sd__Response *resp)
 {
-	json_t *o = json_object(), *groups = json_array(), *needs = json_array();
+	json_t *o = json_object(), *groups = json_array(),
+	       *needs = json_array();
 	size_t g, i, k;
 
 	for (i = 0; needs != NULL && i < c->cs.n_needs; i++)
@@ -790,9 +772,11 @@ api_groups_json(struct node *n, const struct api_call *c,
 	for (g = 0; groups != NULL && g < resp->n_groups; g++) {
 		const Sd__Group *gr = resp->groups[g];
 		json_t *jg = json_object(), *jm = json_array();
-		json_object_set_new(jg, "rank", json_integer((json_int_t)g + 1));
+		json_object_set_new(
+		    jg, "rank", json_integer((json_int_t)g + 1));
 		json_object_set_new(jg, "score", json_real(gr->score));
-		json_object_set_new(jg, "countries", json_integer(gr->countries));
+		json_object_set_new(
+		    jg, "countries", json_integer(gr->countries));
 		for (i = 0; i < gr->n_members; i++) {
 			const Sd__GroupMember *gm = gr->members[i];
 			json_t *m = api_member_json(n, &gm->record);
@@ -805,7 +789,8 @@ api_groups_json(struct node *n, const struct api_call *c,
 			for (k = 0; k < gm->n_covers; k++)
 				if (gm->covers[k] < c->cs.n_needs)
 					json_array_append_new(cv,
-					    json_string(c->needs[gm->covers[k]]));
+					    json_string(
+					        c->needs[gm->covers[k]]));
 			for (k = 0; k < gm->n_coverage; k++)
 				json_array_append_new(
 				    cov, json_real(gm->coverage[k]));
@@ -819,15 +804,16 @@ api_groups_json(struct node *n, const struct api_call *c,
 	json_object_set_new(o, "groups", groups);
 	if (resp->n_groups == 0)
 		json_object_set_new(o, "problem",
-		    json_string(resp->problem ? resp->problem
-		                              : "no group found"));
+		    json_string(
+		        resp->problem ? resp->problem : "no group found"));
 	return o;
 }
 
 static json_t *
 api_peers_json(struct node *n, const Sd__Status *s)
 {
-	json_t *o = json_object(), *peers = json_array(), *origins = json_array();
+	json_t *o = json_object(), *peers = json_array(),
+	       *origins = json_array();
 	char hex[65];
 	size_t i;
 
@@ -848,7 +834,8 @@ api_peers_json(struct node *n, const Sd__Status *s)
 			continue;
 		key_public_hex(om->origin.data, hex);
 		json_object_set_new(m, "origin", json_string(hex));
-		json_object_set_new(m, "name", api_node_name(n, om->origin.data));
+		json_object_set_new(
+		    m, "name", api_node_name(n, om->origin.data));
 		json_object_set_new(m, "w", json_integer((json_int_t)om->w));
 		json_object_set_new(m, "self",
 		    json_boolean(s->node_key.len == 32 &&
@@ -868,8 +855,7 @@ struct api_buf {
 	int oom;
 };
 
-static void
-api_printf(struct api_buf *b, const char *fmt, ...)
+static void api_printf(struct api_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -909,8 +895,8 @@ api_printf(struct api_buf *b, const char *fmt, ...)
 }
 
 static void
-api_metric(struct api_buf *b, const char *name, const char *type,
-    const char *help)
+api_metric(
+    struct api_buf *b, const char *name, const char *type, const char *help)
 {
 	api_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -967,12 +953,14 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 	api_printf(&b, "stardust_own_seq %" PRIu64 "\n", s->own_seq);
 	api_metric(&b, "stardust_certified", "gauge",
 	    "1 if this node holds a certificate in force.");
-	api_printf(&b, "stardust_certified %d\n", health_certified(n->codes, s));
+	api_printf(
+	    &b, "stardust_certified %d\n", health_certified(n->codes, s));
 	api_metric(&b, "stardust_in_sync", "gauge",
 	    "1 if in sync with every certified peer (at least one).");
 	api_printf(&b, "stardust_in_sync %d\n", health_in_sync(&v));
 	api_metric(&b, "stardust_peers", "gauge", "Peer connections by state.");
-	api_printf(&b, "stardust_peers{state=\"certified\"} %zu\n", v.certified);
+	api_printf(
+	    &b, "stardust_peers{state=\"certified\"} %zu\n", v.certified);
 	api_printf(&b, "stardust_peers{state=\"down\"} %zu\n", v.down);
 	api_printf(&b, "stardust_peers{state=\"connecting\"} %zu\n", v.other);
 	api_metric(&b, "stardust_peer_up", "gauge",
@@ -1003,8 +991,9 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 	    "Records received from a peer and stored (this connection).");
 	for (i = 0; i < s->n_peers; i++) {
 		api_peer_labels(s->peers[i], lab, sizeof(lab));
-		api_printf(&b, "stardust_peer_records_in_total{%s} %" PRIu64 "\n",
-		    lab, s->peers[i]->records_in);
+		api_printf(&b,
+		    "stardust_peer_records_in_total{%s} %" PRIu64 "\n", lab,
+		    s->peers[i]->records_in);
 		in += s->peers[i]->records_in;
 	}
 	api_metric(&b, "stardust_peer_records_out_total", "counter",
@@ -1025,8 +1014,8 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 	api_metric(&b, "stardust_rejected_total", "counter",
 	    "Messages of certified peers refused, by reason.");
 	for (i = 0; i < s->n_rejected; i++)
-		api_printf(&b, "stardust_rejected_total{reason=\"%s\"} %" PRIu64
-		               "\n",
+		api_printf(&b,
+		    "stardust_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
 		    s->rejected[i]->reason, s->rejected[i]->count);
 	api_metric(&b, "stardust_handshakes_failed_total", "counter",
 	    "Inbound connections dropped in their handshake.");
@@ -1055,8 +1044,7 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 		    "\n",
 		    (double)node_sync_le_ms[k] / 1000.0, s->sync_buckets[k]);
 	api_printf(&b,
-	    "stardust_sync_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64
-	    "\n",
+	    "stardust_sync_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
 	    s->sync_count);
 	api_printf(&b, "stardust_sync_duration_seconds_sum %.3f\n",
 	    (double)s->sync_sum_ms / 1000.0);
@@ -1084,7 +1072,8 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 			    api_route_names[i], api_bucket_le[k],
 			    st->r[i].bucket[k]);
 		api_printf(&b,
-		    "stardust_http_request_duration_seconds_bucket{route=\"%s\","
+		    "stardust_http_request_duration_seconds_bucket{route=\"%"
+		    "s\","
 		    "le=\"+Inf\"} %" PRIu64 "\n",
 		    api_route_names[i], st->r[i].count);
 		api_printf(&b,
@@ -1092,7 +1081,8 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 		    "%.6f\n",
 		    api_route_names[i], st->r[i].sum_s);
 		api_printf(&b,
-		    "stardust_http_request_duration_seconds_count{route=\"%s\"} "
+		    "stardust_http_request_duration_seconds_count{route=\"%s\"}"
+		    " "
 		    "%" PRIu64 "\n",
 		    api_route_names[i], st->r[i].count);
 	}
@@ -1118,6 +1108,17 @@ out:
 	sd__response__free_unpacked(resp, NULL);
 }
 
+/* The call's origin= into a request field: 1 if given, else 0. */
+static int
+api_origin(struct api_call *c, ProtobufCBinaryData *out)
+{
+	if (!c->has_origin)
+		return 0;
+	out->data = c->origin;
+	out->len = 32;
+	return 1;
+}
+
 void
 api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
     struct api_reply *r)
@@ -1139,11 +1140,7 @@ api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
 	case API_R_MATCH:
 		mt.member_id.data = c->id;
 		mt.member_id.len = 16;
-		if (c->has_origin) {
-			mt.has_origin = 1;
-			mt.origin.data = c->origin;
-			mt.origin.len = 32;
-		}
+		mt.has_origin = api_origin(c, &mt.origin);
 		mt.filters = &c->q;
 		mt.has_anywhere = 1;
 		mt.anywhere = c->anywhere;
@@ -1158,11 +1155,7 @@ api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
 	case API_R_MEMBER:
 		gm.id.data = c->id;
 		gm.id.len = 16;
-		if (c->has_origin) {
-			gm.has_origin = 1;
-			gm.origin.data = c->origin;
-			gm.origin.len = 32;
-		}
+		gm.has_origin = api_origin(c, &gm.origin);
 		req.op_case = SD__REQUEST__OP_GET;
 		req.get = &gm;
 		break;

@@ -1,7 +1,6 @@
 #include "http.h"
 
 #include <errno.h>
-#include <http_parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "api.h"
 #include "config.h"
 #include "err.h"
+#include "hreq.h"
 
 struct hconn;
 
@@ -16,7 +16,6 @@ struct http {
 	uv_loop_t *loop;
 	struct node *node;
 	uv_tcp_t listener;
-	http_parser_settings settings;
 	struct hconn *conns; /* doubly linked */
 	size_t nconns;
 	struct api_stats stats; /* on the loop thread */
@@ -29,12 +28,7 @@ struct hconn {
 	uv_timer_t timer;
 	struct http *h;
 	struct hconn *prev, *next;
-	http_parser parser;
-	char url[HTTP_HEAD_MAX + 1];
-	size_t urllen;
-	size_t head; /* bytes of request line and headers so far */
-	int complete; /* the request is in; reading has stopped */
-	int bad; /* an answer for a bad request is in reply */
+	struct hreq req; /* req.complete: reading has stopped */
 	int busy; /* on the thread pool */
 	int closing;
 	int handles; /* open: tcp, timer */
@@ -89,54 +83,6 @@ hconn_close(struct hconn *c)
 		return; /* closed when the work comes back */
 	uv_close((uv_handle_t *)&c->timer, hconn_handle_closed);
 	uv_close((uv_handle_t *)&c->tcp, hconn_handle_closed);
-}
-
-/* ---- parsing ---- */
-
-static int
-http_on_url(http_parser *p, const char *at, size_t len)
-{
-	struct hconn *c = p->data;
-
-	if (c->urllen + len > HTTP_HEAD_MAX)
-		return 1;
-	memcpy(c->url + c->urllen, at, len);
-	c->urllen += len;
-	c->url[c->urllen] = '\0';
-	return 0;
-}
-
-/* Header fields and values count towards the limit; their content is
- * not used. */
-static int
-http_on_header(http_parser *p, const char *at, size_t len)
-{
-	struct hconn *c = p->data;
-
-	(void)at;
-	c->head += len;
-	return c->head + c->urllen > HTTP_HEAD_MAX;
-}
-
-static int
-http_on_body(http_parser *p, const char *at, size_t len)
-{
-	struct hconn *c = p->data;
-
-	(void)at;
-	(void)len;
-	c->bad = 413;
-	return 1;
-}
-
-static int
-http_on_complete(http_parser *p)
-{
-	struct hconn *c = p->data;
-
-	c->complete = 1;
-	http_parser_pause(p, 1);
-	return 0;
 }
 
 /* ---- answering ---- */
@@ -228,21 +174,22 @@ hconn_after_work_cb(uv_work_t *req, int status)
 static void
 hconn_respond(struct hconn *c)
 {
-	const char *method = http_method_str((enum http_method)c->parser.method);
-	int rc;
+	const char *method = hreq_method(&c->req);
+	int bad = c->req.bad, rc;
 
 	c->t0 = uv_now(c->h->loop);
-	if (c->bad) {
-		api_error(&c->reply, c->bad, SD_EINVAL,
-		    c->bad == 413 ? "a request body is not accepted here"
-		    : c->bad == 408
+	if (bad) {
+		api_error(&c->reply, bad, SD_EINVAL,
+		    bad == 413 ? "a request body is not accepted here"
+		    : bad == 408
 		        ? "the request was not complete in time"
-		        : c->bad == 431 ? "request line and headers too large"
-		                        : "malformed HTTP request");
+		    : bad == 414 ? "request line above 16 KiB"
+		    : bad == 431 ? "request line and headers too large"
+		                 : "malformed HTTP request");
 		hconn_send(c, 0);
 		return;
 	}
-	rc = api_parse(method, c->url, &c->route, &c->call, &c->reply);
+	rc = api_parse(method, c->req.url, &c->route, &c->call, &c->reply);
 	if (rc != 0) {
 		if (rc < 0)
 			api_error(&c->reply, 500, rc, "out of memory");
@@ -264,10 +211,9 @@ static void
 hconn_alloc_cb(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
 {
 	static char unused;
-	struct hconn *c = hd->data;
 
+	(void)hd;
 	(void)suggested;
-	(void)c;
 	buf->base = malloc(8192);
 	buf->len = buf->base ? 8192 : 0;
 	if (buf->base == NULL)
@@ -278,7 +224,7 @@ static void
 hconn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct hconn *c = s->data;
-	size_t done;
+	int done;
 
 	if (nread < 0) {
 		if (buf->len)
@@ -286,28 +232,15 @@ hconn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		hconn_close(c);
 		return;
 	}
-	if (nread == 0 || c->complete || c->closing) {
+	if (nread == 0 || c->req.complete || c->closing) {
 		if (buf->len)
 			free(buf->base);
 		return;
 	}
-	done = http_parser_execute(
-	    &c->parser, &c->h->settings, buf->base, (size_t)nread);
+	done = hreq_feed(&c->req, buf->base, (size_t)nread);
 	free(buf->base);
-	if (c->complete && !c->bad) {
+	if (done)
 		hconn_respond(c);
-		return;
-	}
-	if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK || done < (size_t)nread) {
-		enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-		if (!c->bad)
-			c->bad = e == HPE_CB_url || e == HPE_CB_header_field ||
-			        e == HPE_CB_header_value || e == HPE_HEADER_OVERFLOW
-			    ? (e == HPE_CB_url ? 414 : 431)
-			    : 400;
-		c->complete = 1;
-		hconn_respond(c);
-	}
 }
 
 static void
@@ -315,11 +248,11 @@ hconn_timer_cb(uv_timer_t *t)
 {
 	struct hconn *c = t->data;
 
-	if (c->complete || c->closing)
+	if (c->req.complete || c->closing)
 		return;
 	c->h->stats.timeouts++;
-	c->complete = 1;
-	c->bad = 408;
+	c->req.complete = 1;
+	c->req.bad = 408;
 	hconn_respond(c);
 }
 
@@ -351,15 +284,14 @@ http_connection_cb(uv_stream_t *server, int status)
 	if (h->nconns > HTTP_CONNS_MAX) {
 		/* Too many: answered at once, without reading. */
 		h->stats.refused++;
-		c->complete = 1;
+		c->req.complete = 1;
 		c->t0 = uv_now(h->loop);
 		api_error(&c->reply, 503, SD_EINVAL,
 		    "too many connections; try again");
 		hconn_send(c, 0);
 		return;
 	}
-	http_parser_init(&c->parser, HTTP_REQUEST);
-	c->parser.data = c;
+	hreq_init(&c->req);
 	uv_timer_start(&c->timer, hconn_timer_cb, HTTP_REQUEST_MS, 0);
 	if (uv_read_start((uv_stream_t *)&c->tcp, hconn_alloc_cb,
 	        hconn_read_cb) != 0)
@@ -380,11 +312,6 @@ http_start(uv_loop_t *loop, struct node *n, struct http **out)
 		return -ENOMEM;
 	h->loop = loop;
 	h->node = n;
-	h->settings.on_url = http_on_url;
-	h->settings.on_header_field = http_on_header;
-	h->settings.on_header_value = http_on_header;
-	h->settings.on_body = http_on_body;
-	h->settings.on_message_complete = http_on_complete;
 	config_addr_parse(n->cfg->http, &ss);
 	uv_tcp_init(loop, &h->listener);
 	h->listener.data = h;

@@ -3,7 +3,8 @@
  * Requests are parsed with http-parser (Debian's libhttp-parser); each
  * connection carries one request (the answer says Connection: close).
  * Limits: HTTP_CONNS_MAX open connections (more are closed at once),
- * HTTP_HEAD_MAX bytes of request line and headers, no request body, and
+ * HREQ_HEAD_MAX bytes of request line and headers (daemon/hreq.c), no
+ * request body, and
  * HTTP_REQUEST_MS from accepting a connection to a complete request.
  * The answer is computed on the thread pool (daemon/api.c).
  */
@@ -15,7 +16,6 @@
 #include "node.h"
 
 #define HTTP_CONNS_MAX 64
-#define HTTP_HEAD_MAX (16 * 1024)
 #define HTTP_REQUEST_MS 10000
 
 struct http;

@@ -403,39 +403,31 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 		if (memcmp(d->marks[i]->origin.data, n->key->pk, 32) == 0)
 			own_w = d->marks[i]->w;
 	node_seq_learn(n, own_w);
-	/* Whether the peer holds records of some node origin this node
-	 * lacks (its lag in status; the root's set and our own origin left
-	 * out, as there). */
-	for (i = 0; i < d->n_marks && !out->lagging; i++) {
-		const Sd__Mark *mk = d->marks[i];
-		if (memcmp(mk->origin.data, n->cfg->root_key, 32) == 0 ||
-		    memcmp(mk->origin.data, n->key->pk, 32) == 0)
-			continue;
-		if ((rc = store_mark(n->st, mk->origin.data, &mine)) != 0)
-			return rc;
-		out->lagging = mk->w > mine;
-	}
 	/* Root records first: certificates decide what else is accepted. */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < d->n_marks; i++) {
 			const Sd__Mark *mk = d->marks[i];
-			int is_root;
+			int is_root, own;
 			if (mk->origin.len != 32)
 				return SD_EPROTO;
 			is_root =
 			    memcmp(mk->origin.data, n->cfg->root_key, 32) == 0;
 			if ((pass == 0) != is_root)
 				continue;
+			own = memcmp(mk->origin.data, n->key->pk, 32) == 0;
+			if (!is_root &&
+			    (rc = store_mark(n->st, mk->origin.data, &mine)) != 0)
+				return rc;
+			/* The peer holds records of a node origin this node
+			 * lacks: its lag in status (the root's set and our own
+			 * origin left out, as there). */
+			if (!is_root && !own && mk->w > mine)
+				out->lagging = 1;
 			/* Our own records: the peer may hold more of them
 			 * than this store (restored from an older backup):
 			 * publish after them and fetch them back. */
-			if (memcmp(mk->origin.data, n->key->pk, 32) == 0) {
-				if ((rc = store_mark(n->st, n->key->pk,
-				         &mine)) != 0)
-					return rc;
-				if (!sync_behind(n, pending, mk, mine, &after))
-					continue;
-			}
+			if (own && !sync_behind(n, pending, mk, mine, &after))
+				continue;
 			/* Asked already; the answer is on its way. */
 			ws = sync_pending_find(pending, mk->origin.data);
 			if (ws != NULL &&
@@ -450,12 +442,8 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 				    !(mk->has_held && mk->held > root.held))
 					continue;
 				after = 0;
-			} else if (memcmp(mk->origin.data, n->key->pk, 32) !=
-			    0) {
+			} else if (!own) {
 				int revoked = 0;
-				if ((rc = store_mark(n->st, mk->origin.data,
-				         &mine)) != 0)
-					return rc;
 				if (!sync_behind(n, pending, mk, mine, &after))
 					continue;
 				/* Only origins whose certificate is held: their
@@ -467,9 +455,12 @@ sync_on_digest(struct node *n, const Sd__Digest *d,
 					continue;
 			}
 			if ((rc = sync_want(out, pending, &mk->origin, after)) !=
-			    0)
-				return rc == SD_ETOOBIG ? 0
-				                        : rc; /* next digest */
+			    0) {
+				/* Out of room for Wants: the rest waits for the
+				 * next digest, and this node is behind. */
+				out->lagging |= rc == SD_ETOOBIG;
+				return rc == SD_ETOOBIG ? 0 : rc;
+			}
 		}
 	return 0;
 }

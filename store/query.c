@@ -2088,3 +2088,50 @@ query_result_free(struct query_result *res)
 	free(res->hits);
 	memset(res, 0, sizeof(*res));
 }
+
+/* A whole number of at most 10 digits from s[0..n), within uint32_t. */
+static int
+query_uint(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 10)
+		return SD_EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return SD_EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return SD_EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+query_employees_parse(const char *s, uint32_t *min, int *has_min,
+    uint32_t *max, int *has_max, char *err, size_t errlen)
+{
+	const char *dash = strchr(s, '-');
+
+	*has_min = *has_max = 0;
+	if (dash == NULL || strchr(dash + 1, '-') != NULL ||
+	    (dash == s && dash[1] == '\0')) {
+		snprintf(err, errlen, "takes MIN-MAX, MIN- or -MAX, e.g. 10-249");
+		return SD_EINVAL;
+	}
+	if ((dash > s && query_uint(s, (size_t)(dash - s), min) != 0) ||
+	    (dash[1] != '\0' &&
+	        query_uint(dash + 1, strlen(dash + 1), max) != 0)) {
+		snprintf(err, errlen, "%.64s: not a whole number", s);
+		return SD_EINVAL;
+	}
+	*has_min = dash > s;
+	*has_max = dash[1] != '\0';
+	if (*has_min && *has_max && *min > *max) {
+		snprintf(err, errlen, "%.64s: MIN is above MAX", s);
+		return SD_EINVAL;
+	}
+	return 0;
+}

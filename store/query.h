@@ -98,6 +98,17 @@ int query_run(struct store *st, const struct query *q, struct query_result *res,
     char *err, size_t errlen);
 
 /*
+ * query_employees_parse(s, min, has_min, max, has_max, err, errlen): an
+ * employee range "MIN-MAX", "MIN-" or "-MAX" (whole numbers, MIN at most
+ * MAX), as the CLI's --employees and the API's employees= take it. 0, or
+ * SD_EINVAL with a message in err ("takes MIN-MAX, ...", "S: not a whole
+ * number", "S: MIN is above MAX") for the caller to prefix with the
+ * option's name.
+ */
+int query_employees_parse(const char *s, uint32_t *min, int *has_min,
+    uint32_t *max, int *has_max, char *err, size_t errlen);
+
+/*
  * query_match(st, q, origin, id, abroad, res, err, errlen): members whose
  * offers and capabilities meet the seeks of member (origin, id) (part[0])
  * and whose seeks meet its offers and capabilities (part[1]), ranked by

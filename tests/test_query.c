@@ -856,6 +856,53 @@ load_fillers(void)
 	return rc;
 }
 
+/* Employee ranges as --employees and employees= take them. */
+static void
+test_employees_parse(void)
+{
+	uint32_t lo = 7, hi = 7;
+	int hlo, hhi;
+	char err[160];
+
+	CHECK_INT(query_employees_parse("10-249", &lo, &hlo, &hi, &hhi, err,
+	              sizeof(err)),
+	    0);
+	CHECK(hlo && hhi && lo == 10 && hi == 249);
+	CHECK_INT(query_employees_parse("300-", &lo, &hlo, &hi, &hhi, err,
+	              sizeof(err)),
+	    0);
+	CHECK(hlo && !hhi && lo == 300);
+	CHECK_INT(query_employees_parse("-8", &lo, &hlo, &hi, &hhi, err,
+	              sizeof(err)),
+	    0);
+	CHECK(!hlo && hhi && hi == 8);
+	CHECK_INT(query_employees_parse("4294967295-", &lo, &hlo, &hi, &hhi,
+	              err, sizeof(err)),
+	    0);
+	CHECK(lo == UINT32_MAX);
+	CHECK_INT(query_employees_parse("50-10", &lo, &hlo, &hi, &hhi, err,
+	              sizeof(err)),
+	    SD_EINVAL);
+	CHECK(strstr(err, "MIN is above MAX") != NULL);
+	CHECK_INT(query_employees_parse("1x-20", &lo, &hlo, &hi, &hhi, err,
+	              sizeof(err)),
+	    SD_EINVAL);
+	CHECK(strstr(err, "not a whole number") != NULL);
+	CHECK_INT(query_employees_parse("4294967296-", &lo, &hlo, &hi, &hhi,
+	              err, sizeof(err)),
+	    SD_EINVAL);
+	CHECK_INT(query_employees_parse("+5-", &lo, &hlo, &hi, &hhi, err,
+	              sizeof(err)),
+	    SD_EINVAL);
+	const char *bad[] = { "", "10", "-", "1-2-3" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(query_employees_parse(bad[i], &lo, &hlo, &hi, &hhi,
+		              err, sizeof(err)),
+		    SD_EINVAL);
+		CHECK(strstr(err, "takes MIN-MAX") != NULL);
+	}
+}
+
 int
 main(void)
 {
@@ -866,6 +913,7 @@ main(void)
 		fprintf(stderr, "setup failed\n");
 		return 2;
 	}
+	test_employees_parse();
 	snprintf(dir, sizeof(dir), "%s", check_tmpdir());
 	rc = store_open(dir, codes, 64, 0, &st);
 	CHECK_INT(rc, 0);

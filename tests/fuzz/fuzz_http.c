@@ -1,12 +1,12 @@
 /* HTTP requests as the daemon's HTTP server reads them: the input is the
- * raw bytes of a request, parsed by http-parser with the server's limits
- * (daemon/http.c), routed and decoded by api_parse, and when it is a
- * request to run, answered by api_run against a real node (an empty
- * store; its status, peers, metrics, search, match, consortium and member
- * routes all run). Invariants: every answer has a status the API
- * documents, a JSON body parses, and a JSON error names the answer's own
- * status and has a message (even when the request was not UTF-8). */
-#include <http_parser.h>
+ * raw bytes of a request, read by the server's own request reader
+ * (daemon/hreq.c: http-parser under its limits), routed and decoded by
+ * api_parse and, when it is a request to run, answered by api_run against
+ * a real node (an empty store; its status, peers, metrics, search, match,
+ * consortium and member routes all run). Invariants: every answer has a
+ * status the API documents, a JSON body parses, and a JSON error names
+ * the answer's own status and has a message (even when the request was
+ * not UTF-8). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 #include "config.h"
 #include "err.h"
 #include "fuzz.h"
-#include "http.h"
+#include "hreq.h"
 #include "key.h"
 #include "node.h"
 
@@ -59,57 +59,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* What the server's callbacks keep of a request. */
-struct fz_req {
-	char url[HTTP_HEAD_MAX + 1];
-	size_t urllen, head;
-	int complete, body;
-};
-
-static int
-fz_on_url(http_parser *p, const char *at, size_t len)
-{
-	struct fz_req *r = p->data;
-
-	if (r->urllen + len > HTTP_HEAD_MAX)
-		return 1;
-	memcpy(r->url + r->urllen, at, len);
-	r->urllen += len;
-	r->url[r->urllen] = '\0';
-	return 0;
-}
-
-static int
-fz_on_header(http_parser *p, const char *at, size_t len)
-{
-	struct fz_req *r = p->data;
-
-	(void)at;
-	r->head += len;
-	return r->head + r->urllen > HTTP_HEAD_MAX;
-}
-
-static int
-fz_on_body(http_parser *p, const char *at, size_t len)
-{
-	struct fz_req *r = p->data;
-
-	(void)at;
-	(void)len;
-	r->body = 1;
-	return 1;
-}
-
-static int
-fz_on_complete(http_parser *p)
-{
-	struct fz_req *r = p->data;
-
-	r->complete = 1;
-	http_parser_pause(p, 1);
-	return 0;
-}
-
 static void
 fz_check_reply(const struct api_reply *r)
 {
@@ -142,28 +91,16 @@ fz_check_reply(const struct api_reply *r)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct fz_req req;
+	static struct hreq req;
 	static const struct api_stats stats;
-	http_parser_settings set;
-	http_parser p;
 	struct api_call *call = NULL;
 	struct api_reply reply;
 	int route, rc;
 
-	memset(&req, 0, sizeof(req));
-	memset(&set, 0, sizeof(set));
-	set.on_url = fz_on_url;
-	set.on_header_field = fz_on_header;
-	set.on_header_value = fz_on_header;
-	set.on_body = fz_on_body;
-	set.on_message_complete = fz_on_complete;
-	http_parser_init(&p, HTTP_REQUEST);
-	p.data = &req;
-	http_parser_execute(&p, &set, (const char *)data, size);
-	if (!req.complete || req.body)
-		return 0; /* the server answers these itself (400, 413, 408) */
-	rc = api_parse(http_method_str((enum http_method)p.method), req.url,
-	    &route, &call, &reply);
+	hreq_init(&req);
+	if (!hreq_feed(&req, (const char *)data, size) || req.bad)
+		return 0; /* the server answers these itself (400, 413, ...) */
+	rc = api_parse(hreq_method(&req), req.url, &route, &call, &reply);
 	fuzz_check(rc == 0 || rc == 1, "api_parse answers or routes");
 	fuzz_check(route >= 0 && route < API_R_COUNT, "a known route");
 	if (rc == 1) {
