@@ -9,7 +9,6 @@
 
 #include "err.h"
 #include "frame.h"
-#include "node.h"
 
 struct client {
 	int fd;
@@ -59,7 +58,7 @@ client_call(struct client *c, Sd__Request *req, Sd__Response **resp)
 	size_t len, inlen;
 	int rc;
 
-	req->version = CONTROL_VERSION;
+	req->version = CTL_VERSION;
 	len = sd__request__get_packed_size(req);
 	if (len > FRAME_CONTROL_MAX)
 		return SD_ETOOBIG;
@@ -76,7 +75,7 @@ client_call(struct client *c, Sd__Request *req, Sd__Response **resp)
 	free(in);
 	if (*resp == NULL)
 		return SD_EDECODE;
-	if ((*resp)->version != CONTROL_VERSION) {
+	if ((*resp)->version != CTL_VERSION) {
 		sd__response__free_unpacked(*resp, NULL);
 		return SD_EVERSION;
 	}

@@ -5,7 +5,7 @@
 #ifndef SD_CLIENT_H
 #define SD_CLIENT_H
 
-#include "control.pb-c.h"
+#include "ctl.h"
 
 struct client;
 

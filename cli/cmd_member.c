@@ -12,9 +12,7 @@
 #include "err.h"
 #include "import.h"
 #include "memberio.h"
-#include "node.h"
 #include "record.h"
-#include "store.h"
 
 #define IMPORT_BATCH_DEFAULT 2000
 #define IMPORT_REQUEST_BYTES (16u * 1024 * 1024)
@@ -200,7 +198,7 @@ member_list(struct cli *c, int all, int json, size_t limit)
 	Sd__ListMembers lm = SD__LIST_MEMBERS__INIT;
 	Sd__Response *resp = NULL, *st = NULL;
 	Sd__Request sreq = SD__REQUEST__INIT;
-	uint8_t after[STORE_KEY_BYTES], own[32];
+	uint8_t after[CTL_MEMBER_KEY_BYTES], own[32];
 	size_t shown = 0, i;
 	int rc, have_after = 0;
 
@@ -227,7 +225,7 @@ member_list(struct cli *c, int all, int json, size_t limit)
 		lm.origin.len = all ? 0 : 32;
 		lm.has_after = have_after;
 		lm.after.data = after;
-		lm.after.len = have_after ? STORE_KEY_BYTES : 0;
+		lm.after.len = have_after ? CTL_MEMBER_KEY_BYTES : 0;
 		lm.has_limit = 1;
 		lm.limit = 1000;
 		req.op_case = SD__REQUEST__OP_LIST;
@@ -259,9 +257,9 @@ member_list(struct cli *c, int all, int json, size_t limit)
 			shown++;
 		}
 		have_after =
-		    resp->has_next && resp->next.len == STORE_KEY_BYTES;
+		    resp->has_next && resp->next.len == CTL_MEMBER_KEY_BYTES;
 		if (have_after)
-			memcpy(after, resp->next.data, STORE_KEY_BYTES);
+			memcpy(after, resp->next.data, CTL_MEMBER_KEY_BYTES);
 		sd__response__free_unpacked(resp, NULL);
 		resp = NULL;
 	} while (rc == CLI_OK && have_after && (limit == 0 || shown < limit));
@@ -770,9 +768,9 @@ cmd_import(struct cli *c, int argc, char **argv)
 		case 'b': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || v < 1 || v > NODE_PUT_MAX) {
+			if (*end || v < 1 || v > CTL_PUT_MAX) {
 				cli_error(
-				    "--batch must be 1 to %d", NODE_PUT_MAX);
+				    "--batch must be 1 to %d", CTL_PUT_MAX);
 				return CLI_USAGE;
 			}
 			batch = v;

@@ -164,7 +164,7 @@ conn_next(struct conn *c)
 		return;
 	rc = frame_reader_next(&c->fr, &p, &len);
 	if (rc < 0) {
-		node_log(c->ctl->node, LOG_WARN,
+		node_log(c->ctl->node, SDLOG_WARN,
 		    "control: frame above %u bytes, connection dropped",
 		    FRAME_CONTROL_MAX);
 		conn_close(c);
@@ -207,7 +207,7 @@ conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n > 0 &&
 	    frame_reader_feed(&c->fr, (uint8_t *)buf->base, (size_t)n) != 0) {
 		free(buf->base);
-		node_log(c->ctl->node, LOG_WARN,
+		node_log(c->ctl->node, SDLOG_WARN,
 		    "control: frame above %u bytes, connection dropped",
 		    FRAME_CONTROL_MAX);
 		conn_close(c);
@@ -240,7 +240,7 @@ control_conn_cb(uv_stream_t *server, int status)
 		return;
 	}
 	if (ctl->nconns > CONTROL_CONNS_MAX) {
-		node_log(ctl->node, LOG_WARN, "control: too many connections");
+		node_log(ctl->node, SDLOG_WARN, "control: too many connections");
 		conn_close(c);
 		return;
 	}
@@ -281,12 +281,12 @@ control_start(uv_loop_t *loop, struct node *n, struct control **out)
 
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			node_log(n, LOG_ERROR, "%s exists and is not a socket",
+			node_log(n, SDLOG_ERROR, "%s exists and is not a socket",
 			    path);
 			return -EEXIST;
 		}
 		if (control_in_use(path)) {
-			node_log(n, LOG_ERROR,
+			node_log(n, SDLOG_ERROR,
 			    "another daemon is listening on %s", path);
 			return -EADDRINUSE;
 		}
@@ -306,7 +306,7 @@ control_start(uv_loop_t *loop, struct node *n, struct control **out)
 		rc = uv_listen(
 		    (uv_stream_t *)&ctl->listener, 64, control_conn_cb);
 	if (rc != 0) {
-		node_log(n, LOG_ERROR, "control socket %s: %s", path,
+		node_log(n, SDLOG_ERROR, "control socket %s: %s", path,
 		    uv_strerror(rc));
 		uv_close((uv_handle_t *)&ctl->listener, control_free_cb);
 		return rc;

@@ -319,12 +319,12 @@ http_start(uv_loop_t *loop, struct node *n, struct http **out)
 	if ((rc = uv_tcp_bind(&h->listener, (struct sockaddr *)&ss, 0)) != 0 ||
 	    (rc = uv_listen((uv_stream_t *)&h->listener, 128,
 	         http_connection_cb)) != 0) {
-		node_log(n, LOG_ERROR, "http: cannot listen on %s: %s",
+		node_log(n, SDLOG_ERROR, "http: cannot listen on %s: %s",
 		    n->cfg->http, uv_strerror(rc));
 		*out = h; /* the caller stops it: the handle must close */
 		return SD_ECONFIG;
 	}
-	node_log(n, LOG_INFO, "HTTP API on http://%s/", n->cfg->http);
+	node_log(n, SDLOG_INFO, "HTTP API on http://%s/", n->cfg->http);
 	*out = h;
 	return 0;
 }

@@ -104,7 +104,7 @@ daemon_signal_cb(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
 
-	node_log(d->node, LOG_INFO, "signal %d: shutting down", signum);
+	node_log(d->node, SDLOG_INFO, "signal %d: shutting down", signum);
 	control_stop(d->ctl);
 	d->ctl = NULL;
 	peers_stop(d->peers);
@@ -212,7 +212,7 @@ daemon_fail(int mode, const char *name, const char *msg)
 {
 	fprintf(stderr, "stardustd: %s\n", msg);
 	if (mode == CONFIG_LOG_SYSLOG)
-		slog_write(LOG_ERROR, name, msg);
+		slog_write(SDLOG_ERROR, name, msg);
 }
 
 int
@@ -318,12 +318,12 @@ main(int argc, char **argv)
 		key_public_hex(d.node->key->pk, hex);
 		if (ready >= 0)
 			daemon_ready(d.node->cfg, ready);
-		node_log(d.node, LOG_INFO, "node %s ready on %s (seq %llu)",
+		node_log(d.node, SDLOG_INFO, "node %s ready on %s (seq %llu)",
 		    hex, d.node->cfg->socket, (unsigned long long)d.node->seq);
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);
-	node_log(d.node, LOG_INFO, "stopped");
+	node_log(d.node, SDLOG_INFO, "stopped");
 	node_close(d.node);
 	slog_close();
 	return rc == 0 ? 0 : 1;

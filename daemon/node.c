@@ -105,7 +105,7 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 	{
 		uint64_t expected, found;
 		if (store_altered(n->st, &expected, &found))
-			node_log(n, LOG_WARN,
+			node_log(n, SDLOG_WARN,
 			    "the store holds %llu records but counted %llu: it "
 			    "was altered behind the daemon's back (run stardust "
 			    "fsck); records lost are fetched again from peers "
@@ -181,7 +181,7 @@ node_seq_learn(struct node *n, uint64_t w)
 {
 	pthread_mutex_lock(&n->wlock);
 	if (w > n->seq) {
-		node_log(n, LOG_WARN,
+		node_log(n, SDLOG_WARN,
 		    "a peer holds this node's own records up to seq %llu, "
 		    "beyond this store's %llu (restored from an older "
 		    "backup?): publishing from %llu on, fetching the rest",
@@ -207,7 +207,7 @@ node_lock_publish(struct node *n)
 		if (pthread_cond_timedwait(
 		        &n->seq_cv, &n->wlock, &n->seq_deadline) == ETIMEDOUT) {
 			n->seq_learned = 1;
-			node_log(n, LOG_WARN,
+			node_log(n, SDLOG_WARN,
 			    "no peer's digest within publish_wait_ms (%u "
 			    "ms): publishing from seq %llu without knowing "
 			    "what the federation holds",
@@ -282,7 +282,7 @@ resp_init(struct resp *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	sd__response__init(&rs->r);
-	rs->r.version = CONTROL_VERSION;
+	rs->r.version = CTL_VERSION;
 }
 
 static int
@@ -599,7 +599,7 @@ node_store_failed(struct node *n, struct resp *rs, int rc)
 			snprintf(hint, sizeof(hint),
 			    " (check the disk holding the store)");
 	}
-	node_log(n, LOG_ERROR, "storing failed: %s%s; nothing was written",
+	node_log(n, SDLOG_ERROR, "storing failed: %s%s; nothing was written",
 	    sd_strerror(rc), hint);
 	resp_fail(rs, rc, "storing failed: %s%s; nothing was written",
 	    sd_strerror(rc), hint);
@@ -710,10 +710,10 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 	uint8_t *ok = NULL;
 	int rc, locked = 0;
 
-	if (pm->n_members > NODE_PUT_MAX)
+	if (pm->n_members > CTL_PUT_MAX)
 		return resp_fail(rs, SD_ETOOBIG,
 		    "%zu members in one request (at most %d)", pm->n_members,
-		    NODE_PUT_MAX);
+		    CTL_PUT_MAX);
 	if ((rc = node_own_cert(n, &cert, err, sizeof(err))) != 0)
 		return resp_fail(rs, rc, "%s", err);
 	if ((ok = calloc(pm->n_members + 1, 1)) == NULL) {
@@ -802,7 +802,7 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 	}
 	rs->r.has_stored = 1;
 	rs->r.stored = (uint32_t)good;
-	node_log(n, LOG_DEBUG, "stored %zu members, seq now %llu", good,
+	node_log(n, SDLOG_DEBUG, "stored %zu members, seq now %llu", good,
 	    (unsigned long long)n->seq);
 out:
 	if (locked)
@@ -899,7 +899,7 @@ node_add_cert(struct node *n, const Sd__AddCert *ac, struct resp *rs)
 	else if (item.result != 0)
 		rc = resp_fail(
 		    rs, item.result, "refused: %s", sd_strerror(item.result));
-	node_log(n, LOG_INFO, "root record seq %llu (%s) %s",
+	node_log(n, SDLOG_INFO, "root record seq %llu (%s) %s",
 	    (unsigned long long)r.rec->seq,
 	    r.body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT ? "certificate"
 	                                                         : "revocation",
@@ -942,11 +942,11 @@ node_list(struct node *n, const Sd__ListMembers *lm, struct resp *rs)
 {
 	uint8_t next[STORE_KEY_BYTES];
 	size_t limit =
-	    lm->has_limit && lm->limit ? lm->limit : NODE_LIST_DEFAULT;
+	    lm->has_limit && lm->limit ? lm->limit : CTL_LIST_DEFAULT;
 	int rc;
 
-	if (limit > NODE_LIST_MAX)
-		limit = NODE_LIST_MAX;
+	if (limit > CTL_LIST_MAX)
+		limit = CTL_LIST_MAX;
 	if ((lm->has_origin && lm->origin.len != 0 &&
 	        lm->origin.len != KEY_PUBLIC_BYTES) ||
 	    (lm->has_after && lm->after.len != 0 &&
@@ -1413,11 +1413,11 @@ node_handle(struct node *n, const uint8_t *req, size_t len, uint8_t **resp,
 	rq = sd__request__unpack(NULL, len, req);
 	if (rq == NULL) {
 		resp_fail(&rs, SD_EDECODE, "malformed request");
-	} else if (rq->version != CONTROL_VERSION) {
+	} else if (rq->version != CTL_VERSION) {
 		resp_fail(&rs, SD_EVERSION,
 		    "control protocol version %u is not "
 		    "spoken here (this daemon speaks %d)",
-		    rq->version, CONTROL_VERSION);
+		    rq->version, CTL_VERSION);
 	} else {
 		switch (rq->op_case) {
 		case SD__REQUEST__OP_PUT: node_put(n, rq->put, &rs); break;

@@ -17,14 +17,11 @@
 
 #include "codes.h"
 #include "config.h"
+#include "ctl.h"
 #include "key.h"
 #include "record.h"
 #include "store.h"
 
-#define CONTROL_VERSION 1
-#define NODE_LIST_DEFAULT 1000
-#define NODE_LIST_MAX 10000
-#define NODE_PUT_MAX 20000 /* members in one put request */
 /* Less free space than this on the store's disk after a failed write: the
  * disk is full. */
 #define NODE_DISK_LOW (16u * 1024 * 1024)

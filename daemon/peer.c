@@ -265,13 +265,13 @@ peers_unauth_level(struct peers *ps)
 		ps->unauth_logged = 0;
 	}
 	if (ps->unauth_logged >= PEER_UNAUTH_LOG_MAX)
-		return LOG_DEBUG;
+		return SDLOG_DEBUG;
 	if (++ps->unauth_logged == PEER_UNAUTH_LOG_MAX)
-		node_log(ps->node, LOG_INFO,
+		node_log(ps->node, SDLOG_INFO,
 		    "peer: more unauthenticated connections closed in this "
 		    "%d s are logged at debug level only",
 		    PEER_SHED_LOG_MS / 1000);
-	return LOG_INFO;
+	return SDLOG_INFO;
 }
 
 /* An inbound connection leaves the handshake slots (done or closed). */
@@ -299,7 +299,7 @@ peer_close(struct peer *p, const char *why)
 		char id[17];
 		peer_log_id(p, id);
 		node_log(p->ps->node, unauth ? peers_unauth_level(p->ps)
-		                             : LOG_INFO,
+		                             : SDLOG_INFO,
 		    "peer %s (%s): closed: %s", p->certified ? id : "?",
 		    p->addr, why);
 	}
@@ -662,14 +662,14 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 		    w->err[0] ? w->err : sd_strerror(w->rc));
 		if (p->certified) {
 			peer_log_id(p, id);
-			node_log(ps->node, LOG_WARN, "peer %s (%s): %s", id,
+			node_log(ps->node, SDLOG_WARN, "peer %s (%s): %s", id,
 			    p->addr, why);
 			node_reject(ps->node,
 			    replay ? NODE_REJ_REPLAY
 			           : node_reject_reason(w->rc),
 			    p->id);
 		} else {
-			node_log(ps->node, LOG_WARN, "peer %s: %s", p->addr,
+			node_log(ps->node, SDLOG_WARN, "peer %s: %s", p->addr,
 			    why);
 		}
 		peer_close(p, why); /* drains the others */
@@ -680,7 +680,7 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 	if (!p->certified && w->certified) {
 		char id[17];
 		peer_log_id(p, id);
-		node_log(ps->node, LOG_INFO, "peer %s (%s): certified", id,
+		node_log(ps->node, SDLOG_INFO, "peer %s (%s): certified", id,
 		    p->addr);
 		if (p->dialer != NULL)
 			p->dialer->backoff_ms = PEER_BACKOFF_MIN_MS;
@@ -692,7 +692,7 @@ pwork_commit_after_cb(uv_work_t *req, int status)
 		char id[17];
 		const uint8_t *o = w->out.equiv_origin;
 		peer_log_id(p, id);
-		node_log(ps->node, LOG_WARN,
+		node_log(ps->node, SDLOG_WARN,
 		    "peer %s (%s): equivocation: origin "
 		    "%02x%02x%02x%02x%02x%02x%02x%02x seq %llu has another "
 		    "record here; the first is kept (%llu in this batch)",
@@ -975,7 +975,7 @@ peers_shed(struct peers *ps)
 	node_unauth_count(ps->node, 0, 1);
 	ps->shed_unlogged++;
 	if (ps->shed_log_ms == 0 || now - ps->shed_log_ms >= PEER_SHED_LOG_MS) {
-		node_log(ps->node, LOG_WARN,
+		node_log(ps->node, SDLOG_WARN,
 		    "peer: every handshake slot (%d) taken: %" PRIu64
 		    " unauthenticated connection%s shed since the last "
 		    "report",
@@ -1006,7 +1006,7 @@ peers_accept_cb(uv_stream_t *server, int status)
 		uv_tcp_init(ps->loop, tmp);
 		if (uv_accept(server, (uv_stream_t *)tmp) == 0)
 			node_log(
-			    ps->node, LOG_WARN, "peer: too many connections");
+			    ps->node, SDLOG_WARN, "peer: too many connections");
 		uv_close((uv_handle_t *)tmp, peers_free_handle_cb);
 		return;
 	}
@@ -1436,12 +1436,12 @@ peers_learn(struct peers *ps)
 			if (peers_dialer_add(ps, nc->addresses[0], l.keys[i]) !=
 			    NULL) {
 				active++;
-				node_log(n, LOG_INFO,
+				node_log(n, SDLOG_INFO,
 				    "peer %s: dialling, learned from the "
 				    "certificate of %s",
 				    nc->addresses[0], nc->name);
 			} else {
-				node_log(n, LOG_DEBUG,
+				node_log(n, SDLOG_DEBUG,
 				    "peer address '%s' in the certificate of "
 				    "%s is not a numeric ip:port",
 				    nc->addresses[0], nc->name);
@@ -1554,13 +1554,13 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 		    (rc = uv_listen((uv_stream_t *)&ps->listener,
 		         PEER_LISTEN_BACKLOG,
 		         peers_accept_cb)) != 0) {
-			node_log(n, LOG_ERROR, "listen on %s: %s",
+			node_log(n, SDLOG_ERROR, "listen on %s: %s",
 			    n->cfg->listen, uv_strerror(rc));
 			*out = ps;
 			return rc;
 		}
 		node_log(
-		    n, LOG_INFO, "listening for peers on %s", n->cfg->listen);
+		    n, SDLOG_INFO, "listening for peers on %s", n->cfg->listen);
 	}
 	for (i = 0; i < n->cfg->npeers; i++)
 		if (peers_dialer_add(ps, n->cfg->peers[i], NULL) == NULL) {

@@ -1,8 +1,8 @@
 /*
  * slog: the daemon's log lines to syslog (the `log = syslog` setting).
  *
- * The only file that includes <syslog.h>: its LOG_INFO and LOG_DEBUG
- * macros would clash with config.h's levels. The connection to the
+ * The only file that includes <syslog.h> (the project's levels are
+ * sdlog.h's SDLOG_*, apart from syslog's LOG_*). The connection to the
  * syslog daemon is libc's own process-wide state; node_log is its only
  * writer, main() opens and closes it.
  */
@@ -16,8 +16,8 @@ void slog_open(const char *ident);
 
 /*
  * slog_write(level, node, msg): send "[node] msg" with the priority of
- * level, one of config.h's LOG_ERROR (0), LOG_WARN (1), LOG_INFO (2) or
- * LOG_DEBUG (3): err, warning, info, debug. Any thread.
+ * level, one of sdlog.h's SDLOG_ERROR (0), SDLOG_WARN (1), SDLOG_INFO
+ * (2) or SDLOG_DEBUG (3): err, warning, info, debug. Any thread.
  */
 void slog_write(int level, const char *node, const char *msg);
 

@@ -85,7 +85,7 @@ sync_behind(struct node *n, struct sync_pending *sp, const Sd__Mark *mk,
 	    store_held(n->st, mk->origin.data, mine, &held) != 0 ||
 	    held >= mk->held || !sync_repair_due(sp, mk->origin.data))
 		return 0;
-	node_log(n, LOG_WARN,
+	node_log(n, SDLOG_WARN,
 	    "origin %02x%02x%02x%02x: a peer holds %llu records up to seq "
 	    "%llu, this store %llu: records were lost here; fetching the "
 	    "origin again",
@@ -822,7 +822,7 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 		if (sm->items[i].result == 0 && sm->rs[i].rec->seq <= before)
 			restored++;
 	if (restored > 0)
-		node_log(n, LOG_WARN,
+		node_log(n, SDLOG_WARN,
 		    "origin %02x%02x%02x%02x: %zu lost records restored from "
 		    "a peer",
 		    b->origin.data[0], b->origin.data[1], b->origin.data[2],
@@ -857,7 +857,7 @@ sync_batch_commit(struct node *n, struct sync_msg *sm,
 		memcpy(out->adv_origin, b->origin.data, 32);
 		out->adv_from = before;
 		out->adv_to = after;
-		node_log(n, LOG_DEBUG,
+		node_log(n, SDLOG_DEBUG,
 		    "origin %02x%02x%02x%02x: watermark %llu -> %llu "
 		    "(%zu records)",
 		    b->origin.data[0], b->origin.data[1], b->origin.data[2],

@@ -1,5 +1,5 @@
 /*
- * test_codes: proto/codes.c. The embedded code lists load, answer for
+ * test_codes: base/codes.c. The embedded code lists load, answer for
  * known codes with the right country, level, section and label, refuse
  * unknown ones, and hold every row of the CSV files in data/.
  */

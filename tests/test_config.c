@@ -1,5 +1,5 @@
 /*
- * test_config: daemon/config.c. Defaults and path resolution of a valid
+ * test_config: base/config.c. Defaults and path resolution of a valid
  * file, and for every kind of mistake an error that names the file, the
  * line and the problem, with nothing returned.
  */
@@ -85,7 +85,7 @@ test_minimal(void)
 	CHECK_STR(c->key_file, join(dir, "node.key"));
 	CHECK_STR(c->socket, join(dir, "control.sock"));
 	CHECK_INT(c->map_size_mb, 4096);
-	CHECK_INT(c->log_level, LOG_INFO);
+	CHECK_INT(c->log_level, SDLOG_INFO);
 	CHECK_INT(c->max_outbound, 8);
 	CHECK_INT(c->log, CONFIG_LOG_AUTO);
 	for (i = 0; i < 16; i++) {
@@ -128,7 +128,7 @@ test_full(void)
 		CHECK_STR(c->key_file, join(dir, "keys/n.key"));
 		CHECK_STR(c->socket, join(dir, "run/s.sock"));
 		CHECK_INT(c->map_size_mb, 1048576);
-		CHECK_INT(c->log_level, LOG_DEBUG);
+		CHECK_INT(c->log_level, SDLOG_DEBUG);
 		config_free(c);
 	} else {
 		fprintf(stderr, "config_load: %s\n", err);
@@ -145,7 +145,7 @@ test_full(void)
 		CHECK_STR(c->db_dir, "/var/lib/sd/db");
 		CHECK_STR(c->key_file, "/var/lib/sd/node.key");
 		CHECK_STR(c->socket, "/var/lib/sd/control.sock");
-		CHECK_INT(c->log_level, LOG_ERROR);
+		CHECK_INT(c->log_level, SDLOG_ERROR);
 		config_free(c);
 	}
 
@@ -255,7 +255,7 @@ test_log(void)
 	CHECK_INT(rc, 0);
 	if (rc == 0) {
 		CHECK_INT(c->log, CONFIG_LOG_FILE);
-		CHECK_INT(c->log_level, LOG_DEBUG);
+		CHECK_INT(c->log_level, SDLOG_DEBUG);
 		config_free(c);
 	}
 }

@@ -1,5 +1,5 @@
 /*
- * test_import: cli/import.c and cli/memberio.c — CSV and JSON Lines
+ * test_import: present/import.c and present/memberio.c — CSV and JSON Lines
  * import with line numbers, whole-file and per-row errors, batching and
  * stopping; memberio_default_id.
  */

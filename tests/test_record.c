@@ -1,5 +1,5 @@
 /*
- * test_record: proto/record.c and proto/key.c. Known-answer tests for
+ * test_record: proto/record.c and base/key.c. Known-answer tests for
  * signing, a bit-flip test for the verifier, every rejection of
  * record_open / record_member_validate / record_cert_validate /
  * record_scope_check with its message, and the key file rules.

@@ -1,4 +1,4 @@
-/* The CSV and JSON Lines import parsers (cli/import.c, cli/memberio.c),
+/* The CSV and JSON Lines import parsers (present/import.c, present/memberio.c),
  * then the validation every parsed row meets in the daemon: input byte 0
  * picks the format, the rest is the file. */
 #include <stdio.h>

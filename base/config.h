@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+#include "sdlog.h"
 
 /* Where the daemon's log lines go (the `log` key). AUTO: stderr with -d,
  * else <data_dir>/stardustd.log, as before the key existed. */

@@ -311,7 +311,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	c->map_size_mb = 4096;
-	c->log_level = LOG_INFO;
+	c->log_level = SDLOG_INFO;
 	c->gossip_ms = 1000;
 	c->max_outbound = 8;
 	c->publish_wait_ms = 5000;

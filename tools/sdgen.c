@@ -5,7 +5,7 @@
  * Regions are NUTS 2024 level-3 codes read from DIR/nuts-2024.csv and
  * sectors NACE level-3/4 codes read from DIR/nace-rev2.1.csv (or
  * nace-rev2.csv); every code is also checked against the code lists
- * compiled into sdcore, so nothing written here is refused by the
+ * compiled into sdbase, so nothing written here is refused by the
  * validator. Capabilities are drawn Zipf-like (weight 1/rank) from a
  * vocabulary of a few hundred industrial and technology keywords grouped
  * into industry profiles, so they co-occur the way real ones do. Names are
