@@ -585,6 +585,24 @@ out:
 	return rc;
 }
 
+int
+record_decode(const uint8_t *buf, size_t len, struct record *out)
+{
+	Sd__SignedRecord *sr;
+	Sd__RecordBody *b;
+
+	if ((sr = sd__signed_record__unpack(NULL, len, buf)) == NULL)
+		return SD_EDECODE;
+	if ((b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) ==
+	    NULL) {
+		sd__signed_record__free_unpacked(sr, NULL);
+		return SD_EDECODE;
+	}
+	out->rec = sr;
+	out->body = b;
+	return 0;
+}
+
 void
 record_close(struct record *r)
 {

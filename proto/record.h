@@ -68,7 +68,16 @@ record_verify(const Sd__SignedRecord *rec) __attribute__((warn_unused_result));
 int record_open(const struct codes *c, const uint8_t *buf, size_t len,
     uint64_t now_ms, struct record *out, char *err, size_t errlen);
 
-/* record_close(r): free what record_open allocated; harmless on a zeroed r. */
+/*
+ * record_decode(buf, len, out): decode both parts of a record without
+ * verifying or validating it: for bytes this node verified on their way
+ * in (a store's records), never for bytes from outside. 0 with out set
+ * (free with record_close), or SD_EDECODE with out untouched. Any thread.
+ */
+int record_decode(const uint8_t *buf, size_t len, struct record *out);
+
+/* record_close(r): free what record_open or record_decode allocated;
+ * harmless on a zeroed r. */
 void record_close(struct record *r);
 
 /*
