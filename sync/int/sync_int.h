@@ -1,0 +1,197 @@
+/*
+ * The sync file family's private header (sync_hub.c, sync_session.c,
+ * sync_digest.c, sync_batch.c); nothing outside sync/ includes it.
+ */
+#ifndef SD_SYNC_INT_H
+#define SD_SYNC_INT_H
+
+#include "gossip.pb-c.h"
+#include "record.h"
+#include "sync.h"
+
+/* One origin in a hub's cache of its own watermarks. */
+struct sync_entry {
+	uint8_t origin[KEY_PUBLIC_BYTES];
+	uint64_t w; /* watermark; the root: the highest root seq held */
+	/* Records held with seq <= w (the root: root records held). Two
+	 * stores at the same watermark hold the same records of a node
+	 * origin, so a peer holding more shows this store lost some. */
+	uint64_t held;
+	/* Replay detection: w as told to peers since t_cur (when it last
+	 * moved, 0: not since the start), and w_old, an earlier watermark
+	 * every peer connected since has been told. w_old <= w. */
+	uint64_t w_old, t_cur;
+};
+
+struct sync_hub {
+	struct sync_ctx ctx;
+	struct sync_entry *v; /* sorted by origin */
+	size_t n, cap;
+	struct sync_session *sessions;
+	/* The encoded full digest, valid while gen == digest_gen. */
+	uint64_t gen, digest_gen;
+	uint8_t *digest;
+	size_t digest_len;
+};
+
+/* A peer's watermark of an origin, as far as this node knows. */
+struct sync_mark {
+	uint8_t origin[KEY_PUBLIC_BYTES];
+	uint64_t w;
+};
+
+/* A Want in flight: the `from` of the batch expected next. */
+struct sync_want {
+	uint8_t origin[KEY_PUBLIC_BYTES];
+	uint64_t next, at_ms;
+};
+
+/* An origin fetched again from the start, and when. */
+struct sync_repair {
+	uint8_t origin[KEY_PUBLIC_BYTES];
+	uint64_t at_ms;
+};
+
+struct sync_session {
+	struct sync_hub *hub;
+	struct sync_session *prev, *next;
+	uint8_t peer[KEY_PUBLIC_BYTES];
+	char label[64];
+	void (*send)(void *arg, const uint8_t *msg, size_t len);
+	void *arg;
+	int certified;
+	uint64_t certified_ms;
+	/* The peer's watermarks: its last digest, raised by what it was
+	 * pushed or sent since; sorted by origin. */
+	struct sync_mark *known;
+	size_t nknown, capknown;
+	int has_digest;
+	struct sync_want *wants;
+	size_t nwants;
+	struct sync_repair *repairs;
+	size_t nrepairs;
+	uint64_t behind_ms; /* when its digest first showed a lag; 0 */
+	uint64_t synced_ms; /* when its digest last showed none; 0 */
+	uint64_t records_in, records_out;
+};
+
+struct sync_msg {
+	Sd__PeerMsg *m;
+	int rc; /* sync_prepare failed: why, in err */
+	char err[256];
+	/* A batch, prepared: its records opened and checked. */
+	struct record *rs;
+	struct store_item *items;
+	int ready; /* rs/items hold every record of the batch */
+	/* Committed, it brought nothing (see SYNC_STALE): this node's
+	 * watermark of its origin then. */
+	uint64_t stale_mark;
+};
+
+/* sync_batch_commit's answer for a batch that answered no Want of ours
+ * and whose records were all held here already (of a node origin): the
+ * session decides whether the peer could have known (a replay). */
+#define SYNC_STALE 2
+
+/* ---- sync_hub.c ---- */
+
+/* sync_log(h, level, fmt, ...): a log line through the context. */
+void sync_log(const struct sync_hub *h, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* sync_now(h): the context's clock. */
+uint64_t sync_now(const struct sync_hub *h);
+
+/* sync_is_root(h, o), sync_is_self(h, o): whose origin o is. */
+int sync_is_root(const struct sync_hub *h, const uint8_t *o);
+int sync_is_self(const struct sync_hub *h, const uint8_t *o);
+
+/* sync_entry_find(h, origin): the cache's entry, or NULL. */
+struct sync_entry *sync_entry_find(
+    const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES]);
+
+/* sync_hub_refresh(h, origin): read origin's entry from the store again
+ * (after a write); a moved watermark is noted for replay detection. */
+int sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES]);
+
+/* sync_hub_refresh_all(h): every entry again (after a revocation, which
+ * drops a whole origin). */
+int sync_hub_refresh_all(struct sync_hub *h);
+
+/* sync_hub_announce(h, origin, from, to, src): origin's watermark moved
+ * from `from` to `to` here; tell every certified session but src. */
+int sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
+    uint64_t to, struct sync_session *src);
+
+/* sync_replay_grace(h): how long a watermark must have been told before
+ * a peer is taken to know it. */
+uint64_t sync_replay_grace(const struct sync_hub *h);
+
+/* ---- sync_session.c ---- */
+
+/* sync_send(s, m): encode m (its version set here) and send it. */
+int sync_send(struct sync_session *s, Sd__PeerMsg *m);
+
+/* sync_known(s, origin): the peer's known watermark entry, or NULL. */
+struct sync_mark *sync_known(
+    const struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
+
+/* sync_known_raise(s, origin, w): the peer holds origin up to w now. */
+void sync_known_raise(
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t w);
+
+/* sync_cert_check(ctx, peer, rec, len, err, errlen): the peer's
+ * certificate record as its first message: checked and stored. */
+int sync_cert_check(struct sync_session *s, const uint8_t *rec, size_t len,
+    char *err, size_t errlen);
+
+/* ---- sync_digest.c ---- */
+
+/* sync_digest_send(s): a digest of every watermark (from the cache). */
+int sync_digest_send(struct sync_session *s);
+
+/* sync_on_digest(s, d): the peer's watermarks: Wants for what it holds
+ * and this node lacks; its known marks replaced. 1 if it holds records
+ * of a node origin this node lacks (for catch-up timing), else 0. */
+int sync_on_digest(struct sync_session *s, const Sd__Digest *d);
+
+/* sync_want_send(s, origin, after): a Want, remembered as in flight. */
+int sync_want_send(struct sync_session *s,
+    const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t after);
+
+/* sync_want_find(s, origin), sync_want_clear(s, origin): the Want in
+ * flight for origin. */
+struct sync_want *sync_want_find(
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
+void sync_want_clear(
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
+
+/* ---- sync_batch.c ---- */
+
+/* sync_on_want(s, w): the answer: up to SYNC_WANT_BATCHES batches. */
+int sync_on_want(struct sync_session *s, const Sd__Want *w);
+
+/*
+ * sync_push_encode(h, origin, from, to, msg, len, nrec): a PeerMsg with
+ * a RecordBatch of origin's records in (from, to] into *msg (malloc'd),
+ * if they are at most SYNC_PUSH_RECORDS and fit one batch: 1; 0 if
+ * too big to push (a digest tells instead); negative on error.
+ */
+int sync_push_encode(struct sync_hub *h, const uint8_t *origin, uint64_t from,
+    uint64_t to, uint8_t **msg, size_t *len, size_t *nrec);
+
+/* sync_batch_prepare(ctx, m, err, errlen): open and check a batch's
+ * records (see sync_prepare). */
+int sync_batch_prepare(
+    const struct sync_ctx *ctx, struct sync_msg *m, char *err, size_t errlen);
+
+/* sync_batch_commit(s, m, err, errlen): store a prepared batch, note
+ * what moved and announce it. */
+int sync_batch_commit(
+    struct sync_session *s, struct sync_msg *m, char *err, size_t errlen);
+
+/* sync_err(err, errlen, code, fmt, ...): code, with a message in err. */
+int sync_err(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

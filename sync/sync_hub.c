@@ -1,0 +1,431 @@
+/*
+ * sync_hub: one node's side of the federation: the context, the cache
+ * of this node's watermarks (read from the store once, refreshed per
+ * origin after each write), what peers were told (replay detection),
+ * the sessions, and announcing a moved watermark to them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "sdlog.h"
+#include "sync_int.h"
+
+const char *
+sync_reject_name(int reason)
+{
+	static const char *names[SYNC_REJ_COUNT] = { "signature", "scope",
+		"equivocation", "malformed", "version", "replay" };
+
+	return reason >= 0 && reason < SYNC_REJ_COUNT ? names[reason] : "?";
+}
+
+int
+sync_reject_reason(int rc)
+{
+	switch (rc) {
+	case SD_ESIG: return SYNC_REJ_SIGNATURE;
+	case SD_ESCOPE: return SYNC_REJ_SCOPE;
+	case SD_EEXIST: return SYNC_REJ_EQUIVOCATION;
+	case SD_EVERSION: return SYNC_REJ_VERSION;
+	case SD_EPROTO:
+	case SD_EDECODE:
+	case SD_EINVAL:
+	case SD_ETOOBIG: return SYNC_REJ_MALFORMED;
+	default: return -1;
+	}
+}
+
+int
+sync_err(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void
+sync_log(const struct sync_hub *h, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (h->ctx.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	h->ctx.log(h->ctx.arg, level, msg);
+}
+
+uint64_t
+sync_now(const struct sync_hub *h)
+{
+	return h->ctx.now_ms(h->ctx.arg);
+}
+
+int
+sync_is_root(const struct sync_hub *h, const uint8_t *o)
+{
+	return memcmp(o, h->ctx.root, KEY_PUBLIC_BYTES) == 0;
+}
+
+int
+sync_is_self(const struct sync_hub *h, const uint8_t *o)
+{
+	return memcmp(o, h->ctx.self, KEY_PUBLIC_BYTES) == 0;
+}
+
+uint64_t
+sync_replay_grace(const struct sync_hub *h)
+{
+	uint64_t g = (uint64_t)h->ctx.gossip_ms * 5u;
+
+	return g > SYNC_REPLAY_GRACE_MS ? g : SYNC_REPLAY_GRACE_MS;
+}
+
+struct cert_copy {
+	uint8_t *buf;
+	size_t len;
+};
+
+static int
+sync_cert_copy_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct cert_copy *c = arg;
+
+	if ((c->buf = malloc(len)) == NULL)
+		return -ENOMEM;
+	memcpy(c->buf, rec, len);
+	c->len = len;
+	return 0;
+}
+
+int
+sync_cert_bytes(struct store *st, const uint8_t who[KEY_PUBLIC_BYTES],
+    uint8_t **buf, size_t *len, int *revoked)
+{
+	struct cert_copy cc = { NULL, 0 };
+	int rc;
+
+	*revoked = 0;
+	if ((rc = store_cert(st, who, sync_cert_copy_cb, &cc, revoked)) != 0) {
+		free(cc.buf);
+		return rc == SD_ENOTFOUND ? SD_ENOCERT : rc;
+	}
+	*buf = cc.buf;
+	*len = cc.len;
+	return 0;
+}
+
+int
+sync_cert_of(struct store *st, const struct codes *codes,
+    const uint8_t who[KEY_PUBLIC_BYTES], uint64_t now_ms, struct record *out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[256];
+	int revoked = 0, rc;
+
+	rc = sync_cert_bytes(st, who, &buf, &len, &revoked);
+	if (rc == SD_ENOCERT && revoked)
+		return SD_EREVOKED; /* revoked before any certificate was seen */
+	if (rc != 0)
+		return rc;
+	if (revoked)
+		rc = SD_EREVOKED;
+	else
+		rc = record_open(codes, buf, len, now_ms, out, err, sizeof(err));
+	if (rc == 0 && out->body->node_cert->not_after_ms < now_ms) {
+		record_close(out);
+		rc = SD_EEXPIRED;
+	}
+	free(buf);
+	return rc;
+}
+
+/* ---- the watermark cache ---- */
+
+struct sync_entry *
+sync_entry_find(const struct sync_hub *h, const uint8_t origin[32])
+{
+	size_t lo = 0, hi = h->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(h->v[mid].origin, origin, KEY_PUBLIC_BYTES);
+		if (c == 0)
+			return &h->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The entry of origin, inserted (zeroed) where it belongs if new. */
+static struct sync_entry *
+sync_entry_get(struct sync_hub *h, const uint8_t origin[32])
+{
+	struct sync_entry *e;
+	size_t lo = 0, hi = h->n;
+
+	if ((e = sync_entry_find(h, origin)) != NULL)
+		return e;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(h->v[mid].origin, origin, KEY_PUBLIC_BYTES) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (h->n == h->cap) {
+		size_t ncap = h->cap ? h->cap * 2 : 64;
+		struct sync_entry *nv = realloc(h->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return NULL;
+		h->v = nv;
+		h->cap = ncap;
+	}
+	memmove(&h->v[lo + 1], &h->v[lo], (h->n - lo) * sizeof(*h->v));
+	h->n++;
+	e = &h->v[lo];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->origin, origin, KEY_PUBLIC_BYTES);
+	return e;
+}
+
+struct root_sum {
+	uint64_t max, held;
+};
+
+static int
+sync_root_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct root_sum *rs = arg;
+	struct record r;
+
+	if (record_decode(rec, len, &r) != 0)
+		return SD_ESTORE;
+	if (r.rec->seq > rs->max)
+		rs->max = r.rec->seq;
+	rs->held++;
+	record_close(&r);
+	return 0;
+}
+
+/* origin's watermark and held count from the store into (w, held). The
+ * root's records are synced as a set (they reach nodes out of order, so
+ * its seqs may have gaps): its "watermark" is the highest seq held. */
+static int
+sync_read(struct sync_hub *h, const uint8_t *origin, uint64_t *w,
+    uint64_t *held)
+{
+	struct root_sum rs = { 0, 0 };
+	int rc;
+
+	if (sync_is_root(h, origin)) {
+		rc = store_range(
+		    h->ctx.st, origin, 0, UINT64_MAX, sync_root_cb, &rs);
+		*w = rs.max;
+		*held = rs.held;
+		return rc;
+	}
+	if ((rc = store_mark(h->ctx.st, origin, w)) != 0)
+		return rc;
+	return store_held(h->ctx.st, origin, *w, held);
+}
+
+int
+sync_hub_refresh(struct sync_hub *h, const uint8_t origin[32])
+{
+	struct sync_entry *e;
+	uint64_t w, held, now;
+	int rc;
+
+	if ((rc = sync_read(h, origin, &w, &held)) != 0)
+		return rc;
+	if ((e = sync_entry_find(h, origin)) == NULL) {
+		if (w == 0 && held == 0)
+			return 0;
+		if ((e = sync_entry_get(h, origin)) == NULL)
+			return -ENOMEM;
+	}
+	if (w != e->w) {
+		/* Told from now on in digests; what was told before every
+		 * peer had time to hear it is the replay bound. */
+		now = sync_now(h);
+		if (now - e->t_cur >= sync_replay_grace(h))
+			e->w_old = e->w;
+		e->t_cur = now;
+	}
+	if (w != e->w || held != e->held)
+		h->gen++;
+	e->w = w;
+	e->held = held;
+	return 0;
+}
+
+struct mark_load {
+	struct sync_hub *h;
+	int rc;
+};
+
+static int
+sync_load_cb(void *arg, const uint8_t *origin, uint64_t w)
+{
+	struct mark_load *ml = arg;
+	struct sync_entry *e;
+
+	if ((e = sync_entry_get(ml->h, origin)) == NULL)
+		return -ENOMEM;
+	e->w = e->w_old = w;
+	return 0;
+}
+
+int
+sync_hub_refresh_all(struct sync_hub *h)
+{
+	struct mark_load ml = { h, 0 };
+	size_t i;
+	int rc;
+
+	/* Origins from the marks, then the root's set, then each held
+	 * count; entries of origins dropped since keep w 0. */
+	for (i = 0; i < h->n; i++)
+		h->v[i].w = h->v[i].held = 0;
+	if ((rc = store_marks(h->ctx.st, sync_load_cb, &ml)) != 0)
+		return rc;
+	if ((rc = sync_hub_refresh(h, h->ctx.root)) != 0)
+		return rc;
+	for (i = 0; i < h->n; i++) {
+		if (sync_is_root(h, h->v[i].origin))
+			continue;
+		if ((rc = store_held(h->ctx.st, h->v[i].origin, h->v[i].w,
+		         &h->v[i].held)) != 0)
+			return rc;
+		if (h->v[i].w_old > h->v[i].w)
+			h->v[i].w_old = h->v[i].w;
+	}
+	h->gen++;
+	return 0;
+}
+
+uint64_t
+sync_hub_mark(const struct sync_hub *h, const uint8_t origin[32])
+{
+	const struct sync_entry *e = sync_entry_find(h, origin);
+
+	return e != NULL ? e->w : 0;
+}
+
+int
+sync_hub_new(const struct sync_ctx *ctx, struct sync_hub **out)
+{
+	struct sync_hub *h;
+	int rc;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return -ENOMEM;
+	h->ctx = *ctx;
+	if ((rc = sync_hub_refresh_all(h)) != 0) {
+		sync_hub_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+void
+sync_hub_free(struct sync_hub *h)
+{
+	if (h == NULL)
+		return;
+	while (h->sessions != NULL)
+		sync_session_free(h->sessions);
+	free(h->v);
+	free(h->digest);
+	free(h);
+}
+
+/* ---- telling the sessions ---- */
+
+int
+sync_hub_tick(struct sync_hub *h)
+{
+	struct sync_session *s;
+	int rc;
+
+	for (s = h->sessions; s != NULL; s = s->next)
+		if (s->certified && (rc = sync_digest_send(s)) != 0)
+			return rc;
+	return 0;
+}
+
+int
+sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
+    uint64_t to, struct sync_session *src)
+{
+	struct sync_session *s;
+	uint8_t *push = NULL;
+	size_t plen = 0, nrec = 0;
+	int pushable = -1, rc = 0;
+
+	for (s = h->sessions; s != NULL; s = s->next) {
+		struct sync_mark *k;
+		uint64_t w;
+		if (!s->certified || s == src)
+			continue;
+		k = sync_known(s, origin);
+		/* No digest yet: what it holds is unknown, it will ask. */
+		w = k != NULL ? k->w : s->has_digest ? 0 : UINT64_MAX;
+		if (w != UINT64_MAX && w >= to)
+			continue; /* it has them */
+		if (w == from && from < to) {
+			if (pushable < 0 &&
+			    (pushable = sync_push_encode(h, origin, from, to,
+			         &push, &plen, &nrec)) < 0) {
+				rc = pushable;
+				break;
+			}
+			if (pushable == 1) {
+				s->send(s->arg, push, plen);
+				s->records_out += nrec;
+				sync_known_raise(s, origin, to);
+				continue;
+			}
+		}
+		if ((rc = sync_digest_send(s)) != 0)
+			break;
+	}
+	free(push);
+	return rc;
+}
+
+int
+sync_hub_moved(
+    struct sync_hub *h, const uint8_t origin[32], uint64_t from, uint64_t to)
+{
+	uint64_t before = sync_hub_mark(h, origin);
+	int rc;
+
+	if ((rc = sync_is_root(h, origin) ? sync_hub_refresh_all(h)
+	                                   : sync_hub_refresh(h, origin)) != 0)
+		return rc;
+	if (sync_is_root(h, origin)) {
+		/* A root record added by hand: its set is asked for, not
+		 * pushed. */
+		from = before;
+		to = sync_hub_mark(h, origin);
+		if (to == from)
+			return 0;
+	}
+	return sync_hub_announce(h, origin, from, to, NULL);
+}

@@ -1,0 +1,517 @@
+/*
+ * test_sync: sync/ — the sync sessions of several nodes driven against
+ * each other in one process (tests/simnet.c: real keys, stores, hubs and
+ * messages; no sockets, no threads): certificates first, digest / want /
+ * batch, pipelined batches, eager push and relay, replays, the root set
+ * with gaps, lost records healed, a restored store learning its own
+ * seq, revocations, hostile messages, and status figures.
+ */
+#include <lmdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "err.h"
+#include "gossip.pb-c.h"
+#include "record.h"
+#include "simnet.h"
+
+/* Delivers, ticks and delivers again until nothing moves. */
+static void
+settle(struct simnet *net)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		simnet_pump(net, 0);
+		CHECK_INT(simnet_tick(net), 0);
+		simnet_pump(net, 0);
+	}
+}
+
+static int
+same_records(struct simnode *a, struct simnode *b)
+{
+	uint8_t x[32], y[32];
+
+	if (simnet_records_digest(a, x) != 0 ||
+	    simnet_records_digest(b, y) != 0)
+		return 0;
+	return memcmp(x, y, 32) == 0;
+}
+
+/* Two nodes: certificates, then each other's members by digest, want
+ * and batch; status figures; a small change pushed without a digest. */
+static void
+test_pair(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	struct simnet_count before, after, asked, asked2;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 100, 0), 0);
+	CHECK_INT(simnet_publish(b, 50, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK(simnet_link_closed(l) == NULL);
+	CHECK_INT(simnet_mark(b, a), 100);
+	CHECK_INT(simnet_members(b, a), 100);
+	CHECK_INT(simnet_mark(a, b), 50);
+	CHECK_INT(simnet_members(a, b), 50);
+	CHECK_INT(simnet_root_held(a), 2);
+	CHECK_INT(simnet_root_held(b), 2);
+	CHECK(same_records(a, b));
+	CHECK_INT(sync_hub_mark(b->hub, a->key->pk), 100);
+	/* Each record crossed once. */
+	simnet_link_count(l, 1, &before);
+	CHECK_INT(before.records, 100);
+	simnet_link_count(l, 0, &before);
+	CHECK_INT(before.records, 50);
+
+	/* A change of 3 records reaches b at once, as a batch, without a
+	 * digest or a Want. */
+	simnet_link_count(l, 1, &before);
+	simnet_link_count(l, 0, &asked);
+	CHECK_INT(simnet_publish(a, 3, 100), 0);
+	simnet_pump(net, 0);
+	simnet_link_count(l, 1, &after);
+	simnet_link_count(l, 0, &asked2);
+	CHECK_INT(simnet_mark(b, a), 103);
+	/* One batch of 3, and the empty batch that answers b's Want for
+	 * more (a batch always ends with one). */
+	CHECK_INT(after.batches - before.batches, 2);
+	CHECK_INT(after.records - before.records, 3);
+	CHECK_INT(after.digests - before.digests, 0);
+	CHECK_INT(asked2.wants - asked.wants, 1);
+	CHECK_INT(asked2.digests - asked.digests, 0);
+	CHECK(simnet_link_closed(l) == NULL);
+
+	/* New versions replace the old ones everywhere. */
+	CHECK_INT(simnet_publish(a, 10, 0), 0);
+	CHECK_INT(simnet_remove(a, 5), 0);
+	settle(net);
+	CHECK_INT(simnet_mark(b, a), 114);
+	CHECK_INT(simnet_members(b, a), 102);
+	CHECK(same_records(a, b));
+	CHECK_INT(b->catch_ups >= 1, 1);
+	CHECK_INT(a->learned, 114);
+	CHECK_INT(b->offences[SYNC_REJ_REPLAY] + b->offences[SYNC_REJ_MALFORMED],
+	    0);
+	simnet_free(net);
+}
+
+/* What a node knows of its peer, for status: lag both ways. */
+static void
+test_stats(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	struct sync_stats st;
+	struct sync_session *s;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	/* The sessions of a hub: a has one, with b. */
+	s = simnet_link_session(l, 1);
+	sync_session_stats(s, &st);
+	CHECK_INT(st.certified, 1);
+	CHECK_INT(st.has_lag, 1);
+	CHECK_INT(st.lag, 0);
+	CHECK_INT(st.peer_lag, 0);
+	CHECK(st.synced_ms != 0);
+	/* b publishes 200 (too many to push): until a digest, a's session
+	 * with b knows nothing; after the digest, it is 200 behind. */
+	CHECK_INT(simnet_publish(b, 200, 0), 0);
+	sync_session_stats(simnet_link_session(l, 0), &st);
+	CHECK_INT(st.peer_lag, 200);
+	/* Too many to push: b tells a in a digest (the only message). */
+	CHECK_INT(simnet_pump(net, 1), 1);
+	sync_session_stats(s, &st);
+	CHECK_INT(st.lag, 200);
+	settle(net);
+	sync_session_stats(s, &st);
+	CHECK_INT(st.lag, 0);
+	CHECK_INT(st.records_in, 200);
+	simnet_free(net);
+}
+
+/* A line a - b - c: a's records reach c through b, each record crossing
+ * each link once; a batch of 10 000 records is sent as pipelined
+ * batches of at most 4 096. */
+static void
+test_relay(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b, *c;
+	struct simlink *ab, *bc;
+	struct simnet_count n;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
+	CHECK_INT(simnet_link(net, a, b, &ab), 0);
+	CHECK_INT(simnet_link(net, b, c, &bc), 0);
+	settle(net);
+	CHECK_INT(simnet_root_held(c), 3); /* a's certificate through b */
+	CHECK_INT(simnet_publish(a, 5, 0), 0);
+	simnet_pump(net, 0); /* pushed on both links, no digest */
+	CHECK_INT(simnet_mark(c, a), 5);
+	CHECK_INT(simnet_publish(a, 10000, 5), 0);
+	settle(net);
+	CHECK_INT(simnet_mark(c, a), 10005);
+	CHECK_INT(simnet_members(c, a), 10005);
+	CHECK(same_records(a, c));
+	simnet_link_count(bc, 1, &n);
+	/* a's 10 005 records, and the root's 3 (c asked for the set). */
+	CHECK_INT(n.records, 10005 + 3);
+	CHECK_INT(n.batches >= 3, 1);
+	simnet_link_count(ab, 1, &n);
+	CHECK_INT(n.records, 10005);
+	CHECK(simnet_link_closed(ab) == NULL);
+	CHECK(simnet_link_closed(bc) == NULL);
+	simnet_free(net);
+}
+
+/* A batch sent again: at once it may have crossed a digest (ignored);
+ * after the replay grace, when the peer has long been told, it is a
+ * replay: refused, counted, the link closed. */
+static void
+test_replay(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	uint8_t *batch;
+	size_t len;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 20, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK_INT(simnet_capture(l, 1, SD__PEER_MSG__M_BATCH, &batch, &len), 0);
+	CHECK_INT(simnet_inject(l, 1, batch, len), 0);
+	simnet_pump(net, 0);
+	CHECK(simnet_link_closed(l) == NULL);
+	CHECK_INT(b->offences[SYNC_REJ_REPLAY], 0);
+	simnet_advance(net, 6000);
+	settle(net);
+	CHECK_INT(simnet_inject(l, 1, batch, len), 0);
+	simnet_pump(net, 0);
+	CHECK(simnet_link_closed(l) != NULL);
+	CHECK_CONTAINS(simnet_link_closed(l), "replay: a batch of origin");
+	CHECK_CONTAINS(simnet_link_closed(l), "seqs (0, 20], all held here");
+	CHECK_INT(b->offences[SYNC_REJ_REPLAY], 1);
+	CHECK_INT(simnet_members(b, a), 20);
+	free(batch);
+	simnet_free(net);
+}
+
+/*
+ * The root's records are a set: certificates reach nodes out of order,
+ * so a node's root watermark may pass a seq it lacks. When that seq
+ * arrives later it fills a gap, and is not a lost record put back (the
+ * false "lost records restored" warning).
+ */
+static void
+test_root_set(void)
+{
+	struct simnet *net;
+	struct simnode *m, *s, *p, *t;
+	struct simlink *l;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "m", "EE", &m), 0); /* root seq 1 */
+	CHECK_INT(simnet_node_add(net, "s", "FI", &s), 0); /* 2 */
+	CHECK_INT(simnet_node_add(net, "p", "LT", &p), 0); /* 3 */
+	CHECK_INT(simnet_node_add(net, "t", "SE", &t), 0); /* 4 */
+	CHECK_INT(simnet_root_give(net, s, 4), 0);
+	CHECK_INT(simnet_link(net, p, s, &l), 0);
+	settle(net);
+	/* p's root watermark is past seq 1, which nobody gave it. */
+	CHECK_INT(simnet_root_held(p), 3);
+	CHECK_INT(simnet_root_give(net, s, 1), 0);
+	settle(net);
+	CHECK_INT(simnet_root_held(p), 4);
+	CHECK_INT(simnet_root_held(s), 4);
+	CHECK(same_records(p, s));
+	CHECK(!simnet_logged(p, "lost records restored"));
+	CHECK(!simnet_logged(s, "lost records restored"));
+	CHECK(simnet_link_closed(l) == NULL);
+	simnet_free(net);
+}
+
+/* Deletes records (origin, seq) from a closed node's store with LMDB, as
+ * an accident behind the daemon's back would. */
+static int
+lmdb_delete(const char *dir, const uint8_t *origin, const uint64_t *seqs,
+    size_t n)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint8_t key[40];
+	MDB_val k = { sizeof(key), key };
+	size_t i;
+	int b, rc;
+
+	if ((rc = mdb_env_create(&env)) != 0)
+		return rc;
+	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_mapsize(env, 256u << 20);
+	if ((rc = mdb_env_open(env, dir, 0, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_dbi_open(txn, "records", 0, &dbi)) != 0) {
+		mdb_txn_abort(txn);
+		goto out;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		memcpy(key, origin, 32);
+		for (b = 0; b < 8; b++)
+			key[32 + b] = (uint8_t)(seqs[i] >> (56 - 8 * b));
+		rc = mdb_del(txn, dbi, &k, NULL);
+	}
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+out:
+	mdb_env_close(env);
+	return rc;
+}
+
+/* Records lost from a store (deleted behind its back) are noticed from a
+ * peer's held count at the same watermark and fetched again. */
+static void
+test_heal(void)
+{
+	static const uint64_t lost[] = { 10, 20, 30 };
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 50, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK(same_records(a, b));
+	simnet_unlink(l);
+	simnet_node_close(b);
+	CHECK_INT(lmdb_delete(b->dir, a->key->pk, lost, 3), 0);
+	CHECK_INT(simnet_node_reopen(b), 0);
+	CHECK(!same_records(a, b));
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK(simnet_logged(b, "records were lost here; fetching the origin "
+	                       "again"));
+	CHECK(simnet_logged(b, "3 lost records restored from a peer"));
+	CHECK(same_records(a, b));
+	CHECK_INT(simnet_members(b, a), 50);
+	CHECK(simnet_link_closed(l) == NULL);
+	simnet_free(net);
+}
+
+/* Copies a closed node's data.mdb to or from path. */
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	size_t n;
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	int rc = 0;
+
+	if (in == NULL || out == NULL)
+		rc = -1;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	if (in)
+		fclose(in);
+	if (out && fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* A store restored from an older backup: a peer's digest says which seq
+ * the federation holds of its own records (the node must publish after
+ * it), and the records after the backup are fetched back. */
+static void
+test_restored(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	char live[600], backup[600];
+	uint64_t last = 0;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 10, 0), 0);
+	snprintf(live, sizeof(live), "%s/data.mdb", a->dir);
+	snprintf(backup, sizeof(backup), "%s/backup.mdb", a->dir);
+	simnet_node_close(a);
+	CHECK_INT(copy_file(live, backup), 0);
+	CHECK_INT(simnet_node_reopen(a), 0);
+	CHECK_INT(simnet_publish(a, 10, 10), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK_INT(simnet_mark(b, a), 20);
+	simnet_unlink(l);
+	simnet_node_close(a);
+	CHECK_INT(copy_file(backup, live), 0);
+	remove(backup);
+	CHECK_INT(simnet_node_reopen(a), 0);
+	CHECK_INT(a->seq, 10);
+	a->learned = 0;
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK_INT(a->learned, 20);
+	CHECK_INT(store_last_seq(a->st, a->key->pk, &last), 0);
+	CHECK_INT(last, 20);
+	CHECK_INT(simnet_mark(a, a), 20);
+	CHECK(same_records(a, b));
+	simnet_free(net);
+}
+
+/* A revocation from the root removes a node's records everywhere. */
+static void
+test_revocation(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b, *c;
+	struct simlink *ab, *ac;
+	uint64_t seq;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
+	CHECK_INT(simnet_publish(b, 30, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &ab), 0);
+	CHECK_INT(simnet_link(net, a, c, &ac), 0);
+	settle(net);
+	CHECK_INT(simnet_members(c, b), 30);
+	CHECK_INT(simnet_revoke(net, b, &seq), 0);
+	CHECK_INT(simnet_root_give(net, a, seq), 0);
+	CHECK_INT(simnet_members(a, b), 0);
+	CHECK_INT(sync_hub_mark(a->hub, b->key->pk), 0);
+	settle(net);
+	CHECK_INT(simnet_members(c, b), 0);
+	CHECK_INT(simnet_root_held(c), 4);
+	simnet_free(net);
+}
+
+/* One hostile message on a fresh link between certified nodes; returns
+ * why the link closed ("" if it did not). */
+static const char *
+hostile(struct simnet *net, struct simnode *a, struct simnode *b,
+    const uint8_t *msg, size_t len, struct simlink **lp)
+{
+	CHECK_INT(simnet_link(net, a, b, lp), 0);
+	settle(net);
+	CHECK_INT(simnet_inject(*lp, 1, msg, len), 0);
+	simnet_pump(net, 0);
+	return simnet_link_closed(*lp) ? simnet_link_closed(*lp) : "";
+}
+
+/* A batch message of one record of a, taken from a link. */
+static int
+one_batch(struct simlink *l, uint8_t **msg, size_t *len)
+{
+	return simnet_capture(l, 1, SD__PEER_MSG__M_BATCH, msg, len);
+}
+
+/* Bad bytes, an unknown version, a forged signature: refused with a
+ * message, counted as offences, nothing stored. */
+static void
+test_hostile(void)
+{
+	static const uint8_t junk[] = { 0xff, 0x01, 0x02, 0x03 };
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	Sd__PeerMsg m, *pm;
+	uint8_t buf[64], *batch, *copy;
+	size_t len, blen;
+
+	CHECK_INT(simnet_new(&net), 0);
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 1, 0), 0);
+
+	CHECK_CONTAINS(hostile(net, a, b, junk, sizeof(junk), &l),
+	    "malformed message");
+	CHECK_INT(b->offences[SYNC_REJ_MALFORMED], 1);
+	CHECK_INT(one_batch(l, &batch, &blen), 0);
+	simnet_unlink(l);
+
+	sd__peer_msg__init(&m);
+	m.version = 99;
+	m.m_case = SD__PEER_MSG__M_CERT;
+	len = sd__peer_msg__pack(&m, buf);
+	CHECK_CONTAINS(hostile(net, a, b, buf, len, &l),
+	    "sync version 99 is not spoken here");
+	CHECK_INT(b->offences[SYNC_REJ_VERSION], 1);
+	simnet_unlink(l);
+
+	/* The batch again, claiming seqs (1, 2]: its record is outside. */
+	pm = sd__peer_msg__unpack(NULL, blen, batch);
+	CHECK(pm != NULL && pm->batch->n_records == 1);
+	if (pm != NULL && pm->batch->n_records == 1) {
+		ProtobufCBinaryData *r = &pm->batch->records[0];
+		pm->batch->from = 1;
+		pm->batch->to = 2;
+		len = sd__peer_msg__get_packed_size(pm);
+		copy = malloc(len);
+		sd__peer_msg__pack(pm, copy);
+		CHECK_CONTAINS(hostile(net, a, b, copy, len, &l),
+		    "origin or seq outside the batch");
+		CHECK_INT(b->offences[SYNC_REJ_MALFORMED], 2);
+		simnet_unlink(l);
+		/* Its last signature byte flipped. */
+		r->data[r->len - 1] ^= 1;
+		pm->batch->from = 0;
+		pm->batch->to = 1;
+		len = sd__peer_msg__get_packed_size(pm);
+		sd__peer_msg__pack(pm, copy);
+		CHECK_CONTAINS(hostile(net, a, b, copy, len, &l),
+		    "signature does not verify");
+		CHECK_INT(b->offences[SYNC_REJ_SIGNATURE], 1);
+		free(copy);
+		sd__peer_msg__free_unpacked(pm, NULL);
+	}
+	CHECK_INT(simnet_members(b, a), 1);
+	free(batch);
+	simnet_free(net);
+}
+
+int
+main(void)
+{
+	test_pair();
+	test_stats();
+	test_relay();
+	test_replay();
+	test_root_set();
+	test_heal();
+	test_restored();
+	test_revocation();
+	test_hostile();
+	return check_done("test_sync");
+}
