@@ -688,7 +688,7 @@ api_member_json(struct node *n, const ProtobufCBinaryData *rec)
 	json_t *o = NULL;
 	const Sd__Member *m;
 
-	if (record_open(n->codes, rec->data, rec->len, record_now_ms(), &r, err,
+	if (record_open(node_codes(n), rec->data, rec->len, record_now_ms(), &r, err,
 	        sizeof(err)) != 0 ||
 	    r.body->kind_case != SD__RECORD_BODY__KIND_MEMBER)
 		goto out;
@@ -954,7 +954,7 @@ api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
 	api_metric(&b, "stardust_certified", "gauge",
 	    "1 if this node holds a certificate in force.");
 	api_printf(
-	    &b, "stardust_certified %d\n", health_certified(n->codes, s));
+	    &b, "stardust_certified %d\n", health_certified(node_codes(n), s));
 	api_metric(&b, "stardust_in_sync", "gauge",
 	    "1 if in sync with every certified peer (at least one).");
 	api_printf(&b, "stardust_in_sync %d\n", health_in_sync(&v));
@@ -1181,7 +1181,7 @@ api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
 		o = resp->status ? api_peers_json(n, resp->status) : NULL;
 		break;
 	default:
-		o = resp->status ? health_status_json(n->codes, resp->status)
+		o = resp->status ? health_status_json(node_codes(n), resp->status)
 		                 : NULL;
 		break;
 	}

@@ -10,241 +10,166 @@
 
 #include "err.h"
 #include "frame.h"
-
-struct conn;
+#include "stream.h"
 
 struct control {
-	uv_pipe_t listener;
+	struct stream_server srv; /* first */
 	struct node *node;
-	struct conn *conns; /* doubly linked list */
-	int nconns;
-	int stopping;
-	int listener_closed;
+	char *path;
 };
 
-struct conn {
-	uv_pipe_t pipe; /* first: the handle's data points back to us */
+/* One client. Requests are answered one at a time, in order: reading
+ * pauses while one is on the thread pool. */
+struct control_conn {
+	struct stream s; /* first */
 	struct control *ctl;
-	struct conn *prev, *next;
 	struct frame_reader fr;
-	int busy; /* a request is on the thread pool */
-	int closing; /* uv_close called (or due once the request is back) */
-};
-
-struct work {
-	uv_work_t req;
-	struct conn *conn;
+	uv_work_t work;
 	uint8_t *in, *out;
 	size_t inlen, outlen;
 	int rc;
 };
 
-struct wreq {
-	uv_write_t req;
-	uint8_t hdr[FRAME_HEADER_BYTES];
-	uint8_t *payload;
-	struct conn *conn;
-};
-
-static void conn_close(struct conn *c);
-static void conn_next(struct conn *c);
+static void control_next(struct control_conn *c);
 
 static void
-conn_free_cb(uv_handle_t *h)
+control_conn_closed(struct stream *s)
 {
-	struct conn *c = (struct conn *)h;
-	struct control *ctl = c->ctl;
+	struct control_conn *c = (struct control_conn *)s;
 
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		ctl->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	ctl->nconns--;
 	frame_reader_free(&c->fr);
+	free(c->in);
+	free(c->out);
 	free(c);
-	if (ctl->stopping && ctl->listener_closed && ctl->conns == NULL)
-		free(ctl);
 }
 
 static void
-conn_close(struct conn *c)
+control_work_cb(uv_work_t *req)
 {
-	if (c->closing)
-		return;
-	c->closing = 1;
-	if (c->busy)
-		return; /* closed when the request comes back */
-	uv_close((uv_handle_t *)&c->pipe, conn_free_cb);
+	struct control_conn *c = req->data;
+
+	c->rc = node_handle(c->ctl->node, c->in, c->inlen, &c->out, &c->outlen);
 }
 
 static void
-conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+control_after_work_cb(uv_work_t *req, int status)
 {
-	(void)h;
-	(void)suggested;
-	buf->base = malloc(65536);
-	buf->len = buf->base ? 65536 : 0;
-}
+	struct control_conn *c = req->data;
+	uint8_t hdr[FRAME_HEADER_BYTES];
+	uint8_t *out = c->out;
 
-static void
-conn_write_cb(uv_write_t *req, int status)
-{
-	struct wreq *w = (struct wreq *)req;
-	struct conn *c = w->conn;
-
-	free(w->payload);
-	free(w);
-	if (status != 0) {
-		conn_close(c);
+	free(c->in);
+	c->in = NULL;
+	c->out = NULL;
+	if (status != 0 || c->rc != 0 || c->s.closing) {
+		free(out);
+		stream_close(&c->s);
+		stream_idle(&c->s);
 		return;
 	}
-	conn_next(c);
+	frame_header(c->outlen, hdr);
+	if (stream_write_take(&c->s, hdr, sizeof(hdr), out, c->outlen) != 0)
+		stream_close(&c->s);
+	stream_idle(&c->s);
+	if (!c->s.closing)
+		control_next(c);
 }
 
 static void
-work_cb(uv_work_t *req)
+control_too_big(struct control_conn *c)
 {
-	struct work *w = (struct work *)req;
-
-	w->rc = node_handle(
-	    w->conn->ctl->node, w->in, w->inlen, &w->out, &w->outlen);
+	node_log(c->ctl->node, SDLOG_WARN,
+	    "control: frame above %u bytes, connection dropped",
+	    FRAME_CONTROL_MAX);
+	stream_close(&c->s);
 }
 
+/* Starts the next buffered request, or reads for one. */
 static void
-after_work_cb(uv_work_t *req, int status)
-{
-	struct work *w = (struct work *)req;
-	struct conn *c = w->conn;
-	struct wreq *wr;
-	uv_buf_t bufs[2];
-
-	c->busy = 0;
-	free(w->in);
-	if (status != 0 || w->rc != 0 || c->closing) {
-		free(w->out);
-		free(w);
-		c->closing = 0;
-		conn_close(c);
-		return;
-	}
-	if ((wr = calloc(1, sizeof(*wr))) == NULL) {
-		free(w->out);
-		free(w);
-		conn_close(c);
-		return;
-	}
-	wr->conn = c;
-	wr->payload = w->out;
-	frame_header(w->outlen, wr->hdr);
-	bufs[0] = uv_buf_init((char *)wr->hdr, FRAME_HEADER_BYTES);
-	bufs[1] = uv_buf_init((char *)w->out, (unsigned int)w->outlen);
-	free(w);
-	if (uv_write(&wr->req, (uv_stream_t *)&c->pipe, bufs, 2,
-	        conn_write_cb) != 0) {
-		free(wr->payload);
-		free(wr);
-		conn_close(c);
-	}
-}
-
-static void conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
-
-/* Starts the next buffered request, or resumes reading for one. */
-static void
-conn_next(struct conn *c)
+control_next(struct control_conn *c)
 {
 	const uint8_t *p;
 	size_t len;
-	struct work *w;
 	int rc;
 
-	if (c->closing || c->busy)
+	if (c->s.closing || c->s.busy)
 		return;
-	rc = frame_reader_next(&c->fr, &p, &len);
-	if (rc < 0) {
-		node_log(c->ctl->node, SDLOG_WARN,
-		    "control: frame above %u bytes, connection dropped",
-		    FRAME_CONTROL_MAX);
-		conn_close(c);
+	if ((rc = frame_reader_next(&c->fr, &p, &len)) < 0) {
+		control_too_big(c);
 		return;
 	}
 	if (rc == 0) {
-		uv_read_start(
-		    (uv_stream_t *)&c->pipe, conn_alloc_cb, conn_read_cb);
+		stream_read_start(&c->s);
 		return;
 	}
-	uv_read_stop((uv_stream_t *)&c->pipe);
-	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->in = malloc(len ? len : 1)) == NULL) {
-		free(w);
-		conn_close(c);
+	stream_read_stop(&c->s);
+	if ((c->in = malloc(len ? len : 1)) == NULL) {
+		stream_close(&c->s);
 		return;
 	}
-	memcpy(w->in, p, len);
-	w->inlen = len;
-	w->conn = c;
-	c->busy = 1;
-	if (uv_queue_work(c->pipe.loop, &w->req, work_cb, after_work_cb) != 0) {
-		c->busy = 0;
-		free(w->in);
-		free(w);
-		conn_close(c);
+	memcpy(c->in, p, len);
+	c->inlen = len;
+	c->work.data = c;
+	if (uv_queue_work(c->ctl->srv.loop, &c->work, control_work_cb,
+	        control_after_work_cb) != 0) {
+		stream_close(&c->s);
+		return;
 	}
+	stream_busy(&c->s);
 }
 
 static void
-conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+control_read(struct stream *s, const uint8_t *p, size_t n)
 {
-	struct conn *c = (struct conn *)s;
+	struct control_conn *c = (struct control_conn *)s;
 
-	if (n < 0) {
-		free(buf->base);
-		conn_close(c);
+	if (frame_reader_feed(&c->fr, p, n) != 0) {
+		control_too_big(c);
 		return;
 	}
-	if (n > 0 &&
-	    frame_reader_feed(&c->fr, (uint8_t *)buf->base, (size_t)n) != 0) {
-		free(buf->base);
-		node_log(c->ctl->node, SDLOG_WARN,
-		    "control: frame above %u bytes, connection dropped",
-		    FRAME_CONTROL_MAX);
-		conn_close(c);
-		return;
-	}
-	free(buf->base);
-	conn_next(c);
+	control_next(c);
 }
 
-static void
-control_conn_cb(uv_stream_t *server, int status)
-{
-	struct control *ctl = (struct control *)server;
-	struct conn *c;
+static const struct stream_ops control_ops = {
+	.on_read = control_read,
+	.on_close = control_conn_closed,
+};
 
-	if (status != 0 || ctl->stopping)
+static void
+control_connection(struct stream_server *srv, int status)
+{
+	struct control *ctl = (struct control *)srv;
+	struct control_conn *c;
+
+	if (status != 0)
 		return;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if (srv->count >= CONTROL_CONNS_MAX) {
+		node_log(ctl->node, SDLOG_WARN, "control: too many connections");
+		stream_refuse(srv);
 		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		stream_refuse(srv);
+		return;
+	}
 	c->ctl = ctl;
 	frame_reader_init(&c->fr, FRAME_CONTROL_MAX);
-	uv_pipe_init(server->loop, &c->pipe, 0);
-	c->next = ctl->conns;
-	if (ctl->conns)
-		ctl->conns->prev = c;
-	ctl->conns = c;
-	ctl->nconns++;
-	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0) {
-		conn_close(c);
+	if (stream_init_pipe(srv->loop, &c->s, &control_ops) != 0) {
+		free(c);
+		stream_refuse(srv);
 		return;
 	}
-	if (ctl->nconns > CONTROL_CONNS_MAX) {
-		node_log(ctl->node, SDLOG_WARN, "control: too many connections");
-		conn_close(c);
-		return;
-	}
-	conn_next(c);
+	if (stream_accept(srv, &c->s) == 0)
+		control_next(c);
+}
+
+static void
+control_stopped(struct stream_server *srv)
+{
+	struct control *ctl = (struct control *)srv;
+
+	free(ctl->path);
+	free(ctl);
 }
 
 /* 1 if a daemon answers on path. */
@@ -264,17 +189,11 @@ control_in_use(const char *path)
 	return used;
 }
 
-static void
-control_free_cb(uv_handle_t *h)
-{
-	free(h); /* the listener is the first member of struct control */
-}
-
 int
 control_start(uv_loop_t *loop, struct node *n, struct control **out)
 {
 	struct control *ctl;
-	const char *path = n->cfg->socket;
+	const char *path = node_config(n)->socket;
 	struct stat st;
 	mode_t old;
 	int rc;
@@ -292,51 +211,36 @@ control_start(uv_loop_t *loop, struct node *n, struct control **out)
 		}
 		unlink(path);
 	}
-	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL ||
+	    (ctl->path = strdup(path)) == NULL) {
+		free(ctl);
 		return -ENOMEM;
+	}
 	ctl->node = n;
-	uv_pipe_init(loop, &ctl->listener, 0);
+	ctl->srv.on_connection = control_connection;
+	ctl->srv.on_stopped = control_stopped;
 	/* Created with no access for others before anyone can connect. */
 	old = umask(0177);
-	rc = uv_pipe_bind(&ctl->listener, path);
+	rc = stream_server_pipe(loop, &ctl->srv, path, 64);
 	umask(old);
-	if (rc == 0 && chmod(path, 0600) != 0)
+	if (rc == 0 && chmod(path, 0600) != 0) {
 		rc = -errno;
-	if (rc == 0)
-		rc = uv_listen(
-		    (uv_stream_t *)&ctl->listener, 64, control_conn_cb);
+		stream_server_stop(&ctl->srv);
+	}
 	if (rc != 0) {
 		node_log(n, SDLOG_ERROR, "control socket %s: %s", path,
 		    uv_strerror(rc));
-		uv_close((uv_handle_t *)&ctl->listener, control_free_cb);
-		return rc;
+		return rc; /* freed when the listener has closed */
 	}
 	*out = ctl;
 	return 0;
 }
 
-static void
-control_listener_closed(uv_handle_t *h)
-{
-	struct control *ctl = (struct control *)h;
-
-	ctl->listener_closed = 1;
-	if (ctl->conns == NULL)
-		free(ctl);
-}
-
 void
 control_stop(struct control *ctl)
 {
-	struct conn *c, *next;
-
-	if (ctl == NULL || ctl->stopping)
+	if (ctl == NULL || ctl->srv.stopping)
 		return;
-	ctl->stopping = 1;
-	unlink(ctl->node->cfg->socket);
-	for (c = ctl->conns; c != NULL; c = next) {
-		next = c->next;
-		conn_close(c);
-	}
-	uv_close((uv_handle_t *)&ctl->listener, control_listener_closed);
+	unlink(ctl->path);
+	stream_server_stop(&ctl->srv);
 }

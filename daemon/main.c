@@ -1,6 +1,8 @@
 /*
- * stardustd: a Stardust node. Opens the node's store, holds its identity
- * key and seq counter, and serves the control socket.
+ * stardustd: a Stardust node. Loads the configuration, detaches, opens
+ * the node (daemon/node.h), and runs the loop: the control socket
+ * (control.h), the peers and their sync thread (peer.h), the HTTP API
+ * (http.h), until SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -315,11 +317,12 @@ main(int argc, char **argv)
 	uv_signal_start(&d.sigterm, daemon_signal_cb, SIGTERM);
 	{
 		char hex[65];
-		key_public_hex(d.node->key->pk, hex);
+		key_public_hex(node_public_key(d.node), hex);
 		if (ready >= 0)
-			daemon_ready(d.node->cfg, ready);
+			daemon_ready(node_config(d.node), ready);
 		node_log(d.node, SDLOG_INFO, "node %s ready on %s (seq %llu)",
-		    hex, d.node->cfg->socket, (unsigned long long)d.node->seq);
+		    hex, node_config(d.node)->socket,
+		    (unsigned long long)node_seq(d.node));
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);

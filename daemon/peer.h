@@ -1,12 +1,12 @@
 /*
  * peer: the federation's connections on the daemon's libuv loop. A TCP
  * listener (config `listen`) and outbound connections to the configured
- * peers (config `peers`), each running the handshake (proto/hs.h), then
- * the encrypted channel (proto/chan.h) carrying sync messages
- * (daemon/sync.h). Messages are handled on libuv's thread pool, one at a
- * time per connection (reading pauses meanwhile), so the loop never
- * verifies signatures in bulk or waits for LMDB. Loop thread only, except
- * peers_wake, which any thread may call.
+ * peers (config `peers`) and to addresses in certificates, each running
+ * the handshake (proto/hs.h), then the encrypted channel (proto/chan.h)
+ * carrying sync messages. Messages are decoded and verified on libuv's
+ * thread pool and acted on by the sync thread (daemon/syncer.h, over
+ * sync/sync.h), so the loop never verifies signatures or reads the
+ * store. Loop thread only. The family: see peer_int.h.
  */
 #ifndef SD_PEER_H
 #define SD_PEER_H
@@ -27,15 +27,12 @@
 #define PEER_SHED_LOG_MS 10000 /* at most one "shedding" line this often */
 #define PEER_UNAUTH_LOG_MAX 10 /* strangers' closes at info in that time */
 #define PEER_LISTEN_BACKLOG 1024
-/* A certified peer sending a batch that starts below a watermark this
- * node has held (and told it in digests) for max(this, 5 gossip_ms), all
- * of whose records are held, replays: refused, counted, disconnected. */
-#define PEER_REPLAY_GRACE_MS 5000
 
 struct peers;
 
-/* peers_start(loop, n, out): listen and dial as configured. Sets
- * n->published so local writes are gossiped at once. */
+/* peers_start(loop, n, out): start the sync thread, listen and dial as
+ * configured; local writes are told to peers at once (node_on_written).
+ * On failure *out is still set, for peers_stop. */
 int peers_start(uv_loop_t *loop, struct node *n, struct peers **out);
 
 /* peers_stop(ps): close everything; memory goes from close callbacks.

@@ -1,0 +1,163 @@
+/*
+ * The peer file family's private header; nothing else includes it.
+ *   peer.c         start and stop, the syncer's events, idle timeouts,
+ *                  the status snapshot
+ *   peer_conn.c    one connection: handshake, encrypted channel, frames,
+ *                  messages verified on the thread pool and handed to
+ *                  the syncer in order, what the syncer sends
+ *   peer_listen.c  the listener: caps, shedding unauthenticated
+ *                  connections
+ *   peer_dial.c    dialers: configured and learned addresses, backoff
+ */
+#ifndef SD_PEER_INT_H
+#define SD_PEER_INT_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "chan.h"
+#include "frame.h"
+#include "hs.h"
+#include "peer.h"
+#include "stream.h"
+#include "sync.h"
+#include "syncer.h"
+
+struct peer;
+
+/* An address this node keeps a connection to. */
+struct dialer {
+	uv_timer_t timer; /* first: reconnect timer */
+	struct peers *ps;
+	struct sockaddr_storage addr;
+	char name[64];
+	struct peer *conn;
+	unsigned backoff_ms;
+	int learned; /* from a certificate's address; key is the node's */
+	int retired; /* its certificate is no longer in force: not dialled */
+	uint8_t key[KEY_PUBLIC_BYTES];
+};
+
+struct peers {
+	uv_loop_t *loop;
+	struct node *node;
+	struct sync_ctx ctx; /* the syncer's, and sync_prepare's */
+	struct syncer *syncer;
+	struct stream_server srv; /* the listener */
+	int listening;
+	uv_timer_t timer; /* every gossip_ms: idle timeouts, snapshot */
+	struct peer *list; /* every connection, newest first */
+	size_t nconns; /* all connections */
+	size_t nin; /* inbound ones */
+	size_t npending; /* inbound ones in their handshake */
+	uint64_t next_id; /* connection ids, from 1 */
+	uint64_t shed_log_ms; /* when shedding was last logged */
+	uint64_t shed_unlogged; /* shed since then */
+	uint64_t unauth_window_ms; /* strangers' closes logged at info: */
+	unsigned unauth_logged; /* how many in the window from then */
+	struct dialer **dialers; /* configured first, then learned */
+	size_t ndialers, capdialers;
+	uint64_t snap_ms; /* when the last snapshot was taken */
+	int stopping;
+	int open_handles; /* listener, timer, syncer, dialer timers */
+};
+
+enum { PEER_HANDSHAKE = 0, PEER_OPEN = 1 };
+
+/* A received message on the thread pool: prepared (decoded, verified),
+ * then handed to the syncer, in arrival order. */
+struct peer_work {
+	uv_work_t req;
+	struct peer *p;
+	struct peer_work *next;
+	uint8_t *in;
+	size_t len;
+	int certified; /* the peer's, when it was read */
+	int prepared;
+	struct sync_msg *msg;
+};
+
+struct peer {
+	struct stream s; /* first */
+	struct peers *ps;
+	struct peer *prev, *next;
+	uint64_t id; /* the syncer's name for it */
+	struct dialer *dialer; /* NULL for an inbound connection */
+	struct hs *hs;
+	struct chan *ch;
+	struct frame_reader fr;
+	uint8_t pk[KEY_PUBLIC_BYTES]; /* proved by the handshake */
+	char addr[64];
+	int state;
+	int opened; /* the syncer has a session for it */
+	int certified;
+	int inbound;
+	int hs_slot; /* inbound, in its handshake: counted in npending */
+	/* Messages read and not yet handled by the syncer (at most
+	 * PEER_INFLIGHT: reading pauses). */
+	int inflight;
+	struct peer_work *queue; /* those on the pool, oldest first */
+	uint64_t last_rx; /* loop time */
+	struct sync_stats stats; /* as the syncer last said */
+	uint8_t *mbuf; /* opened message */
+	size_t mcap;
+};
+
+/* While a batch is committed, the next one is verified. */
+#define PEER_INFLIGHT 2
+
+/* ---- peer.c ---- */
+void peers_snapshot(struct peers *ps);
+void peers_maybe_free(struct peers *ps);
+
+/* ---- peer_conn.c ---- */
+
+/* peer_new(ps, role): a connection in its handshake (HS_CLIENT: to be
+ * dialled; HS_SERVER: to be accepted), linked in ps->list; NULL if out
+ * of memory or, inbound, over PEER_CONNS_MAX. */
+struct peer *peer_new(struct peers *ps, int role);
+
+/* peer_start(p): read (and, dialling, send the first handshake
+ * message). */
+void peer_start(struct peer *p);
+
+/* peer_close(p, why): close (why logged; NULL: quietly). */
+void peer_close(struct peer *p, const char *why);
+
+/* peer_find(ps, id): the open connection with that id, or NULL. */
+struct peer *peer_find(struct peers *ps, uint64_t id);
+
+/* peer_send(p, m, len): a sync message, sealed, to the peer. */
+int peer_send(struct peer *p, const uint8_t *m, size_t len);
+
+/* peer_done(p): the syncer handled one of p's messages. */
+void peer_done(struct peer *p);
+
+/* peer_log_id(p, out): the first 16 hex digits of p's key. */
+void peer_log_id(const struct peer *p, char out[17]);
+
+/* ---- peer_listen.c ---- */
+int peers_listen(struct peers *ps);
+
+/* peers_unauth_level(ps): the log level for closing a stranger that
+ * never authenticated (info for the first few in a window, then debug). */
+int peers_unauth_level(struct peers *ps);
+
+/* ---- peer_dial.c ---- */
+
+/* peers_dialer_add(ps, addr, key): a dialer for addr (numeric ip:port)
+ * started at once; key: learned from that node's certificate. */
+struct dialer *peers_dialer_add(
+    struct peers *ps, const char *addr, const uint8_t *key);
+
+/* dialer_schedule(d): dial again after the backoff. */
+void dialer_schedule(struct dialer *d);
+
+/* peers_nodes(ps, v, n): the nodes certificates name (the syncer's
+ * scan): learned dialers added, retired or revived. */
+void peers_nodes(struct peers *ps, const struct syncer_node *v, size_t n);
+
+/* peers_dialers_close(ps): close every dialer's timer (stopping). */
+void peers_dialers_close(struct peers *ps);
+
+#endif
