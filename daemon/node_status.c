@@ -29,12 +29,12 @@ node_mark_cb(void *arg, const uint8_t *origin, uint64_t w)
 		ml->v = nv;
 		ml->cap = ncap;
 	}
-	if ((m = calloc(1, sizeof(*m) + 32)) == NULL)
+	if ((m = calloc(1, sizeof(*m) + KEY_PUBLIC_BYTES)) == NULL)
 		return -ENOMEM;
 	sd__origin_mark__init(m);
 	m->origin.data = (uint8_t *)(m + 1);
-	memcpy(m->origin.data, origin, 32);
-	m->origin.len = 32;
+	memcpy(m->origin.data, origin, KEY_PUBLIC_BYTES);
+	m->origin.len = KEY_PUBLIC_BYTES;
 	m->w = w;
 	ml->v[ml->n++] = m;
 	return 0;
@@ -73,7 +73,7 @@ node_status_peers(struct node *n, Sd__Status *s)
 			if (copy->has_key) {
 				pi->has_key = 1;
 				pi->key.data = copy->key;
-				pi->key.len = 32;
+				pi->key.len = KEY_PUBLIC_BYTES;
 			}
 			pi->has_idle_ms = copy->has_key;
 			pi->idle_ms = copy->idle_ms;
@@ -139,12 +139,12 @@ node_status_rejected(struct node *n, Sd__Status *s)
 		    (char *)sync_reject_name(n->last_rejected_reason);
 		s->has_last_rejected_ms = 1;
 		s->last_rejected_ms = n->last_rejected_ms;
-		if ((s->last_rejected_peer.data = malloc(32)) == NULL) {
+		if ((s->last_rejected_peer.data = malloc(KEY_PUBLIC_BYTES)) == NULL) {
 			rc = -ENOMEM;
 		} else {
 			memcpy(s->last_rejected_peer.data, n->last_rejected_peer,
-			    32);
-			s->last_rejected_peer.len = 32;
+			    KEY_PUBLIC_BYTES);
+			s->last_rejected_peer.len = KEY_PUBLIC_BYTES;
 			s->has_last_rejected_peer = 1;
 		}
 	}

@@ -428,7 +428,7 @@ syncer_job_new(int type, uint64_t id)
 }
 
 void
-syncer_open(struct syncer *sy, uint64_t id, const uint8_t peer[32],
+syncer_open(struct syncer *sy, uint64_t id, const uint8_t peer[KEY_PUBLIC_BYTES],
     const char *label)
 {
 	struct syncer_job *j = syncer_job_new(JOB_OPEN, id);

@@ -75,7 +75,7 @@ void syncer_stop(struct syncer *sy);
 /* syncer_open(sy, id, peer, label): connection id authenticated as
  * `peer`: a session starts (its certificate is sent) or, if this node
  * has no certificate in force, SYNCER_DROP comes back. */
-void syncer_open(struct syncer *sy, uint64_t id, const uint8_t peer[32],
+void syncer_open(struct syncer *sy, uint64_t id, const uint8_t peer[KEY_PUBLIC_BYTES],
     const char *label);
 
 /* syncer_message(sy, id, m): a message of connection id, prepared with

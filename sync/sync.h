@@ -72,8 +72,8 @@ int sync_reject_reason(int rc);
 struct sync_ctx {
 	struct store *st;
 	const struct codes *codes;
-	const uint8_t *root; /* the federation root's key (32 bytes) */
-	const uint8_t *self; /* this node's key (32 bytes) */
+	const uint8_t *root; /* the federation root's key */
+	const uint8_t *self; /* this node's key */
 	unsigned gossip_ms; /* digest interval: replay grace is 5 of them */
 	void *arg;
 	/* Wall-clock milliseconds since the epoch (record validity, replay
@@ -139,11 +139,11 @@ int sync_hub_tick(struct sync_hub *h);
  * else a digest). For a root record, from and to may be 0.
  */
 int sync_hub_moved(
-    struct sync_hub *h, const uint8_t origin[32], uint64_t from, uint64_t to);
+    struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t from, uint64_t to);
 
 /* sync_hub_mark(h, origin, w): this node's watermark of origin from the
  * cache (the root: the highest root seq held); 0 if none. */
-uint64_t sync_hub_mark(const struct sync_hub *h, const uint8_t origin[32]);
+uint64_t sync_hub_mark(const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES]);
 
 /*
  * sync_session_new(h, peer, label, send, arg, out): a session with the
@@ -154,7 +154,7 @@ uint64_t sync_hub_mark(const struct sync_hub *h, const uint8_t origin[32]);
  * here: SD_ENOCERT (nothing sent, no session) if this node has no
  * certificate in force, as it cannot take part.
  */
-int sync_session_new(struct sync_hub *h, const uint8_t peer[32],
+int sync_session_new(struct sync_hub *h, const uint8_t peer[KEY_PUBLIC_BYTES],
     const char *label, void (*send)(void *arg, const uint8_t *msg, size_t len),
     void *arg, struct sync_session **out);
 

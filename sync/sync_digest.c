@@ -86,7 +86,7 @@ sync_digest_send(struct sync_session *s)
 }
 
 struct sync_want *
-sync_want_find(struct sync_session *s, const uint8_t origin[32])
+sync_want_find(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	size_t i;
 
@@ -97,7 +97,7 @@ sync_want_find(struct sync_session *s, const uint8_t origin[32])
 }
 
 void
-sync_want_clear(struct sync_session *s, const uint8_t origin[32])
+sync_want_clear(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	struct sync_want *w = sync_want_find(s, origin);
 
@@ -107,7 +107,7 @@ sync_want_clear(struct sync_session *s, const uint8_t origin[32])
 
 int
 sync_want_send(
-    struct sync_session *s, const uint8_t origin[32], uint64_t after)
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t after)
 {
 	struct sync_want *w = sync_want_find(s, origin), *nv;
 	Sd__PeerMsg m;
@@ -140,7 +140,7 @@ sync_want_send(
 /* Whether origin may be fetched again from the start now (then it is
  * noted); 0 if it was within SYNC_REPAIR_MS on this session. */
 static int
-sync_repair_due(struct sync_session *s, const uint8_t origin[32])
+sync_repair_due(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	uint64_t now = sync_now(s->hub);
 	struct sync_repair *nr;

@@ -153,7 +153,7 @@ sync_cert_of(struct store *st, const struct codes *codes,
 /* ---- the watermark cache ---- */
 
 struct sync_entry *
-sync_entry_find(const struct sync_hub *h, const uint8_t origin[32])
+sync_entry_find(const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	size_t lo = 0, hi = h->n;
 
@@ -172,7 +172,7 @@ sync_entry_find(const struct sync_hub *h, const uint8_t origin[32])
 
 /* The entry of origin, inserted (zeroed) where it belongs if new. */
 static struct sync_entry *
-sync_entry_get(struct sync_hub *h, const uint8_t origin[32])
+sync_entry_get(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	struct sync_entry *e;
 	size_t lo = 0, hi = h->n;
@@ -244,7 +244,7 @@ sync_read(struct sync_hub *h, const uint8_t *origin, uint64_t *w,
 }
 
 int
-sync_hub_refresh(struct sync_hub *h, const uint8_t origin[32])
+sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	struct sync_entry *e;
 	uint64_t w, held, now;
@@ -319,7 +319,7 @@ sync_hub_refresh_all(struct sync_hub *h)
 }
 
 uint64_t
-sync_hub_mark(const struct sync_hub *h, const uint8_t origin[32])
+sync_hub_mark(const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	const struct sync_entry *e = sync_entry_find(h, origin);
 
@@ -411,7 +411,7 @@ sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 
 int
 sync_hub_moved(
-    struct sync_hub *h, const uint8_t origin[32], uint64_t from, uint64_t to)
+    struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t from, uint64_t to)
 {
 	uint64_t before = sync_hub_mark(h, origin);
 	int rc;

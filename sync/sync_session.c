@@ -52,7 +52,7 @@ sync_known_at(const struct sync_session *s, const uint8_t *origin, int *found)
 }
 
 struct sync_mark *
-sync_known(const struct sync_session *s, const uint8_t origin[32])
+sync_known(const struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	int found;
 	size_t at = sync_known_at(s, origin, &found);
@@ -61,7 +61,7 @@ sync_known(const struct sync_session *s, const uint8_t origin[32])
 }
 
 void
-sync_known_raise(struct sync_session *s, const uint8_t origin[32], uint64_t w)
+sync_known_raise(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t w)
 {
 	int found;
 	size_t at = sync_known_at(s, origin, &found);
@@ -87,7 +87,7 @@ sync_known_raise(struct sync_session *s, const uint8_t origin[32], uint64_t w)
 }
 
 int
-sync_session_new(struct sync_hub *h, const uint8_t peer[32],
+sync_session_new(struct sync_hub *h, const uint8_t peer[KEY_PUBLIC_BYTES],
     const char *label, void (*send)(void *arg, const uint8_t *msg, size_t len),
     void *arg, struct sync_session **out)
 {
