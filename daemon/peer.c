@@ -223,6 +223,7 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 	ps->ctx.root = cfg->root_key;
 	ps->ctx.self = node_public_key(n);
 	ps->ctx.gossip_ms = cfg->gossip_ms;
+	ps->ctx.caps = SYNC_CAPS;
 	ps->ctx.arg = ps;
 	ps->ctx.now_ms = peers_ctx_now;
 	ps->ctx.log = peers_ctx_log;

@@ -47,6 +47,13 @@
  * of whose records are held, replays: refused, counted, disconnected. */
 #define SYNC_REPLAY_GRACE_MS 5000
 
+/* Optional behaviours a node announces on its first message (PeerMsg.caps),
+ * used on a connection only when both ends announced them; a node of an
+ * earlier release announces none and is spoken to as before. */
+#define SYNC_CAP_DELTA 1u /* digests of what changed, with a fingerprint */
+#define SYNC_CAP_LAZY 2u /* a receiver may ask not to be pushed an origin */
+#define SYNC_CAPS (SYNC_CAP_DELTA | SYNC_CAP_LAZY)
+
 /* Why a certified peer's message was refused (counted in status). */
 enum {
 	SYNC_REJ_SIGNATURE,    /* a record's signature does not verify */
@@ -75,6 +82,7 @@ struct sync_ctx {
 	const uint8_t *root; /* the federation root's key */
 	const uint8_t *self; /* this node's key */
 	unsigned gossip_ms; /* digest interval: replay grace is 5 of them */
+	unsigned caps; /* SYNC_CAP_* this node announces (SYNC_CAPS) */
 	void *arg;
 	/* Wall-clock milliseconds since the epoch (record validity, replay
 	 * grace, catch-up durations). */
@@ -201,9 +209,12 @@ int sync_session_receive(
 struct sync_stats {
 	int certified;
 	int has_lag; /* the peer sent a digest */
+	unsigned caps; /* SYNC_CAP_* in use on the connection */
 	uint64_t lag; /* seqs this node lacks that the peer holds */
 	uint64_t peer_lag; /* seqs the peer lacks that this node holds */
-	uint64_t records_in, records_out;
+	uint64_t records_in; /* records it sent that moved a watermark */
+	uint64_t records_dup; /* records it sent that were held already */
+	uint64_t records_out;
 	uint64_t synced_ms; /* when last in sync with it (epoch ms), 0: never */
 };
 

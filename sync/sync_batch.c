@@ -386,6 +386,33 @@ sync_equivocations(struct sync_session *s, const struct sync_msg *sm)
 		h->ctx.offence(h->ctx.arg, SYNC_REJ_EQUIVOCATION, s->peer);
 }
 
+/*
+ * Eager or lazy (SYNC_CAP_LAZY): a push of records all held already
+ * means another peer is faster for this origin: this one is asked not to
+ * push it (it still tells of it in digests). When this node had to ask a
+ * lazy peer for records it lacked, that peer is asked to push again.
+ */
+static int
+sync_batch_mode(struct sync_session *s, const Sd__RecordBatch *b, int asked,
+    int moved, int all_held)
+{
+	struct sync_mark *k;
+
+	if (!(s->caps & SYNC_CAP_LAZY) || sync_is_root(s->hub, b->origin.data))
+		return 0;
+	if ((k = sync_known_get(s, b->origin.data)) == NULL)
+		return -ENOMEM;
+	if (!asked && all_held && !k->lazy_sent) {
+		k->lazy_sent = 1;
+		return sync_mode_send(s, b->origin.data, 1);
+	}
+	if (asked && moved && k->lazy_sent) {
+		k->lazy_sent = 0;
+		return sync_mode_send(s, b->origin.data, 0);
+	}
+	return 0;
+}
+
 int
 sync_batch_commit(struct sync_session *s, struct sync_msg *sm, char *err,
     size_t errlen)
@@ -438,6 +465,7 @@ sync_batch_commit(struct sync_session *s, struct sync_msg *sm, char *err,
 		    restored);
 	for (i = 0; i < b->n_records; i++)
 		held += sm->items[i].result == SD_ESTALE;
+	s->records_dup += held;
 	sync_equivocations(s, sm);
 	/* Our own records fetched back (a restored store): publish after
 	 * the highest now held. */
@@ -461,6 +489,9 @@ sync_batch_commit(struct sync_session *s, struct sync_msg *sm, char *err,
 		         s)) != 0)
 			return rc;
 	}
+	if ((rc = sync_batch_mode(s, b, asked, after > before,
+	         b->n_records > 0 && held == b->n_records)) != 0)
+		return rc;
 	if (!asked && b->n_records > 0 && held == b->n_records &&
 	    b->to <= before && !is_root) {
 		sm->stale_mark = before;

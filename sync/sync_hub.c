@@ -5,6 +5,7 @@
  * the sessions, and announcing a moved watermark to them.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,25 @@ sync_replay_grace(const struct sync_hub *h)
 	uint64_t g = (uint64_t)h->ctx.gossip_ms * 5u;
 
 	return g > SYNC_REPLAY_GRACE_MS ? g : SYNC_REPLAY_GRACE_MS;
+}
+
+uint64_t
+sync_fp(const uint8_t *origin, uint64_t w, uint64_t held)
+{
+	static const uint8_t key[crypto_shorthash_KEYBYTES] = "stardust/dgst/v1";
+	uint8_t in[KEY_PUBLIC_BYTES + 16], out[crypto_shorthash_BYTES];
+	uint64_t v = 0;
+	int i;
+
+	memcpy(in, origin, KEY_PUBLIC_BYTES);
+	for (i = 0; i < 8; i++) {
+		in[KEY_PUBLIC_BYTES + i] = (uint8_t)(w >> (56 - 8 * i));
+		in[KEY_PUBLIC_BYTES + 8 + i] = (uint8_t)(held >> (56 - 8 * i));
+	}
+	crypto_shorthash(out, in, sizeof(in), key);
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)out[i] << (8 * i);
+	return v;
 }
 
 struct cert_copy {
@@ -266,55 +286,41 @@ sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 			e->w_old = e->w;
 		e->t_cur = now;
 	}
-	if (w != e->w || held != e->held)
-		h->gen++;
+	if (w == e->w && held == e->held)
+		return 0;
+	if (e->w > 0)
+		h->fp ^= sync_fp(e->origin, e->w, e->held);
+	if (w > 0)
+		h->fp ^= sync_fp(e->origin, w, held);
 	e->w = w;
 	e->held = held;
+	e->gen = ++h->gen;
 	return 0;
 }
 
-struct mark_load {
-	struct sync_hub *h;
-	int rc;
-};
-
 static int
-sync_load_cb(void *arg, const uint8_t *origin, uint64_t w)
+sync_add_cb(void *arg, const uint8_t *origin, uint64_t w)
 {
-	struct mark_load *ml = arg;
-	struct sync_entry *e;
-
-	if ((e = sync_entry_get(ml->h, origin)) == NULL)
-		return -ENOMEM;
-	e->w = e->w_old = w;
-	return 0;
+	(void)w;
+	return sync_entry_get(arg, origin) != NULL ? 0 : -ENOMEM;
 }
 
 int
 sync_hub_refresh_all(struct sync_hub *h)
 {
-	struct mark_load ml = { h, 0 };
 	size_t i;
 	int rc;
 
-	/* Origins from the marks, then the root's set, then each held
-	 * count; entries of origins dropped since keep w 0. */
-	for (i = 0; i < h->n; i++)
-		h->v[i].w = h->v[i].held = 0;
-	if ((rc = store_marks(h->ctx.st, sync_load_cb, &ml)) != 0)
+	/* Every origin with a watermark, the root, and those held before
+	 * (a revoked origin's watermark is gone: it becomes 0). */
+	if ((rc = store_marks(h->ctx.st, sync_add_cb, h)) != 0)
 		return rc;
 	if ((rc = sync_hub_refresh(h, h->ctx.root)) != 0)
 		return rc;
-	for (i = 0; i < h->n; i++) {
-		if (sync_is_root(h, h->v[i].origin))
-			continue;
-		if ((rc = store_held(h->ctx.st, h->v[i].origin, h->v[i].w,
-		         &h->v[i].held)) != 0)
+	for (i = 0; i < h->n; i++)
+		if (!sync_is_root(h, h->v[i].origin) &&
+		    (rc = sync_hub_refresh(h, h->v[i].origin)) != 0)
 			return rc;
-		if (h->v[i].w_old > h->v[i].w)
-			h->v[i].w_old = h->v[i].w;
-	}
-	h->gen++;
 	return 0;
 }
 
@@ -330,6 +336,7 @@ int
 sync_hub_new(const struct sync_ctx *ctx, struct sync_hub **out)
 {
 	struct sync_hub *h;
+	size_t i;
 	int rc;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -338,6 +345,11 @@ sync_hub_new(const struct sync_ctx *ctx, struct sync_hub **out)
 	if ((rc = sync_hub_refresh_all(h)) != 0) {
 		sync_hub_free(h);
 		return rc;
+	}
+	/* Held since before the start: as told as can be. */
+	for (i = 0; i < h->n; i++) {
+		h->v[i].w_old = h->v[i].w;
+		h->v[i].t_cur = 0;
 	}
 	*out = h;
 	return 0;
@@ -388,7 +400,8 @@ sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 		w = k != NULL ? k->w : s->has_digest ? 0 : UINT64_MAX;
 		if (w != UINT64_MAX && w >= to)
 			continue; /* it has them */
-		if (w == from && from < to) {
+		/* Pushed, unless it asked to hear of this origin only. */
+		if (w == from && from < to && (k == NULL || !k->no_push)) {
 			if (pushable < 0 &&
 			    (pushable = sync_push_encode(h, origin, from, to,
 			         &push, &plen, &nrec)) < 0) {

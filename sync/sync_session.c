@@ -60,30 +60,87 @@ sync_known(const struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 	return found ? &s->known[at] : NULL;
 }
 
-void
-sync_known_raise(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t w)
+struct sync_mark *
+sync_known_get(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	int found;
 	size_t at = sync_known_at(s, origin, &found);
 
-	if (found) {
-		if (w > s->known[at].w)
-			s->known[at].w = w;
-		return;
-	}
+	if (found)
+		return &s->known[at];
 	if (s->nknown == s->capknown) {
 		size_t ncap = s->capknown ? s->capknown * 2 : 16;
 		struct sync_mark *nv = realloc(s->known, ncap * sizeof(*nv));
 		if (nv == NULL)
-			return; /* the next digest says it again */
+			return NULL;
 		s->known = nv;
 		s->capknown = ncap;
 	}
 	memmove(&s->known[at + 1], &s->known[at],
 	    (s->nknown - at) * sizeof(*s->known));
+	memset(&s->known[at], 0, sizeof(s->known[at]));
 	memcpy(s->known[at].origin, origin, KEY_PUBLIC_BYTES);
-	s->known[at].w = w;
 	s->nknown++;
+	return &s->known[at];
+}
+
+void
+sync_known_raise(
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t w)
+{
+	struct sync_mark *k = sync_known_get(s, origin);
+
+	/* Out of memory: the next digest says it again. */
+	if (k != NULL && w > k->w)
+		k->w = w;
+}
+
+int
+sync_mode_send(
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], int lazy)
+{
+	ProtobufCBinaryData o = { KEY_PUBLIC_BYTES, (uint8_t *)origin };
+	Sd__PeerMsg m;
+	Sd__Mode md;
+
+	sd__mode__init(&md);
+	if (lazy) {
+		md.lazy = &o;
+		md.n_lazy = 1;
+	} else {
+		md.eager = &o;
+		md.n_eager = 1;
+	}
+	sd__peer_msg__init(&m);
+	m.m_case = SD__PEER_MSG__M_MODE;
+	m.mode = &md;
+	return sync_send(s, &m);
+}
+
+/* The peer's Mode: origins it no longer wants pushed, or again. */
+static int
+sync_on_mode(struct sync_session *s, const Sd__Mode *md)
+{
+	struct sync_mark *k;
+	size_t i;
+
+	if (!(s->caps & SYNC_CAP_LAZY) ||
+	    md->n_lazy + md->n_eager > SYNC_MODE_MAX)
+		return SD_EPROTO;
+	for (i = 0; i < md->n_lazy + md->n_eager; i++) {
+		const ProtobufCBinaryData *o =
+		    i < md->n_lazy ? &md->lazy[i] : &md->eager[i - md->n_lazy];
+		if (o->len != KEY_PUBLIC_BYTES)
+			return SD_EPROTO;
+		/* Only origins this node holds: a peer cannot make it track
+		 * made-up ones. */
+		if (sync_entry_find(s->hub, o->data) == NULL)
+			continue;
+		if ((k = sync_known_get(s, o->data)) == NULL)
+			return -ENOMEM;
+		k->no_push = i < md->n_lazy;
+	}
+	return 0;
 }
 
 int
@@ -122,6 +179,10 @@ sync_session_new(struct sync_hub *h, const uint8_t peer[KEY_PUBLIC_BYTES],
 	m.m_case = SD__PEER_MSG__M_CERT;
 	m.cert.data = cert;
 	m.cert.len = len;
+	/* A node announcing nothing looks like one of an earlier release. */
+	m.has_caps = h->ctx.caps != 0;
+	m.caps = h->ctx.caps;
+	s->full_next = 1; /* the first digest is whole */
 	if ((rc = sync_send(s, &m)) != 0) {
 		sync_session_free(s);
 		goto out;
@@ -271,12 +332,15 @@ sync_dispatch(
 		         s, pm->cert.data, pm->cert.len, err, errlen)) != 0)
 			return rc;
 		s->certified = 1;
+		/* What both ends speak. */
+		s->caps = s->hub->ctx.caps & (pm->has_caps ? pm->caps : 0);
 		s->certified_ms = sync_now(s->hub);
 		return sync_digest_send(s);
 	}
 	switch (pm->m_case) {
 	case SD__PEER_MSG__M_DIGEST: return sync_on_digest(s, pm->digest);
 	case SD__PEER_MSG__M_WANT: return sync_on_want(s, pm->want);
+	case SD__PEER_MSG__M_MODE: return sync_on_mode(s, pm->mode);
 	case SD__PEER_MSG__M_BATCH:
 		/* Prepared only if the peer was certified then; it is now. */
 		if (pm->batch->n_records > 0 && !m->ready && m->rs == NULL &&
@@ -346,7 +410,9 @@ sync_session_stats(const struct sync_session *s, struct sync_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->certified = s->certified;
 	out->has_lag = s->has_digest;
+	out->caps = s->caps;
 	out->records_in = s->records_in;
+	out->records_dup = s->records_dup;
 	out->records_out = s->records_out;
 	out->synced_ms = s->synced_ms;
 	if (!s->certified)

@@ -53,6 +53,7 @@ struct simnet {
 	struct simnode *nodes[SIMNET_NODES_MAX];
 	size_t nnodes;
 	struct simlink *links;
+	unsigned caps; /* for nodes added from now on */
 };
 
 static void simnet_rmtree(const char *dir);
@@ -232,8 +233,15 @@ simnet_new(struct simnet **out)
 		return rc;
 	}
 	net->now = record_now_ms();
+	net->caps = SYNC_CAPS;
 	*out = net;
 	return 0;
+}
+
+void
+simnet_caps(struct simnet *net, unsigned caps)
+{
+	net->caps = caps;
 }
 
 const struct codes *
@@ -311,6 +319,7 @@ simnet_node_add(struct simnet *net, const char *name, const char *country,
 	n->ctx.root = net->root->pk;
 	n->ctx.self = n->key->pk;
 	n->ctx.gossip_ms = 1000;
+	n->ctx.caps = net->caps;
 	n->ctx.arg = n;
 	n->ctx.now_ms = simnet_ctx_now;
 	n->ctx.log = simnet_ctx_log;

@@ -46,6 +46,10 @@ struct simnode {
  * present wall time. */
 int simnet_new(struct simnet **out);
 
+/* simnet_caps(net, caps): the SYNC_CAP_* nodes added from now on
+ * announce (SYNC_CAPS at first; 0: as a node of an earlier release). */
+void simnet_caps(struct simnet *net, unsigned caps);
+
 /* simnet_free(net): close every store and remove its directory. */
 void simnet_free(struct simnet *net);
 

@@ -18,6 +18,23 @@
 #include "record.h"
 #include "simnet.h"
 
+/* What the nodes of each test announce: the whole suite runs twice, as
+ * nodes of this release and as nodes of the earlier one (no caps). */
+static unsigned g_caps = SYNC_CAPS;
+
+static struct simnet *
+net_new(void)
+{
+	struct simnet *net = NULL;
+
+	if (simnet_new(&net) != 0) {
+		fprintf(stderr, "simnet_new failed\n");
+		exit(2);
+	}
+	simnet_caps(net, g_caps);
+	return net;
+}
+
 /* Delivers, ticks and delivers again until nothing moves. */
 static void
 settle(struct simnet *net)
@@ -52,7 +69,7 @@ test_pair(void)
 	struct simlink *l;
 	struct simnet_count before, after, asked, asked2;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_publish(a, 100, 0), 0);
@@ -116,7 +133,7 @@ test_stats(void)
 	struct sync_stats st;
 	struct sync_session *s;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
@@ -156,7 +173,7 @@ test_relay(void)
 	struct simlink *ab, *bc;
 	struct simnet_count n;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
@@ -195,7 +212,7 @@ test_replay(void)
 	uint8_t *batch;
 	size_t len;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_publish(a, 20, 0), 0);
@@ -232,7 +249,7 @@ test_root_set(void)
 	struct simnode *m, *s, *p, *t;
 	struct simlink *l;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "m", "EE", &m), 0); /* root seq 1 */
 	CHECK_INT(simnet_node_add(net, "s", "FI", &s), 0); /* 2 */
 	CHECK_INT(simnet_node_add(net, "p", "LT", &p), 0); /* 3 */
@@ -303,7 +320,7 @@ test_heal(void)
 	struct simnode *a, *b;
 	struct simlink *l;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_publish(a, 50, 0), 0);
@@ -359,7 +376,7 @@ test_restored(void)
 	char live[600], backup[600];
 	uint64_t last = 0;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_publish(a, 10, 0), 0);
@@ -398,7 +415,7 @@ test_revocation(void)
 	struct simlink *ab, *ac;
 	uint64_t seq;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
@@ -450,7 +467,7 @@ test_hostile(void)
 	uint8_t buf[64], *batch, *copy;
 	size_t len, blen;
 
-	CHECK_INT(simnet_new(&net), 0);
+	net = net_new();
 	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_publish(a, 1, 0), 0);
@@ -501,8 +518,245 @@ test_hostile(void)
 	simnet_free(net);
 }
 
-int
-main(void)
+/* Bytes all links carried in both directions. */
+static uint64_t
+links_bytes(struct simlink **ls, size_t n)
+{
+	struct simnet_count c;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		simnet_link_count(ls[i], 1, &c);
+		sum += c.bytes;
+		simnet_link_count(ls[i], 0, &c);
+		sum += c.bytes;
+	}
+	return sum;
+}
+
+/* A line of k nodes, each with 10 members, in sync: the bytes a link
+ * carries per direction per gossip tick. */
+static uint64_t
+idle_bytes(size_t k)
+{
+	struct simnet *net = net_new();
+	struct simnode *n[16];
+	struct simlink *l[16];
+	static const char *cc[] = { "FI", "LT", "SE", "EE", "LV", "PL", "DE",
+		"DK", "NO", "IS", "NL", "BE", "FR", "ES", "PT", "IT" };
+	char name[8];
+	uint64_t before, after;
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		CHECK_INT(simnet_node_add(net, name, cc[i], &n[i]), 0);
+		CHECK_INT(simnet_publish(n[i], 10, 0), 0);
+		if (i > 0)
+			CHECK_INT(simnet_link(net, n[i - 1], n[i], &l[i - 1]), 0);
+	}
+	for (i = 0; i < k; i++)
+		settle(net);
+	CHECK_INT(simnet_members(n[k - 1], n[0]), 10);
+	before = links_bytes(l, k - 1);
+	for (i = 0; i < 10; i++) {
+		CHECK_INT(simnet_tick(net), 0);
+		simnet_pump(net, 0);
+	}
+	after = links_bytes(l, k - 1);
+	simnet_free(net);
+	return (after - before) / (10 * 2 * (k - 1));
+}
+
+/* Digests of what changed: in sync, a link carries a fingerprint a tick,
+ * whatever the number of origins; whole digests grow with it. */
+static void
+test_idle(void)
+{
+	uint64_t small = idle_bytes(3), big = idle_bytes(12);
+
+	if (g_caps & SYNC_CAP_DELTA) {
+		CHECK_INT(small, big);
+		CHECK(big <= 20);
+	} else {
+		CHECK(big > 12 * 40);
+		CHECK(big > 3 * small);
+	}
+}
+
+/* A digest that makes the receiver's copy of the sender's vector wrong
+ * (a bug, a lost message): the fingerprint shows it, a whole digest
+ * repairs it, the connection stays. */
+static void
+test_drift(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	struct sync_stats st;
+	Sd__PeerMsg m;
+	Sd__Digest d;
+	Sd__Mark mk, *mp = &mk;
+	uint8_t origin[KEY_PUBLIC_BYTES], buf[128];
+	size_t len;
+
+	if (!(g_caps & SYNC_CAP_DELTA))
+		return;
+	net = net_new();
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 5, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	memset(origin, 0x5a, sizeof(origin));
+	sd__mark__init(&mk);
+	mk.origin.data = origin;
+	mk.origin.len = sizeof(origin);
+	mk.w = 7;
+	sd__digest__init(&d);
+	d.marks = &mp;
+	d.n_marks = 1;
+	d.has_delta = d.delta = 1;
+	sd__peer_msg__init(&m);
+	m.version = SYNC_VERSION;
+	m.m_case = SD__PEER_MSG__M_DIGEST;
+	m.digest = &d;
+	len = sd__peer_msg__pack(&m, buf);
+	CHECK_INT(simnet_inject(l, 1, buf, len), 0);
+	simnet_pump(net, 0);
+	sync_session_stats(simnet_link_session(l, 0), &st);
+	CHECK_INT(st.lag, 7); /* b believes a holds 7 of a made-up origin */
+	settle(net);
+	sync_session_stats(simnet_link_session(l, 0), &st);
+	CHECK_INT(st.lag, 0);
+	CHECK(simnet_link_closed(l) == NULL);
+	CHECK_INT(simnet_members(b, a), 5);
+	simnet_free(net);
+}
+
+static uint64_t
+dups(struct simlink **ls, size_t n)
+{
+	struct sync_stats st;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sync_session_stats(simnet_link_session(ls[i], 1), &st);
+		sum += st.records_dup;
+		sync_session_stats(simnet_link_session(ls[i], 0), &st);
+		sum += st.records_dup;
+	}
+	return sum;
+}
+
+/* A triangle: single records pushed by a reach the others twice each
+ * at first (directly and relayed); a duplicate push makes the receiver
+ * ask that peer to stop pushing the origin, so later records cross each
+ * link once. */
+static void
+test_lazy(void)
+{
+	struct simnet *net = net_new();
+	struct simnode *a, *b, *c;
+	struct simlink *l[3];
+	size_t i;
+
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
+	CHECK_INT(simnet_link(net, a, b, &l[0]), 0);
+	CHECK_INT(simnet_link(net, b, c, &l[1]), 0);
+	CHECK_INT(simnet_link(net, a, c, &l[2]), 0);
+	settle(net);
+	for (i = 0; i < 20; i++) {
+		CHECK_INT(simnet_publish(a, 1, i), 0);
+		simnet_pump(net, 0);
+	}
+	settle(net);
+	CHECK_INT(simnet_members(b, a), 20);
+	CHECK_INT(simnet_members(c, a), 20);
+	if (g_caps & SYNC_CAP_LAZY)
+		CHECK(dups(l, 3) <= 3);
+	else
+		CHECK(dups(l, 3) >= 20);
+	simnet_free(net);
+}
+
+/* A node joining three peers that hold the same records asks one of
+ * them: each record arrives once. */
+static void
+test_join(void)
+{
+	struct simnet *net = net_new();
+	struct simnode *a, *b, *c, *d;
+	struct simlink *l[6];
+
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
+	CHECK_INT(simnet_node_add(net, "d", "EE", &d), 0);
+	CHECK_INT(simnet_publish(a, 3000, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l[0]), 0);
+	CHECK_INT(simnet_link(net, a, c, &l[1]), 0);
+	settle(net);
+	CHECK_INT(simnet_members(c, a), 3000);
+	CHECK_INT(simnet_link(net, d, a, &l[2]), 0);
+	CHECK_INT(simnet_link(net, d, b, &l[3]), 0);
+	CHECK_INT(simnet_link(net, d, c, &l[4]), 0);
+	settle(net);
+	CHECK_INT(simnet_members(d, a), 3000);
+	CHECK_INT(dups(&l[2], 3), 0);
+	simnet_free(net);
+}
+
+/* Nodes of this release and of the earlier one (no caps) in one
+ * federation: each link speaks what both ends know; all converge. */
+static void
+test_mixed(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b, *c;
+	struct simlink *ab, *bc, *ac;
+	struct sync_stats st;
+
+	if (g_caps == 0)
+		return;
+	net = net_new();
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	simnet_caps(net, 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	simnet_caps(net, SYNC_CAPS);
+	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
+	CHECK_INT(simnet_publish(a, 30, 0), 0);
+	CHECK_INT(simnet_publish(b, 30, 0), 0);
+	CHECK_INT(simnet_publish(c, 30, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &ab), 0);
+	CHECK_INT(simnet_link(net, b, c, &bc), 0);
+	CHECK_INT(simnet_link(net, a, c, &ac), 0);
+	settle(net);
+	CHECK(same_records(a, b));
+	CHECK(same_records(b, c));
+	sync_session_stats(simnet_link_session(ab, 1), &st);
+	CHECK_INT(st.caps, 0);
+	sync_session_stats(simnet_link_session(bc, 0), &st);
+	CHECK_INT(st.caps, 0);
+	sync_session_stats(simnet_link_session(ac, 1), &st);
+	CHECK_INT(st.caps, SYNC_CAPS);
+	CHECK(simnet_link_closed(ab) == NULL && simnet_link_closed(bc) == NULL &&
+	    simnet_link_closed(ac) == NULL);
+	/* New records still reach everyone, pushed or told. */
+	CHECK_INT(simnet_publish(b, 1, 30), 0);
+	CHECK_INT(simnet_publish(c, 100, 30), 0);
+	settle(net);
+	CHECK_INT(simnet_members(a, b), 31);
+	CHECK_INT(simnet_members(b, c), 130);
+	simnet_free(net);
+}
+
+static void
+run_all(void)
 {
 	test_pair();
 	test_stats();
@@ -513,5 +767,19 @@ main(void)
 	test_restored();
 	test_revocation();
 	test_hostile();
+	test_idle();
+	test_drift();
+	test_lazy();
+	test_join();
+	test_mixed();
+}
+
+int
+main(void)
+{
+	run_all();
+	/* Again as nodes of the earlier release. */
+	g_caps = 0;
+	run_all();
 	return check_done("test_sync");
 }

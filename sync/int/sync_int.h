@@ -21,6 +21,7 @@ struct sync_entry {
 	 * moved, 0: not since the start), and w_old, an earlier watermark
 	 * every peer connected since has been told. w_old <= w. */
 	uint64_t w_old, t_cur;
+	uint64_t gen; /* the hub's gen when (w, held) last changed */
 };
 
 struct sync_hub {
@@ -28,16 +29,23 @@ struct sync_hub {
 	struct sync_entry *v; /* sorted by origin */
 	size_t n, cap;
 	struct sync_session *sessions;
+	/* gen counts changes of the cache; fp is the fingerprint of the
+	 * whole vector (see sync_fp). */
+	uint64_t gen, fp;
 	/* The encoded full digest, valid while gen == digest_gen. */
-	uint64_t gen, digest_gen;
+	uint64_t digest_gen;
 	uint8_t *digest;
 	size_t digest_len;
 };
 
-/* A peer's watermark of an origin, as far as this node knows. */
+/* What this node knows of a peer's hold on an origin. */
 struct sync_mark {
 	uint8_t origin[KEY_PUBLIC_BYTES];
-	uint64_t w;
+	uint64_t w; /* its watermark: as digested, raised by what it was sent */
+	uint64_t dw, dheld; /* as its digests said (dheld 0 if not told) */
+	int has_dheld;
+	int no_push; /* it asked not to be pushed this origin (lazy) */
+	int lazy_sent; /* this node asked it not to push this origin */
 };
 
 /* A Want in flight: the `from` of the batch expected next. */
@@ -61,18 +69,25 @@ struct sync_session {
 	void *arg;
 	int certified;
 	uint64_t certified_ms;
-	/* The peer's watermarks: its last digest, raised by what it was
-	 * pushed or sent since; sorted by origin. */
+	unsigned caps; /* SYNC_CAP_* both ends announced */
+	/* The peer's watermarks: its digests, raised by what it was pushed
+	 * or sent since; sorted by origin. pfp: the fingerprint of its
+	 * vector as digested (dw, dheld). */
 	struct sync_mark *known;
 	size_t nknown, capknown;
 	int has_digest;
+	uint64_t pfp;
+	/* Delta digests: the hub's gen at the last digest sent; whether the
+	 * next must be whole; whether to ask the peer for a whole one. */
+	uint64_t told_gen;
+	int full_next, ask_resend;
 	struct sync_want *wants;
 	size_t nwants;
 	struct sync_repair *repairs;
 	size_t nrepairs;
 	uint64_t behind_ms; /* when its digest first showed a lag; 0 */
 	uint64_t synced_ms; /* when its digest last showed none; 0 */
-	uint64_t records_in, records_out;
+	uint64_t records_in, records_dup, records_out;
 };
 
 struct sync_msg {
@@ -87,6 +102,9 @@ struct sync_msg {
 	 * watermark of its origin then. */
 	uint64_t stale_mark;
 };
+
+/* Origins in one Mode message, at most. */
+#define SYNC_MODE_MAX 1024
 
 /* sync_batch_commit's answer for a batch that answered no Want of ours
  * and whose records were all held here already (of a node origin): the
@@ -123,6 +141,10 @@ int sync_hub_refresh_all(struct sync_hub *h);
 int sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
     uint64_t to, struct sync_session *src);
 
+/* sync_fp(origin, w, held): an origin's share of a vector's fingerprint
+ * (XORed over every origin with w > 0). */
+uint64_t sync_fp(const uint8_t *origin, uint64_t w, uint64_t held);
+
 /* sync_replay_grace(h): how long a watermark must have been told before
  * a peer is taken to know it. */
 uint64_t sync_replay_grace(const struct sync_hub *h);
@@ -140,6 +162,16 @@ struct sync_mark *sync_known(
 void sync_known_raise(
     struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t w);
 
+/* sync_known_get(s, origin): the entry of origin, added (zeroed) if
+ * new; NULL if out of memory. */
+struct sync_mark *sync_known_get(
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
+
+/* sync_mode_send(s, origin, lazy): ask the peer (with SYNC_CAP_LAZY) not
+ * to push origin (lazy), or to push it again. */
+int sync_mode_send(struct sync_session *s,
+    const uint8_t origin[KEY_PUBLIC_BYTES], int lazy);
+
 /* sync_cert_check(ctx, peer, rec, len, err, errlen): the peer's
  * certificate record as its first message: checked and stored. */
 int sync_cert_check(struct sync_session *s, const uint8_t *rec, size_t len,
@@ -147,7 +179,9 @@ int sync_cert_check(struct sync_session *s, const uint8_t *rec, size_t len,
 
 /* ---- sync_digest.c ---- */
 
-/* sync_digest_send(s): a digest of every watermark (from the cache). */
+/* sync_digest_send(s): a digest for the peer: with SYNC_CAP_DELTA what
+ * changed since the last one (whole when asked or the first), with the
+ * fingerprint; without, every watermark (encoded once per change). */
 int sync_digest_send(struct sync_session *s);
 
 /* sync_on_digest(s, d): the peer's watermarks: Wants for what it holds
