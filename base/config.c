@@ -98,6 +98,7 @@ static const char *config_keys[] = {
 	"peers",
 	"gossip_ms",
 	"max_outbound",
+	"max_inbound",
 	"publish_wait_ms",
 };
 
@@ -251,6 +252,11 @@ config_handle(struct config_parse *p, const char *section, const char *name,
 		if (config_ulong(p, name, value, 0, 64, &v) != 0)
 			return 0;
 		p->c->max_outbound = (unsigned)v;
+	} else if (strcmp(name, "max_inbound") == 0) {
+		unsigned long v;
+		if (config_ulong(p, name, value, 0, 256, &v) != 0)
+			return 0;
+		p->c->max_inbound = (unsigned)v;
 	} else if (strcmp(name, "publish_wait_ms") == 0) {
 		unsigned long v;
 		if (config_ulong(p, name, value, 0, 600000, &v) != 0)
@@ -314,6 +320,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	c->log_level = SDLOG_INFO;
 	c->gossip_ms = 1000;
 	c->max_outbound = 8;
+	c->max_inbound = 16;
 	c->publish_wait_ms = 5000;
 	p.c = c;
 	snprintf(p.dir, sizeof(p.dir), "%s", real);
@@ -424,6 +431,7 @@ config_print(const struct config *c, FILE *f)
 	}
 	fprintf(f, "gossip_ms = %u\n", c->gossip_ms);
 	fprintf(f, "max_outbound = %u\n", c->max_outbound);
+	fprintf(f, "max_inbound = %u\n", c->max_inbound);
 	fprintf(f, "publish_wait_ms = %u\n", c->publish_wait_ms);
 }
 

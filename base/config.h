@@ -16,6 +16,9 @@
  *   gossip_ms = 1000          # digest interval
  *   max_outbound = 8          # outbound connections, counting `peers`;
  *                             # more are dialled from certificate addresses
+ *   max_inbound = 16          # certified inbound peers kept; more are
+ *                             # served a grace (the root's records: other
+ *                             # nodes' addresses), then closed
  *   publish_wait_ms = 5000    # with `peers`: after a start, writes wait
  *                             # this long at most for a peer's digest
  *                             # (which tells the own seq the federation
@@ -59,6 +62,7 @@ struct config {
 	size_t npeers;
 	unsigned gossip_ms;
 	unsigned max_outbound;
+	unsigned max_inbound;
 	unsigned publish_wait_ms;
 };
 

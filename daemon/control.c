@@ -144,7 +144,8 @@ control_connection(struct stream_server *srv, int status)
 	if (status != 0)
 		return;
 	if (srv->count >= CONTROL_CONNS_MAX) {
-		node_log(ctl->node, SDLOG_WARN, "control: too many connections");
+		node_log(
+		    ctl->node, SDLOG_WARN, "control: too many connections");
 		stream_refuse(srv);
 		return;
 	}
@@ -200,8 +201,8 @@ control_start(uv_loop_t *loop, struct node *n, struct control **out)
 
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			node_log(n, SDLOG_ERROR, "%s exists and is not a socket",
-			    path);
+			node_log(n, SDLOG_ERROR,
+			    "%s exists and is not a socket", path);
 			return -EEXIST;
 		}
 		if (control_in_use(path)) {

@@ -81,6 +81,7 @@ usage(FILE *f)
 	    "  peers            comma-separated ip:port of peers to dial\n"
 	    "  gossip_ms        interval of digests to peers (1000)\n"
 	    "  max_outbound     outbound peers to keep, 0 to 64 (8)\n"
+	    "  max_inbound      certified inbound peers to keep, 0 to 256 (16)\n"
 	    "  publish_wait_ms  after a start, how long writes wait for a\n"
 	    "                   peer's digest (5000)\n"
 	    "\n"

@@ -67,7 +67,8 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &n->seq_deadline);
 	n->seq_deadline.tv_sec += cfg->publish_wait_ms / 1000;
-	n->seq_deadline.tv_nsec += (long)(cfg->publish_wait_ms % 1000) * 1000000;
+	n->seq_deadline.tv_nsec +=
+	    (long)(cfg->publish_wait_ms % 1000) * 1000000;
 	if (n->seq_deadline.tv_nsec >= 1000000000) {
 		n->seq_deadline.tv_sec++;
 		n->seq_deadline.tv_nsec -= 1000000000;
@@ -107,7 +108,8 @@ node_open(struct config *cfg, struct node **out, char *err, size_t errlen)
 		if (store_altered(n->st, &expected, &found))
 			node_log(n, SDLOG_WARN,
 			    "the store holds %llu records but counted %llu: it "
-			    "was altered behind the daemon's back (run stardust "
+			    "was altered behind the daemon's back (run "
+			    "stardust "
 			    "fsck); records lost are fetched again from peers "
 			    "that hold them",
 			    (unsigned long long)found,
@@ -321,4 +323,3 @@ node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen)
 	}
 	return rc;
 }
-

@@ -209,7 +209,9 @@ node_handle(struct node *n, const uint8_t *req, size_t len, uint8_t **resp,
 		case SD__REQUEST__OP_CONSORTIUM:
 			node_consortium(n, rq->consortium, &rs);
 			break;
-		default: node_resp_fail(&rs, SD_EPROTO, "unknown request"); break;
+		default:
+			node_resp_fail(&rs, SD_EPROTO, "unknown request");
+			break;
 		}
 	}
 	rs.r.n_hits = rs.nhits;

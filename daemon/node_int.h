@@ -94,7 +94,8 @@ void node_lock_publish(struct node *n);
 
 /* node_own_cert(n, cert, err, errlen): this node's certificate in force,
  * or a sentence in err saying why there is none. */
-int node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen);
+int
+node_own_cert(struct node *n, struct record *cert, char *err, size_t errlen);
 
 /* ---- node_write.c, node_read.c, node_status.c: the requests ---- */
 
@@ -104,8 +105,8 @@ int node_add_cert(struct node *n, const Sd__AddCert *ac, struct resp *rs);
 int node_get(struct node *n, const Sd__GetMember *gm, struct resp *rs);
 int node_list(struct node *n, const Sd__ListMembers *lm, struct resp *rs);
 /* A search (m NULL) or a match (q NULL). */
-int node_search(struct node *n, const Sd__Query *q, const Sd__Match *m,
-    struct resp *rs);
+int node_search(
+    struct node *n, const Sd__Query *q, const Sd__Match *m, struct resp *rs);
 int node_consortium(struct node *n, const Sd__Consortium *c, struct resp *rs);
 int node_status(struct node *n, struct resp *rs);
 

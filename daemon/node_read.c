@@ -107,7 +107,8 @@ node_query_from(struct node *n, const Sd__Query *q, struct query *qq,
 	if (q->has_employees_max)
 		qq->employees_max = q->employees_max;
 	if (q->n_member_of > QUERY_VALUES_MAX)
-		return node_resp_fail(rs, SD_EINVAL, "too many member-of values");
+		return node_resp_fail(
+		    rs, SD_EINVAL, "too many member-of values");
 	if (q->n_member_of > 0) {
 		uint8_t *ids = malloc(q->n_member_of * MEMBER_ID_BYTES);
 		if (ids == NULL) {
@@ -188,8 +189,8 @@ node_hits(struct resp *rs, struct query_result *res, int parts)
 }
 
 int
-node_search(struct node *n, const Sd__Query *q, const Sd__Match *m,
-    struct resp *rs)
+node_search(
+    struct node *n, const Sd__Query *q, const Sd__Match *m, struct resp *rs)
 {
 	struct query qq;
 	struct query_result res;
@@ -198,12 +199,13 @@ node_search(struct node *n, const Sd__Query *q, const Sd__Match *m,
 	int rc;
 
 	memset(&res, 0, sizeof(res));
-	if (m != NULL && (m->member_id.len != MEMBER_ID_BYTES ||
-	                     (m->has_origin &&
-	                         m->origin.len != KEY_PUBLIC_BYTES)))
-		return node_resp_fail(rs, SD_EINVAL, "malformed member id or origin");
-	if ((rc = node_query_from(n, m != NULL ? m->filters : q, &qq, &nc,
-	         &own, rs)) != 0)
+	if (m != NULL &&
+	    (m->member_id.len != MEMBER_ID_BYTES ||
+	        (m->has_origin && m->origin.len != KEY_PUBLIC_BYTES)))
+		return node_resp_fail(
+		    rs, SD_EINVAL, "malformed member id or origin");
+	if ((rc = node_query_from(
+	         n, m != NULL ? m->filters : q, &qq, &nc, &own, rs)) != 0)
 		goto out;
 	if (m == NULL)
 		rc = query_run(n->st, &qq, &res, err, sizeof(err));
@@ -265,7 +267,8 @@ node_groups(struct resp *rs, const struct cons_result *cr, size_t nneeds)
 			for (k = 0; k < nneeds; k++) {
 				gm->coverage[k] = m->cov[k];
 				if (m->covers & (1u << k))
-					gm->covers[gm->n_covers++] = (uint32_t)k;
+					gm->covers[gm->n_covers++] =
+					    (uint32_t)k;
 			}
 			gm->n_coverage = nneeds;
 		}
@@ -308,4 +311,3 @@ out:
 	record_close(&own);
 	return rc;
 }
-

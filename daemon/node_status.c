@@ -123,12 +123,11 @@ node_status_rejected(struct node *n, Sd__Status *s)
 	s->has_handshakes_failed = s->has_handshakes_shed = 1;
 	s->handshakes_failed = n->hs_failed;
 	s->handshakes_shed = n->hs_shed;
-	if ((s->sync_buckets = calloc(NODE_SYNC_BUCKETS,
-	         sizeof(*s->sync_buckets))) == NULL) {
+	if ((s->sync_buckets = calloc(
+	         NODE_SYNC_BUCKETS, sizeof(*s->sync_buckets))) == NULL) {
 		rc = -ENOMEM;
 	} else {
-		memcpy(s->sync_buckets, n->sync_bucket,
-		    sizeof(n->sync_bucket));
+		memcpy(s->sync_buckets, n->sync_bucket, sizeof(n->sync_bucket));
 		s->n_sync_buckets = NODE_SYNC_BUCKETS;
 	}
 	s->has_sync_count = s->has_sync_sum_ms = 1;
@@ -139,11 +138,12 @@ node_status_rejected(struct node *n, Sd__Status *s)
 		    (char *)sync_reject_name(n->last_rejected_reason);
 		s->has_last_rejected_ms = 1;
 		s->last_rejected_ms = n->last_rejected_ms;
-		if ((s->last_rejected_peer.data = malloc(KEY_PUBLIC_BYTES)) == NULL) {
+		if ((s->last_rejected_peer.data = malloc(KEY_PUBLIC_BYTES)) ==
+		    NULL) {
 			rc = -ENOMEM;
 		} else {
-			memcpy(s->last_rejected_peer.data, n->last_rejected_peer,
-			    KEY_PUBLIC_BYTES);
+			memcpy(s->last_rejected_peer.data,
+			    n->last_rejected_peer, KEY_PUBLIC_BYTES);
 			s->last_rejected_peer.len = KEY_PUBLIC_BYTES;
 			s->has_last_rejected_peer = 1;
 		}
@@ -199,4 +199,3 @@ node_status(struct node *n, struct resp *rs)
 	}
 	return 0;
 }
-

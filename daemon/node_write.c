@@ -70,7 +70,8 @@ node_store_failed(struct node *n, struct resp *rs, int rc)
 	struct statvfs sv;
 
 	if (rc == SD_EFULL) {
-		snprintf(hint, sizeof(hint), " (raise map_size_mb and restart)");
+		snprintf(
+		    hint, sizeof(hint), " (raise map_size_mb and restart)");
 	} else if (rc == -ENOSPC || rc == -EDQUOT || rc == -EIO) {
 		if (statvfs(n->cfg->db_dir, &sv) == 0 &&
 		    (uint64_t)sv.f_bavail * sv.f_frsize < NODE_DISK_LOW)
@@ -315,8 +316,8 @@ node_remove(struct node *n, const Sd__RemoveMember *rm, struct resp *rs)
 	memset(&pub, 0, sizeof(pub));
 	memset(&item, 0, sizeof(item));
 	if (rm->id.len != MEMBER_ID_BYTES)
-		return node_resp_fail(rs, SD_EINVAL, "member id must be %d bytes",
-		    MEMBER_ID_BYTES);
+		return node_resp_fail(rs, SD_EINVAL,
+		    "member id must be %d bytes", MEMBER_ID_BYTES);
 	node_lock_publish(n);
 	rc = store_member_state(n->st, n->key->pk, rm->id.data, &seq, &live);
 	if (rc == SD_ENOTFOUND || (rc == 0 && !live)) {
@@ -395,4 +396,3 @@ out:
 	record_close(&r);
 	return rc;
 }
-

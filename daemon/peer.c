@@ -63,17 +63,41 @@ peers_written(void *arg, const uint8_t *origin, uint64_t from, uint64_t to)
 
 /* ---- the syncer's events ---- */
 
+/* An inbound peer certified over max_inbound is served a grace (it
+ * learns every node's address from the root's records), then closed. */
+static void
+peers_inbound_cap(struct peer *p)
+{
+	struct peers *ps = p->ps;
+	unsigned max = node_config(ps->node)->max_inbound, n = 0;
+	struct peer *q;
+	char id[17];
+
+	for (q = ps->list; q != NULL; q = q->next)
+		n += q->inbound && q->certified && !q->closed && !q->full_at;
+	if (n <= max)
+		return;
+	p->full_at = uv_now(ps->loop) + PEER_FULL_GRACE_MS;
+	peer_log_id(p, id);
+	node_log(ps->node, SDLOG_INFO,
+	    "peer %s (%s): inbound peers full (max_inbound %u): served %d s, "
+	    "then closed",
+	    id, p->addr, max, PEER_FULL_GRACE_MS / 1000);
+}
+
 static void
 peers_certified(struct peer *p)
 {
 	char id[17];
 
 	peer_log_id(p, id);
-	node_log(p->ps->node, SDLOG_INFO, "peer %s (%s): certified", id,
-	    p->addr);
+	node_log(
+	    p->ps->node, SDLOG_INFO, "peer %s (%s): certified", id, p->addr);
 	if (p->dialer != NULL)
 		p->dialer->backoff_ms = PEER_BACKOFF_MIN_MS;
 	p->certified = 1;
+	if (p->inbound)
+		peers_inbound_cap(p);
 	peers_snapshot(p->ps);
 }
 
@@ -86,8 +110,8 @@ peers_dropped(struct peer *p, const char *why)
 	if (strncmp(why, "refused: ", 9) == 0) {
 		if (p->certified) {
 			peer_log_id(p, id);
-			node_log(p->ps->node, SDLOG_WARN, "peer %s (%s): %s", id,
-			    p->addr, why);
+			node_log(p->ps->node, SDLOG_WARN, "peer %s (%s): %s",
+			    id, p->addr, why);
 		} else {
 			node_log(p->ps->node, SDLOG_WARN, "peer %s: %s",
 			    p->addr, why);
@@ -142,10 +166,10 @@ peers_snapshot(struct peers *ps)
 	for (p = ps->list; p != NULL && i < cnt; p = p->next, i++) {
 		snprintf(v[i].addr, sizeof(v[i].addr), "%s", p->addr);
 		snprintf(v[i].state, sizeof(v[i].state), "%s",
-		    p->s.closing                  ? "closing"
-		        : p->certified            ? "certified"
+		    p->closed                   ? "closing"
+		        : p->certified          ? "certified"
 		        : p->state == PEER_OPEN ? "open"
-		                                  : "handshake");
+		                                : "handshake");
 		if (p->state == PEER_OPEN) {
 			memcpy(v[i].key, p->pk, KEY_PUBLIC_BYTES);
 			v[i].has_key = 1;
@@ -197,7 +221,9 @@ peers_timer_cb(uv_timer_t *t)
 		idle = 30000;
 	for (p = ps->list; p != NULL; p = next) {
 		next = p->next;
-		if (p->state == PEER_OPEN && p->inflight == 0 &&
+		if (p->full_at != 0 && now >= p->full_at)
+			peer_goodbye(p, "inbound peers full (max_inbound)");
+		else if (p->state == PEER_OPEN && p->inflight == 0 &&
 		    now - p->last_rx > idle)
 			peer_close(p, "idle timeout");
 	}
@@ -234,8 +260,8 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 	uv_timer_init(loop, &ps->timer);
 	ps->timer.data = ps;
 	ps->open_handles = 1;
-	if ((rc = syncer_start(loop, n, &ps->ctx, peers_event, ps,
-	         &ps->syncer)) != 0) {
+	if ((rc = syncer_start(
+	         loop, n, &ps->ctx, peers_event, ps, &ps->syncer)) != 0) {
 		node_log(n, SDLOG_ERROR, "sync: %s", sd_strerror(rc));
 		return rc;
 	}
@@ -246,7 +272,8 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 	for (i = 0; i < cfg->npeers; i++)
 		if (peers_dialer_add(ps, cfg->peers[i], NULL) == NULL)
 			return -ENOMEM;
-	uv_timer_start(&ps->timer, peers_timer_cb, cfg->gossip_ms, cfg->gossip_ms);
+	uv_timer_start(
+	    &ps->timer, peers_timer_cb, cfg->gossip_ms, cfg->gossip_ms);
 	return 0;
 }
 
@@ -262,6 +289,7 @@ peers_maybe_free(struct peers *ps)
 	for (i = 0; i < ps->ndialers; i++)
 		free(ps->dialers[i]);
 	free(ps->dialers);
+	free(ps->nodes);
 	free(ps);
 }
 

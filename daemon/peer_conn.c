@@ -30,7 +30,7 @@ peer_find(struct peers *ps, uint64_t id)
 
 	for (p = ps->list; p != NULL; p = p->next)
 		if (p->id == id)
-			return p->s.closing ? NULL : p;
+			return p->closed ? NULL : p;
 	return NULL;
 }
 
@@ -91,8 +91,9 @@ peer_close(struct peer *p, const char *why)
 	int unauth = p->inbound && p->state == PEER_HANDSHAKE;
 	char id[17];
 
-	if (p->s.closing)
+	if (p->closed)
 		return;
+	p->closed = 1;
 	peer_unpend(p);
 	if (unauth && why != NULL && !ps->stopping)
 		node_unauth_count(ps->node, 1, 0);
@@ -103,22 +104,34 @@ peer_close(struct peer *p, const char *why)
 		    p->addr, why);
 	}
 	if (p->dialer != NULL) {
-		p->dialer->conn = NULL;
-		dialer_schedule(p->dialer);
+		dialer_closed(p->dialer,
+		    uv_now(ps->loop) - p->start_ms < PEER_SHORT_MS, p->goodbye);
 		p->dialer = NULL;
 	}
 	if (p->opened && ps->syncer != NULL)
 		syncer_close(ps->syncer, p->id);
 	p->opened = 0;
-	/* Works on the pool come back first (the stream waits for them). */
-	stream_close(&p->s);
+	/* Works on the pool come back first (the stream waits for them);
+	 * a goodbye is written before. */
+	if (p->quiet) {
+		stream_read_stop(&p->s);
+		stream_end(&p->s);
+	} else {
+		stream_close(&p->s);
+	}
 }
 
 static void
 peer_error(struct stream *s, int status)
 {
-	peer_close((struct peer *)s,
-	    status == UV_EOF ? "connection closed" : uv_strerror(status));
+	struct peer *p = (struct peer *)s;
+
+	if (p->closed) {
+		stream_close(s); /* a goodbye that could not be written */
+		return;
+	}
+	peer_close(
+	    p, status == UV_EOF ? "connection closed" : uv_strerror(status));
 }
 
 static void
@@ -152,6 +165,29 @@ peer_write_frame(struct peer *p, const uint8_t *m, size_t len)
 	return peer_write(p, hdr, sizeof(hdr), m, len);
 }
 
+void
+peer_goodbye(struct peer *p, const char *why)
+{
+	uint8_t buf[CHAN_SEALED_BYTES(0)];
+	size_t outlen;
+	char id[17];
+
+	if (p->closed)
+		return;
+	if (p->ch == NULL ||
+	    chan_seal(p->ch, NULL, 0, 1, buf, sizeof(buf), &outlen) != 0 ||
+	    stream_write(&p->s, buf, outlen, NULL, 0) != 0) {
+		peer_close(p, why);
+		return;
+	}
+	peer_log_id(p, id);
+	node_log(p->ps->node, SDLOG_INFO, "peer %s (%s): closed: %s",
+	    p->certified ? id : "?", p->addr, why);
+	/* Closed like any other, once the goodbye is written. */
+	p->quiet = 1;
+	peer_close(p, NULL);
+}
+
 int
 peer_send(struct peer *p, const uint8_t *m, size_t len)
 {
@@ -159,7 +195,7 @@ peer_send(struct peer *p, const uint8_t *m, size_t len)
 	uint8_t *buf;
 	int rc;
 
-	if (p->ch == NULL || p->s.closing)
+	if (p->ch == NULL || p->closed)
 		return SD_EPROTO;
 	if ((buf = malloc(cap)) == NULL)
 		return -ENOMEM;
@@ -182,7 +218,7 @@ peer_pump(struct peer *p)
 {
 	struct peer_work *w;
 
-	while ((w = p->queue) != NULL && w->prepared && !p->s.closing) {
+	while ((w = p->queue) != NULL && w->prepared && !p->closed) {
 		p->queue = w->next;
 		syncer_message(p->ps->syncer, p->id, w->msg);
 		w->msg = NULL;
@@ -208,9 +244,9 @@ peer_prepared_cb(uv_work_t *req, int status)
 
 	(void)status;
 	w->prepared = 1;
-	if (w->msg == NULL && !p->s.closing)
+	if (w->msg == NULL && !p->closed)
 		peer_close(p, "out of memory");
-	if (!p->s.closing)
+	if (!p->closed)
 		peer_pump(p);
 	stream_idle(&p->s);
 }
@@ -296,10 +332,11 @@ peer_hs_done(struct peer *p, struct peer_hs_work *w)
 		peer_write_frame(p, refusal, sizeof(refusal));
 	}
 	if (rc < 0) {
-		peer_close(p, rc == SD_ESIG ? "handshake refused (wrong network "
-		                              "key or identity)"
-		              : w->inlen == 0 ? "handshake failed to start"
-		                              : sd_strerror(rc));
+		peer_close(p,
+		    rc == SD_ESIG       ? "handshake refused (wrong network "
+		                          "key or identity)"
+		        : w->inlen == 0 ? "handshake failed to start"
+		                        : sd_strerror(rc));
 		return;
 	}
 	if (w->outlen > 0 && peer_write_frame(p, w->out, w->outlen) != 0)
@@ -317,10 +354,10 @@ peer_hs_after_cb(uv_work_t *req, int status)
 	p->inflight--;
 	if (status != 0)
 		w->rc = SD_EPROTO;
-	if (!p->s.closing)
+	if (!p->closed)
 		peer_hs_done(p, w);
 	free(w);
-	if (!p->s.closing)
+	if (!p->closed)
 		peer_next(p);
 	stream_idle(&p->s);
 }
@@ -340,8 +377,8 @@ peer_handshake(struct peer *p, const uint8_t *in, size_t len)
 	if (in != NULL)
 		memcpy(w->in, in, len);
 	w->inlen = in != NULL ? len : 0;
-	if (uv_queue_work(p->ps->loop, &w->req, peer_hs_cb,
-	        peer_hs_after_cb) != 0) {
+	if (uv_queue_work(p->ps->loop, &w->req, peer_hs_cb, peer_hs_after_cb) !=
+	    0) {
 		free(w);
 		peer_close(p, "cannot queue work");
 		return SD_EPROTO;
@@ -375,12 +412,14 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 	if (rc == CHAN_HELLO)
 		return 0;
 	if (rc == CHAN_FINAL) {
+		p->goodbye = 1;
 		peer_close(p, "peer said goodbye");
 		return 1;
 	}
 	if (rc != CHAN_MESSAGE) {
-		peer_close(p, rc == SD_ESIG ? "frame does not authenticate"
-		                            : "bad frame");
+		peer_close(p,
+		    rc == SD_ESIG ? "frame does not authenticate"
+		                  : "bad frame");
 		return rc;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
@@ -393,8 +432,8 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 	w->len = mlen;
 	w->p = p;
 	w->certified = p->certified;
-	if (uv_queue_work(p->ps->loop, &w->req, peer_prepare_cb,
-	        peer_prepared_cb) != 0) {
+	if (uv_queue_work(
+	        p->ps->loop, &w->req, peer_prepare_cb, peer_prepared_cb) != 0) {
 		peer_work_free(w);
 		peer_close(p, "cannot queue work");
 		return SD_EPROTO;
@@ -427,7 +466,7 @@ peer_next(struct peer *p)
 	size_t len;
 	int rc;
 
-	while (!p->s.closing && peer_room(p)) {
+	while (!p->closed && peer_room(p)) {
 		if ((rc = frame_reader_next(&p->fr, &f, &len)) < 0) {
 			peer_malformed(p);
 			return;
@@ -439,7 +478,7 @@ peer_next(struct peer *p)
 		if (peer_frame(p, f, len) != 0)
 			break;
 	}
-	if (!peer_room(p) && !p->s.closing)
+	if (!peer_room(p) && !p->closed)
 		stream_read_stop(&p->s);
 }
 
@@ -494,7 +533,7 @@ peer_new(struct peers *ps, int role)
 		ps->nin++;
 		ps->npending++;
 	}
-	p->last_rx = uv_now(ps->loop);
+	p->last_rx = p->start_ms = uv_now(ps->loop);
 	stream_timer(&p->s, PEER_HS_TIMEOUT_MS);
 	return p;
 }

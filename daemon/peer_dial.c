@@ -45,7 +45,7 @@ dialer_connected(uv_connect_t *req, int status)
 	free(c);
 	/* Closed meanwhile: libuv calls this (UV_ECANCELED) before the
 	 * handle's close callback, so p is still there. */
-	if (p->s.closing)
+	if (p->closed)
 		return;
 	if (status != 0) {
 		peer_close(p, NULL);
@@ -67,7 +67,7 @@ dialer_cb(uv_timer_t *t)
 	if (d->learned) {
 		/* Already connected to that node (it dialled us): not twice. */
 		for (p = ps->list; p != NULL; p = p->next)
-			if (p->state == PEER_OPEN && !p->s.closing &&
+			if (p->state == PEER_OPEN && !p->closed &&
 			    memcmp(p->pk, d->key, KEY_PUBLIC_BYTES) == 0) {
 				dialer_schedule(d);
 				return;
@@ -93,7 +93,7 @@ dialer_cb(uv_timer_t *t)
 }
 
 static void
-dialer_closed(uv_handle_t *h)
+dialer_timer_closed(uv_handle_t *h)
 {
 	struct dialer *d = (struct dialer *)h;
 	struct peers *ps = d->ps;
@@ -108,7 +108,8 @@ peers_dialers_close(struct peers *ps)
 	size_t i;
 
 	for (i = 0; i < ps->ndialers; i++)
-		uv_close((uv_handle_t *)&ps->dialers[i]->timer, dialer_closed);
+		uv_close(
+		    (uv_handle_t *)&ps->dialers[i]->timer, dialer_timer_closed);
 }
 
 struct dialer *
@@ -144,68 +145,164 @@ peers_dialer_add(struct peers *ps, const char *addr, const uint8_t *key)
 	return d;
 }
 
-/* A node from the scan: its learned dialer revived or retired, or a new
- * one if there is room; *active counts the dialers not retired. */
-static void
-peers_node(struct peers *ps, const struct syncer_node *nd, size_t *active)
+/* The order in which this node tries learned addresses: a hash of its
+ * key and the other node's, so different nodes try different ones. */
+static uint64_t
+peers_rank(const struct peers *ps, const uint8_t *key)
 {
-	unsigned max = node_config(ps->node)->max_outbound;
-	struct dialer *dl = NULL;
-	struct peer *p;
+	uint8_t out[crypto_shorthash_BYTES];
+	uint64_t v = 0;
+	int i;
+
+	crypto_shorthash(out, key, KEY_PUBLIC_BYTES, node_public_key(ps->node));
+	for (i = 0; i < 8; i++)
+		v = v << 8 | out[i];
+	return v;
+}
+
+static int
+peers_rank_cmp(const void *a, const void *b)
+{
+	const struct syncer_node *x = a, *y = b;
+
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static struct dialer *
+peers_learned(struct peers *ps, const uint8_t *key)
+{
 	size_t d;
 
 	for (d = 0; d < ps->ndialers; d++)
 		if (ps->dialers[d]->learned &&
-		    memcmp(ps->dialers[d]->key, nd->key, KEY_PUBLIC_BYTES) == 0)
-			dl = ps->dialers[d];
-	if (dl != NULL) {
-		if (dl->retired && nd->in_force && *active < max) {
+		    memcmp(ps->dialers[d]->key, key, KEY_PUBLIC_BYTES) == 0)
+			return ps->dialers[d];
+	return NULL;
+}
+
+static int
+peers_connected(struct peers *ps, const uint8_t *key)
+{
+	struct peer *p;
+
+	for (p = ps->list; p != NULL; p = p->next)
+		if (p->state == PEER_OPEN && !p->closed &&
+		    memcmp(p->pk, key, KEY_PUBLIC_BYTES) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+dialer_retire(struct dialer *d, const char *why)
+{
+	d->retired = 1;
+	uv_timer_stop(&d->timer);
+	if (d->conn != NULL)
+		peer_close(d->conn, why);
+}
+
+/*
+ * Learned dialers: one for each node in force while this node has fewer
+ * than max_outbound dialers not retired, tried in this node's order;
+ * those whose certificate is no longer in force retired; one resting
+ * (failed twice in a row) skipped until its rest is over.
+ */
+static void
+peers_fill(struct peers *ps)
+{
+	unsigned max = node_config(ps->node)->max_outbound;
+	uint64_t now = uv_now(ps->loop);
+	size_t i, d, active = 0;
+	struct dialer *dl;
+
+	for (i = 0; i < ps->nnodes; i++) {
+		const struct syncer_node *nd = &ps->nodes[i];
+		if ((dl = peers_learned(ps, nd->key)) != NULL && !dl->retired &&
+		    !nd->in_force)
+			dialer_retire(dl, "certificate no longer in force");
+	}
+	for (d = 0; d < ps->ndialers; d++)
+		active += !ps->dialers[d]->retired;
+	for (i = 0; i < ps->nnodes && active < max; i++) {
+		const struct syncer_node *nd = &ps->nodes[i];
+		if (!nd->in_force || nd->addr[0] == '\0')
+			continue;
+		if ((dl = peers_learned(ps, nd->key)) != NULL) {
+			if (!dl->retired || now < dl->rest_until)
+				continue;
 			dl->retired = 0;
-			(*active)++;
+			dl->fails = 0;
 			dl->backoff_ms = PEER_BACKOFF_MIN_MS;
 			uv_timer_start(&dl->timer, dialer_cb, 0, 0);
-		} else if (!dl->retired && !nd->in_force) {
-			dl->retired = 1;
-			(*active)--;
-			uv_timer_stop(&dl->timer);
-			if (dl->conn != NULL)
-				peer_close(
-				    dl->conn, "certificate no longer in force");
+			active++;
+			continue;
 		}
-		return;
-	}
-	if (!nd->in_force || *active >= max || nd->addr[0] == '\0')
-		return;
-	/* Connected already (it dialled us), or configured. */
-	for (p = ps->list; p != NULL; p = p->next)
-		if (p->state == PEER_OPEN &&
-		    memcmp(p->pk, nd->key, KEY_PUBLIC_BYTES) == 0)
-			return;
-	for (d = 0; d < ps->ndialers; d++)
-		if (strcmp(ps->dialers[d]->name, nd->addr) == 0)
-			return;
-	if (peers_dialer_add(ps, nd->addr, nd->key) != NULL) {
-		(*active)++;
-		node_log(ps->node, SDLOG_INFO,
-		    "peer %s: dialling, learned from the certificate of %s",
-		    nd->addr, nd->name);
-	} else {
-		node_log(ps->node, SDLOG_DEBUG,
-		    "peer address '%s' in the certificate of %s is not a "
-		    "numeric ip:port",
-		    nd->addr, nd->name);
+		/* Connected already (it dialled us), or configured. */
+		if (peers_connected(ps, nd->key))
+			continue;
+		for (d = 0; d < ps->ndialers; d++)
+			if (strcmp(ps->dialers[d]->name, nd->addr) == 0)
+				break;
+		if (d < ps->ndialers)
+			continue;
+		if (peers_dialer_add(ps, nd->addr, nd->key) != NULL) {
+			active++;
+			node_log(ps->node, SDLOG_INFO,
+			    "peer %s: dialling, learned from the certificate "
+			    "of %s",
+			    nd->addr, nd->name);
+		} else {
+			node_log(ps->node, SDLOG_DEBUG,
+			    "peer address '%s' in the certificate of %s is "
+			    "not a numeric ip:port",
+			    nd->addr, nd->name);
+		}
 	}
 }
 
 void
 peers_nodes(struct peers *ps, const struct syncer_node *v, size_t n)
 {
-	size_t i, d, active = 0;
+	struct syncer_node *nv;
+	size_t i;
 
 	if (ps->stopping)
 		return;
-	for (d = 0; d < ps->ndialers; d++)
-		active += !ps->dialers[d]->retired;
+	if ((nv = malloc((n ? n : 1) * sizeof(*nv))) == NULL)
+		return;
+	memcpy(nv, v, n * sizeof(*nv));
 	for (i = 0; i < n; i++)
-		peers_node(ps, &v[i], &active);
+		nv[i].rank = peers_rank(ps, nv[i].key);
+	qsort(nv, n, sizeof(*nv), peers_rank_cmp);
+	free(ps->nodes);
+	ps->nodes = nv;
+	ps->nnodes = n;
+	peers_fill(ps);
+}
+
+void
+dialer_closed(struct dialer *d, int short_lived, int goodbye)
+{
+	struct peers *ps = d->ps;
+
+	d->conn = NULL;
+	d->fails = short_lived ? d->fails + 1 : 0;
+	if (ps->stopping)
+		return;
+	/* A learned address that said goodbye (full) or keeps failing
+	 * rests, and another is tried. */
+	if (d->learned && (goodbye || d->fails >= PEER_LEARNED_FAILS)) {
+		d->retired = 1;
+		d->rest_until = uv_now(ps->loop) +
+		    (goodbye ? PEER_GOODBYE_REST_MS : PEER_LEARNED_REST_MS);
+		peers_fill(ps);
+		return;
+	}
+	/* A configured one is dialled again, after a rest if it said
+	 * goodbye. */
+	if (goodbye) {
+		uv_timer_start(&d->timer, dialer_cb, PEER_GOODBYE_REST_MS, 0);
+		return;
+	}
+	dialer_schedule(d);
 }

@@ -34,7 +34,9 @@ struct dialer {
 	struct peer *conn;
 	unsigned backoff_ms;
 	int learned; /* from a certificate's address; key is the node's */
-	int retired; /* its certificate is no longer in force: not dialled */
+	int retired; /* not dialled: not in force, or resting */
+	unsigned fails; /* connections in a row that did not last */
+	uint64_t rest_until; /* loop time a retired one may be revived */
 	uint8_t key[KEY_PUBLIC_BYTES];
 };
 
@@ -57,6 +59,8 @@ struct peers {
 	unsigned unauth_logged; /* how many in the window from then */
 	struct dialer **dialers; /* configured first, then learned */
 	size_t ndialers, capdialers;
+	struct syncer_node *nodes; /* the last scan, in this node's order */
+	size_t nnodes;
 	uint64_t snap_ms; /* when the last snapshot was taken */
 	int stopping;
 	int open_handles; /* listener, timer, syncer, dialer timers */
@@ -93,11 +97,16 @@ struct peer {
 	int certified;
 	int inbound;
 	int hs_slot; /* inbound, in its handshake: counted in npending */
+	int goodbye; /* it closed on purpose (a final message): rest */
+	int quiet; /* this end said goodbye: close once it is written */
+	int closed; /* peer_close was called (the stream may still write) */
 	/* Messages read and not yet handled by the syncer (at most
 	 * PEER_INFLIGHT: reading pauses). */
 	int inflight;
 	struct peer_work *queue; /* those on the pool, oldest first */
 	uint64_t last_rx; /* loop time */
+	uint64_t start_ms; /* loop time it was made */
+	uint64_t full_at; /* loop time it is closed (inbound over the cap) */
 	struct sync_stats stats; /* as the syncer last said */
 	uint8_t *mbuf; /* opened message */
 	size_t mcap;
@@ -105,6 +114,16 @@ struct peer {
 
 /* While a batch is committed, the next one is verified. */
 #define PEER_INFLIGHT 2
+/* A connection closed sooner than this after it was made did not last;
+ * a learned address whose connections do not last this many times in a
+ * row rests this long while others are tried. */
+#define PEER_SHORT_MS 30000
+#define PEER_LEARNED_FAILS 2
+#define PEER_LEARNED_REST_MS 60000
+/* A peer that said goodbye (full) is not dialled again for this long. */
+#define PEER_GOODBYE_REST_MS 60000
+/* An inbound peer over max_inbound is served this long, then closed. */
+#define PEER_FULL_GRACE_MS 10000
 
 /* ---- peer.c ---- */
 void peers_snapshot(struct peers *ps);
@@ -127,6 +146,10 @@ void peer_close(struct peer *p, const char *why);
 /* peer_find(ps, id): the open connection with that id, or NULL. */
 struct peer *peer_find(struct peers *ps, uint64_t id);
 
+/* peer_goodbye(p, why): a final message (the peer then rests before it
+ * dials again), then close (why logged). */
+void peer_goodbye(struct peer *p, const char *why);
+
 /* peer_send(p, m, len): a sync message, sealed, to the peer. */
 int peer_send(struct peer *p, const uint8_t *m, size_t len);
 
@@ -147,11 +170,18 @@ int peers_unauth_level(struct peers *ps);
 
 /* peers_dialer_add(ps, addr, key): a dialer for addr (numeric ip:port)
  * started at once; key: learned from that node's certificate. */
-struct dialer *peers_dialer_add(
-    struct peers *ps, const char *addr, const uint8_t *key);
+struct dialer *
+peers_dialer_add(struct peers *ps, const char *addr, const uint8_t *key);
 
 /* dialer_schedule(d): dial again after the backoff. */
 void dialer_schedule(struct dialer *d);
+
+/* dialer_closed(d, short_lived, goodbye): d's connection closed
+ * (short_lived: within PEER_SHORT_MS; goodbye: the peer ended it on
+ * purpose): dial again after the backoff, or let the address rest (a
+ * goodbye, or a learned address failing again and again) and try
+ * others. */
+void dialer_closed(struct dialer *d, int short_lived, int goodbye);
 
 /* peers_nodes(ps, v, n): the nodes certificates name (the syncer's
  * scan): learned dialers added, retired or revived. */

@@ -41,7 +41,7 @@ peers_shed(struct peers *ps)
 	uint64_t now = uv_now(ps->loop);
 
 	for (p = ps->list; p != NULL; p = p->next)
-		if (p->hs_slot && !p->s.closing)
+		if (p->hs_slot && !p->closed)
 			oldest = p;
 	if (oldest == NULL)
 		return;

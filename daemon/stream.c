@@ -66,8 +66,7 @@ stream_setup(struct stream *s, const struct stream_ops *ops)
 }
 
 int
-stream_init_tcp(
-    uv_loop_t *loop, struct stream *s, const struct stream_ops *ops)
+stream_init_tcp(uv_loop_t *loop, struct stream *s, const struct stream_ops *ops)
 {
 	int rc;
 
@@ -137,8 +136,8 @@ stream_read_start(struct stream *s)
 
 	if (s->closing || s->reading)
 		return 0;
-	if ((rc = uv_read_start(&s->u.stream, stream_alloc_cb, stream_on_read)) ==
-	    0)
+	if ((rc = uv_read_start(
+	         &s->u.stream, stream_alloc_cb, stream_on_read)) == 0)
 		s->reading = 1;
 	return rc;
 }
@@ -160,14 +159,12 @@ stream_write_cb(uv_write_t *req, int status)
 	s->wqueue -= w->len;
 	free(w->body);
 	free(w);
-	if (status != 0 && !s->closing) {
-		if (s->on_error != NULL)
-			s->on_error(s, status);
-		else
-			stream_close(s);
-	} else if (s->ending && s->wqueue == 0) {
+	if (s->closing)
+		return;
+	if (status != 0 && !s->ending && s->on_error != NULL)
+		s->on_error(s, status);
+	else if (status != 0 || (s->ending && s->wqueue == 0))
 		stream_close(s);
-	}
 }
 
 /* Queues w (hdr, then body or data) of len bytes in all. */
@@ -179,8 +176,8 @@ stream_submit(struct stream *s, struct stream_wreq *w, const uv_buf_t *bufs,
 
 	w->s = s;
 	w->len = len;
-	if ((rc = uv_write(&w->req, &s->u.stream, bufs, nbufs,
-	         stream_write_cb)) != 0) {
+	if ((rc = uv_write(
+	         &w->req, &s->u.stream, bufs, nbufs, stream_write_cb)) != 0) {
 		free(w->body);
 		free(w);
 		return rc;
@@ -364,8 +361,8 @@ stream_server_tcp(uv_loop_t *loop, struct stream_server *srv,
 }
 
 int
-stream_server_pipe(uv_loop_t *loop, struct stream_server *srv,
-    const char *path, int backlog)
+stream_server_pipe(
+    uv_loop_t *loop, struct stream_server *srv, const char *path, int backlog)
 {
 	srv->loop = loop;
 	srv->pipe = 1;

@@ -94,10 +94,10 @@ struct stream_server {
  * (zeroed by the caller) a stream of that kind, not yet connected; its
  * timer too. 0 or a libuv error (nothing to close then).
  */
-int stream_init_tcp(uv_loop_t *loop, struct stream *s,
-    const struct stream_ops *ops);
-int stream_init_pipe(uv_loop_t *loop, struct stream *s,
-    const struct stream_ops *ops);
+int stream_init_tcp(
+    uv_loop_t *loop, struct stream *s, const struct stream_ops *ops);
+int stream_init_pipe(
+    uv_loop_t *loop, struct stream *s, const struct stream_ops *ops);
 
 /* stream_read_start(s), stream_read_stop(s): start or pause on_read. */
 int stream_read_start(struct stream *s);
@@ -149,8 +149,8 @@ void stream_peer_name(struct stream *s, char *out, size_t len);
  */
 int stream_server_tcp(uv_loop_t *loop, struct stream_server *srv,
     const struct sockaddr *addr, int backlog);
-int stream_server_pipe(uv_loop_t *loop, struct stream_server *srv,
-    const char *path, int backlog);
+int stream_server_pipe(
+    uv_loop_t *loop, struct stream_server *srv, const char *path, int backlog);
 
 /* stream_accept(srv, s): accept the waiting connection into s (made
  * with stream_init_*), linked into srv's list. On failure s is closed. */

@@ -428,8 +428,8 @@ syncer_job_new(int type, uint64_t id)
 }
 
 void
-syncer_open(struct syncer *sy, uint64_t id, const uint8_t peer[KEY_PUBLIC_BYTES],
-    const char *label)
+syncer_open(struct syncer *sy, uint64_t id,
+    const uint8_t peer[KEY_PUBLIC_BYTES], const char *label)
 {
 	struct syncer_job *j = syncer_job_new(JOB_OPEN, id);
 

@@ -27,12 +27,12 @@
 #include "sync.h"
 
 enum {
-	SYNCER_SEND,      /* data: a message for the peer */
+	SYNCER_SEND, /* data: a message for the peer */
 	SYNCER_CERTIFIED, /* the peer's certificate was taken */
-	SYNCER_DROP,      /* the peer misbehaved or failed: why (logged) */
-	SYNCER_DONE,      /* a message posted with syncer_message was handled */
-	SYNCER_STATS,     /* stats: what the session knows of its peer */
-	SYNCER_NODES      /* nodes: certified nodes with an address */
+	SYNCER_DROP, /* the peer misbehaved or failed: why (logged) */
+	SYNCER_DONE, /* a message posted with syncer_message was handled */
+	SYNCER_STATS, /* stats: what the session knows of its peer */
+	SYNCER_NODES /* nodes: certified nodes with an address */
 };
 
 /* A certified node whose certificate names an address (to dial). */
@@ -41,6 +41,7 @@ struct syncer_node {
 	char addr[64]; /* its certificate's first address */
 	char name[64];
 	int in_force; /* not revoked, not expired */
+	uint64_t rank; /* the order the loop tries it in (peer_dial.c) */
 };
 
 struct syncer_event {
@@ -75,8 +76,8 @@ void syncer_stop(struct syncer *sy);
 /* syncer_open(sy, id, peer, label): connection id authenticated as
  * `peer`: a session starts (its certificate is sent) or, if this node
  * has no certificate in force, SYNCER_DROP comes back. */
-void syncer_open(struct syncer *sy, uint64_t id, const uint8_t peer[KEY_PUBLIC_BYTES],
-    const char *label);
+void syncer_open(struct syncer *sy, uint64_t id,
+    const uint8_t peer[KEY_PUBLIC_BYTES], const char *label);
 
 /* syncer_message(sy, id, m): a message of connection id, prepared with
  * sync_prepare, in arrival order (takes m). SYNCER_DONE follows. */

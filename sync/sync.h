@@ -56,12 +56,12 @@
 
 /* Why a certified peer's message was refused (counted in status). */
 enum {
-	SYNC_REJ_SIGNATURE,    /* a record's signature does not verify */
-	SYNC_REJ_SCOPE,        /* a member outside its origin's certificate */
+	SYNC_REJ_SIGNATURE, /* a record's signature does not verify */
+	SYNC_REJ_SCOPE, /* a member outside its origin's certificate */
 	SYNC_REJ_EQUIVOCATION, /* a second record under a seq already used */
-	SYNC_REJ_MALFORMED,    /* bad frame, protobuf, batch or record */
-	SYNC_REJ_VERSION,      /* a sync version not spoken here */
-	SYNC_REJ_REPLAY,       /* a batch of records the peer knew were held */
+	SYNC_REJ_MALFORMED, /* bad frame, protobuf, batch or record */
+	SYNC_REJ_VERSION, /* a sync version not spoken here */
+	SYNC_REJ_REPLAY, /* a batch of records the peer knew were held */
 	SYNC_REJ_COUNT
 };
 
@@ -146,12 +146,13 @@ int sync_hub_tick(struct sync_hub *h);
  * announced to the sessions (pushed where a peer holds exactly `from`,
  * else a digest). For a root record, from and to may be 0.
  */
-int sync_hub_moved(
-    struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t from, uint64_t to);
+int sync_hub_moved(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t from, uint64_t to);
 
 /* sync_hub_mark(h, origin, w): this node's watermark of origin from the
  * cache (the root: the highest root seq held); 0 if none. */
-uint64_t sync_hub_mark(const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES]);
+uint64_t
+sync_hub_mark(const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES]);
 
 /*
  * sync_session_new(h, peer, label, send, arg, out): a session with the
@@ -186,8 +187,8 @@ struct sync_msg;
  * its error, which sync_session_receive reports. 0, or -ENOMEM (nothing
  * set). Any thread, concurrently with the hub's.
  */
-int sync_prepare(const struct sync_ctx *ctx, int certified,
-    const uint8_t *in, size_t inlen, struct sync_msg **out);
+int sync_prepare(const struct sync_ctx *ctx, int certified, const uint8_t *in,
+    size_t inlen, struct sync_msg **out);
 
 /* sync_msg_free(m): NULL harmless. */
 void sync_msg_free(struct sync_msg *m);

@@ -135,8 +135,8 @@ sync_on_want(struct sync_session *s, const Sd__Want *w)
 	from = w->after;
 	for (i = 0; i < SYNC_WANT_BATCHES && from < mine; i++) {
 		if ((rc = sync_batch_encode(h, w->origin.data, from, mine,
-		         SYNC_BATCH_RECORDS, i + 1 < SYNC_WANT_BATCHES, &f, &msg,
-		         &len, &end)) != 0)
+		         SYNC_BATCH_RECORDS, i + 1 < SYNC_WANT_BATCHES, &f,
+		         &msg, &len, &end)) != 0)
 			break;
 		s->send(s->arg, msg, len);
 		free(msg);
@@ -244,8 +244,8 @@ sync_open_batch(const struct sync_ctx *ctx, const Sd__RecordBatch *b,
  * come back this way after its store was restored from an older backup.
  */
 int
-sync_batch_prepare(const struct sync_ctx *ctx, struct sync_msg *sm,
-    char *err, size_t errlen)
+sync_batch_prepare(
+    const struct sync_ctx *ctx, struct sync_msg *sm, char *err, size_t errlen)
 {
 	const Sd__RecordBatch *b = sm->m->batch;
 	struct record cert = { 0 };
@@ -322,8 +322,8 @@ sync_prepare(const struct sync_ctx *ctx, int certified, const uint8_t *in,
 	if ((sm = calloc(1, sizeof(*sm))) == NULL)
 		return -ENOMEM;
 	if ((sm->m = sd__peer_msg__unpack(NULL, inlen, in)) == NULL)
-		sm->rc = sync_err(sm->err, sizeof(sm->err), SD_EDECODE,
-		    "malformed message");
+		sm->rc = sync_err(
+		    sm->err, sizeof(sm->err), SD_EDECODE, "malformed message");
 	else if (sm->m->version != SYNC_VERSION)
 		sm->rc = sync_err(sm->err, sizeof(sm->err), SD_EVERSION,
 		    "sync version %u is not spoken here", sm->m->version);
@@ -414,8 +414,8 @@ sync_batch_mode(struct sync_session *s, const Sd__RecordBatch *b, int asked,
 }
 
 int
-sync_batch_commit(struct sync_session *s, struct sync_msg *sm, char *err,
-    size_t errlen)
+sync_batch_commit(
+    struct sync_session *s, struct sync_msg *sm, char *err, size_t errlen)
 {
 	struct sync_hub *h = s->hub;
 	const Sd__RecordBatch *b = sm->m->batch;
@@ -440,8 +440,8 @@ sync_batch_commit(struct sync_session *s, struct sync_msg *sm, char *err,
 		return 0; /* its certificate is not held */
 	if ((rc = store_mark(h->ctx.st, b->origin.data, &before)) != 0)
 		return rc;
-	rc = store_apply(h->ctx.st, sm->items, b->n_records, b->origin.data,
-	    b->from, b->to);
+	rc = store_apply(
+	    h->ctx.st, sm->items, b->n_records, b->origin.data, b->from, b->to);
 	if (rc == SD_EREVOKED)
 		return 0; /* revoked since it was sent: nothing stored */
 	if (rc != 0)
@@ -485,8 +485,8 @@ sync_batch_commit(struct sync_session *s, struct sync_msg *sm, char *err,
 		if (!(b->has_more && b->more) &&
 		    (rc = sync_want_send(s, b->origin.data, after)) != 0)
 			return rc;
-		if ((rc = sync_hub_announce(h, b->origin.data, before, after,
-		         s)) != 0)
+		if ((rc = sync_hub_announce(
+		         h, b->origin.data, before, after, s)) != 0)
 			return rc;
 	}
 	if ((rc = sync_batch_mode(s, b, asked, after > before,

@@ -161,8 +161,8 @@ sync_want_clear(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 }
 
 int
-sync_want_send(
-    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t after)
+sync_want_send(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t after)
 {
 	struct sync_want *w = sync_want_find(s, origin), *nv;
 	Sd__PeerMsg m;
@@ -232,8 +232,8 @@ sync_behind(struct sync_session *s, const struct sync_mark *k,
 	*after = mine;
 	if (k->dw > mine)
 		return 1;
-	if (k->dw < mine || !k->has_dheld || mine == 0 ||
-	    e->held >= k->dheld || !sync_repair_due(s, k->origin))
+	if (k->dw < mine || !k->has_dheld || mine == 0 || e->held >= k->dheld ||
+	    !sync_repair_due(s, k->origin))
 		return 0;
 	hex_short(k->origin, o);
 	sync_log(s->hub, SDLOG_WARN,
@@ -309,8 +309,7 @@ sync_digest_take(struct sync_session *s, const Sd__Digest *d)
 /* Wants for one entry of the peer's vector; 1 if it shows records of a
  * node origin this node lacks. *wants counts the Wants sent. */
 static int
-sync_wants_for(struct sync_session *s, const struct sync_mark *k,
-    size_t *wants)
+sync_wants_for(struct sync_session *s, const struct sync_mark *k, size_t *wants)
 {
 	struct sync_hub *h = s->hub;
 	const struct sync_entry *e = sync_entry_find(h, k->origin);

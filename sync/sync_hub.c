@@ -94,7 +94,8 @@ sync_replay_grace(const struct sync_hub *h)
 uint64_t
 sync_fp(const uint8_t *origin, uint64_t w, uint64_t held)
 {
-	static const uint8_t key[crypto_shorthash_KEYBYTES] = "stardust/dgst/v1";
+	static const uint8_t key[crypto_shorthash_KEYBYTES] =
+	    "stardust/dgst/v1";
 	uint8_t in[KEY_PUBLIC_BYTES + 16], out[crypto_shorthash_BYTES];
 	uint64_t v = 0;
 	int i;
@@ -161,7 +162,8 @@ sync_cert_of(struct store *st, const struct codes *codes,
 	if (revoked)
 		rc = SD_EREVOKED;
 	else
-		rc = record_open(codes, buf, len, now_ms, out, err, sizeof(err));
+		rc =
+		    record_open(codes, buf, len, now_ms, out, err, sizeof(err));
 	if (rc == 0 && out->body->node_cert->not_after_ms < now_ms) {
 		record_close(out);
 		rc = SD_EEXPIRED;
@@ -173,7 +175,8 @@ sync_cert_of(struct store *st, const struct codes *codes,
 /* ---- the watermark cache ---- */
 
 struct sync_entry *
-sync_entry_find(const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
+sync_entry_find(
+    const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
 	size_t lo = 0, hi = h->n;
 
@@ -245,8 +248,8 @@ sync_root_cb(void *arg, const uint8_t *rec, size_t len)
  * root's records are synced as a set (they reach nodes out of order, so
  * its seqs may have gaps): its "watermark" is the highest seq held. */
 static int
-sync_read(struct sync_hub *h, const uint8_t *origin, uint64_t *w,
-    uint64_t *held)
+sync_read(
+    struct sync_hub *h, const uint8_t *origin, uint64_t *w, uint64_t *held)
 {
 	struct root_sum rs = { 0, 0 };
 	int rc;
@@ -423,14 +426,14 @@ sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 }
 
 int
-sync_hub_moved(
-    struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t from, uint64_t to)
+sync_hub_moved(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t from, uint64_t to)
 {
 	uint64_t before = sync_hub_mark(h, origin);
 	int rc;
 
 	if ((rc = sync_is_root(h, origin) ? sync_hub_refresh_all(h)
-	                                   : sync_hub_refresh(h, origin)) != 0)
+	                                  : sync_hub_refresh(h, origin)) != 0)
 		return rc;
 	if (sync_is_root(h, origin)) {
 		/* A root record added by hand: its set is asked for, not

@@ -230,8 +230,8 @@ sync_cert_check(struct sync_session *s, const uint8_t *rec, size_t len,
 	char why[256];
 	int rc;
 
-	if ((rc = record_open(h->ctx.codes, rec, len, now, &r, why,
-	         sizeof(why))) != 0)
+	if ((rc = record_open(
+	         h->ctx.codes, rec, len, now, &r, why, sizeof(why))) != 0)
 		return sync_err(err, errlen, rc, "peer certificate: %s", why);
 	if (!sync_is_root(h, r.rec->origin.data) ||
 	    r.body->kind_case != SD__RECORD_BODY__KIND_NODE_CERT ||
@@ -251,8 +251,8 @@ sync_cert_check(struct sync_session *s, const uint8_t *rec, size_t len,
 	item.bytes = rec;
 	item.len = len;
 	item.r = &r;
-	if ((rc = store_apply(h->ctx.st, &item, 1, h->ctx.root,
-	         r.rec->seq - 1, r.rec->seq)) != 0) {
+	if ((rc = store_apply(h->ctx.st, &item, 1, h->ctx.root, r.rec->seq - 1,
+	         r.rec->seq)) != 0) {
 		rc = sync_err(err, errlen, rc, "storing peer certificate: %s",
 		    sd_strerror(rc));
 		goto out;
@@ -344,11 +344,11 @@ sync_dispatch(
 	case SD__PEER_MSG__M_BATCH:
 		/* Prepared only if the peer was certified then; it is now. */
 		if (pm->batch->n_records > 0 && !m->ready && m->rs == NULL &&
-		    (rc = sync_batch_prepare(&s->hub->ctx, m, err, errlen)) != 0)
+		    (rc = sync_batch_prepare(&s->hub->ctx, m, err, errlen)) !=
+		        0)
 			return rc;
 		return sync_batch_commit(s, m, err, errlen);
-	default:
-		return sync_err(err, errlen, SD_EPROTO, "unexpected message");
+	default: return sync_err(err, errlen, SD_EPROTO, "unexpected message");
 	}
 }
 

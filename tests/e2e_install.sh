@@ -119,7 +119,7 @@ expect_contains "example: log" "$n_out" "log = syslog"
 expect_contains "example: data_dir" "$n_out" "data_dir = /var/lib/stardust"
 keys=$(printf '%s\n' "$n_out" | sed -n 's/^\([a-z_]*\) = .*/\1/p')
 expect_eq "keys printed by -n" "$(echo $keys)" \
-	"name data_dir root_key key_file socket map_size_mb log_level log gossip_ms max_outbound publish_wait_ms"
+	"name data_dir root_key key_file socket map_size_mb log_level log gossip_ms max_outbound max_inbound publish_wait_ms"
 for k in $keys listen http peers; do
 	expect_contains "example documents $k" "$(cat "$ex")" "$k ="
 	expect_contains "stardustd.8 documents $k" "$(cat "$m8")" ".B $k"

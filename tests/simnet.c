@@ -166,8 +166,7 @@ simnet_issue(struct simnet *net, Sd__RecordBody *b, uint64_t *seq)
 }
 
 int
-simnet_cert(
-    struct simnet *net, uint64_t seq, const uint8_t **buf, size_t *len)
+simnet_cert(struct simnet *net, uint64_t seq, const uint8_t **buf, size_t *len)
 {
 	if (seq == 0 || seq > net->root_seq)
 		return SD_ENOTFOUND;
@@ -188,8 +187,8 @@ simnet_root_give(struct simnet *net, struct simnode *n, uint64_t seq)
 
 	if ((rc = simnet_cert(net, seq, &buf, &len)) != 0)
 		return rc;
-	if ((rc = record_open(net->codes, buf, len, net->now, &r, err,
-	         sizeof(err))) != 0)
+	if ((rc = record_open(
+	         net->codes, buf, len, net->now, &r, err, sizeof(err))) != 0)
 		return rc;
 	it.bytes = buf;
 	it.len = len;
@@ -299,7 +298,8 @@ simnet_node_add(struct simnet *net, const char *name, const char *country,
 	n->net = net;
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	snprintf(n->country, sizeof(n->country), "%s", country);
-	snprintf(n->dir, sizeof(n->dir), "%s/sdsim.XXXXXX", base ? base : "/tmp");
+	snprintf(
+	    n->dir, sizeof(n->dir), "%s/sdsim.XXXXXX", base ? base : "/tmp");
 	if (mkdtemp(n->dir) == NULL)
 		return -errno;
 	if ((rc = key_generate(&n->key)) != 0)
@@ -460,8 +460,8 @@ simnet_store_own(struct simnode *n, Sd__RecordBody *bodies, size_t cnt)
 	}
 	if (rc != 0)
 		goto out;
-	if ((rc = store_apply(n->st, items, cnt, n->key->pk, n->seq,
-	         n->seq + cnt)) != 0)
+	if ((rc = store_apply(
+	         n->st, items, cnt, n->key->pk, n->seq, n->seq + cnt)) != 0)
 		goto out;
 	n->seq += cnt;
 	rc = sync_hub_moved(n->hub, n->key->pk, n->seq - cnt, n->seq);
@@ -481,8 +481,8 @@ simnet_publish(struct simnode *n, size_t count, size_t first)
 {
 	Sd__RecordBody *bodies;
 	Sd__Member *ms;
-	uint8_t (*ids)[16];
-	char (*names)[64];
+	uint8_t(*ids)[16];
+	char(*names)[64];
 	char *caps[] = { "laser cutting", "recycling" };
 	size_t i;
 	int rc;
@@ -538,8 +538,8 @@ simnet_remove(struct simnode *n, size_t index)
 /* ---- links ---- */
 
 static int
-simnet_push(struct simmsg **v, size_t *n, size_t *cap, const uint8_t *msg,
-    size_t len)
+simnet_push(
+    struct simmsg **v, size_t *n, size_t *cap, const uint8_t *msg, size_t len)
 {
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -663,8 +663,7 @@ simnet_link_closed(const struct simlink *l)
 }
 
 void
-simnet_link_count(
-    const struct simlink *l, int from_a, struct simnet_count *out)
+simnet_link_count(const struct simlink *l, int from_a, struct simnet_count *out)
 {
 	*out = from_a ? l->ab.count : l->ba.count;
 }
@@ -676,8 +675,8 @@ simnet_inject(struct simlink *l, int from_a, const uint8_t *msg, size_t len)
 }
 
 int
-simnet_capture(const struct simlink *l, int from_a, int kind, uint8_t **out,
-    size_t *len)
+simnet_capture(
+    const struct simlink *l, int from_a, int kind, uint8_t **out, size_t *len)
 {
 	const struct simdir *d = from_a ? &l->ab : &l->ba;
 	size_t i;
@@ -718,8 +717,8 @@ simnet_deliver(struct simlink *l, int from_a)
 		rc = sync_session_receive(to, sm, err, sizeof(err));
 	free(m.data);
 	if (rc < 0) {
-		snprintf(l->why, sizeof(l->why), "%s refused: %s", node->name,
-		    err);
+		snprintf(
+		    l->why, sizeof(l->why), "%s refused: %s", node->name, err);
 		l->closed = 1;
 		simnet_unlink(l);
 	}
@@ -797,8 +796,8 @@ simnet_root_held(struct simnode *n)
 {
 	uint64_t held = 0;
 
-	store_range(n->st, n->net->root->pk, 0, UINT64_MAX, simnet_count_cb,
-	    &held);
+	store_range(
+	    n->st, n->net->root->pk, 0, UINT64_MAX, simnet_count_cb, &held);
 	return held;
 }
 

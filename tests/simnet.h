@@ -81,8 +81,8 @@ int simnet_node_reopen(struct simnode *n);
 
 /* simnet_cert(net, n, seq, buf, len): the root record seq of the net's
  * issued records (certificates from 1), as bytes (borrowed). */
-int simnet_cert(struct simnet *net, uint64_t seq, const uint8_t **buf,
-    size_t *len);
+int
+simnet_cert(struct simnet *net, uint64_t seq, const uint8_t **buf, size_t *len);
 
 /* simnet_root_give(net, n, seq): the root record seq added to n's store
  * by hand (as `stardust cert add`), the hub told. */
@@ -124,20 +124,21 @@ const char *simnet_link_closed(const struct simlink *l);
 struct simnet_count {
 	uint64_t msgs, bytes, batches, records, digests, wants;
 };
-void simnet_link_count(const struct simlink *l, int from_a,
-    struct simnet_count *out);
+void simnet_link_count(
+    const struct simlink *l, int from_a, struct simnet_count *out);
 
 /*
  * simnet_inject(l, from_a, msg, len): queue raw message bytes on the link
  * as if the dialling side (from_a) or the other had sent them.
  */
-int simnet_inject(struct simlink *l, int from_a, const uint8_t *msg, size_t len);
+int
+simnet_inject(struct simlink *l, int from_a, const uint8_t *msg, size_t len);
 
 /* simnet_capture(l, from_a, kind, out, len): a copy (malloc'd) of the
  * first message of that PeerMsg kind (SD__PEER_MSG__M_*) with at least one
  * record, if kind is a batch, sent so far; SD_ENOTFOUND if none. */
-int simnet_capture(const struct simlink *l, int from_a, int kind,
-    uint8_t **out, size_t *len);
+int simnet_capture(
+    const struct simlink *l, int from_a, int kind, uint8_t **out, size_t *len);
 
 /* simnet_pump(net): deliver queued messages, one per link direction in
  * turn, until none is left (or max deliveries, 0: no limit). Returns

@@ -87,6 +87,7 @@ test_minimal(void)
 	CHECK_INT(c->map_size_mb, 4096);
 	CHECK_INT(c->log_level, SDLOG_INFO);
 	CHECK_INT(c->max_outbound, 8);
+	CHECK_INT(c->max_inbound, 16);
 	CHECK_INT(c->log, CONFIG_LOG_AUTO);
 	for (i = 0; i < 16; i++) {
 		CHECK_INT(c->root_key[i], 0x11 * i);
@@ -115,11 +116,13 @@ test_full(void)
 	    "socket = run/s.sock\n"
 	    "map_size_mb = 1048576\n"
 	    "log_level = debug\n"
-	    "max_outbound = 3\n");
+	    "max_outbound = 3\n"
+	    "max_inbound = 5\n");
 	rc = config_load(p, &c, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	if (rc == 0) {
 		CHECK_INT(c->max_outbound, 3);
+		CHECK_INT(c->max_inbound, 5);
 		CHECK_STR(c->name, "Lapland Agency");
 		CHECK_STR(c->data_dir, join(dir, "data"));
 		snprintf(rel, sizeof(rel), "%s/data/db", dir);
@@ -273,6 +276,8 @@ test_errors(void)
 	CFG_BAD("[Node]\nroot_key = " RK "\n", "line 2: unknown section");
 	CFG_BAD("[node]\nroot_key = " RK "\nmax_outbound = 65\n",
 	    "max_outbound must be 0 to 64");
+	CFG_BAD("[node]\nroot_key = " RK "\nmax_inbound = 257\n",
+	    "max_inbound must be 0 to 256");
 	CFG_BAD("[node]\nroot_key = " RK "\nmax_outbound = -1\n",
 	    "max_outbound must be 0 to 64");
 	CFG_BAD("root_key = " RK "\n", "line 1: unknown section");

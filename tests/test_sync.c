@@ -118,8 +118,8 @@ test_pair(void)
 	CHECK(same_records(a, b));
 	CHECK_INT(b->catch_ups >= 1, 1);
 	CHECK_INT(a->learned, 114);
-	CHECK_INT(b->offences[SYNC_REJ_REPLAY] + b->offences[SYNC_REJ_MALFORMED],
-	    0);
+	CHECK_INT(
+	    b->offences[SYNC_REJ_REPLAY] + b->offences[SYNC_REJ_MALFORMED], 0);
 	simnet_free(net);
 }
 
@@ -273,8 +273,8 @@ test_root_set(void)
 /* Deletes records (origin, seq) from a closed node's store with LMDB, as
  * an accident behind the daemon's back would. */
 static int
-lmdb_delete(const char *dir, const uint8_t *origin, const uint64_t *seqs,
-    size_t n)
+lmdb_delete(
+    const char *dir, const uint8_t *origin, const uint64_t *seqs, size_t n)
 {
 	MDB_env *env;
 	MDB_txn *txn;
@@ -334,8 +334,9 @@ test_heal(void)
 	CHECK(!same_records(a, b));
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
-	CHECK(simnet_logged(b, "records were lost here; fetching the origin "
-	                       "again"));
+	CHECK(simnet_logged(b,
+	    "records were lost here; fetching the origin "
+	    "again"));
 	CHECK(simnet_logged(b, "3 lost records restored from a peer"));
 	CHECK(same_records(a, b));
 	CHECK_INT(simnet_members(b, a), 50);
@@ -472,8 +473,8 @@ test_hostile(void)
 	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
 	CHECK_INT(simnet_publish(a, 1, 0), 0);
 
-	CHECK_CONTAINS(hostile(net, a, b, junk, sizeof(junk), &l),
-	    "malformed message");
+	CHECK_CONTAINS(
+	    hostile(net, a, b, junk, sizeof(junk), &l), "malformed message");
 	CHECK_INT(b->offences[SYNC_REJ_MALFORMED], 1);
 	CHECK_INT(one_batch(l, &batch, &blen), 0);
 	simnet_unlink(l);
@@ -554,7 +555,8 @@ idle_bytes(size_t k)
 		CHECK_INT(simnet_node_add(net, name, cc[i], &n[i]), 0);
 		CHECK_INT(simnet_publish(n[i], 10, 0), 0);
 		if (i > 0)
-			CHECK_INT(simnet_link(net, n[i - 1], n[i], &l[i - 1]), 0);
+			CHECK_INT(
+			    simnet_link(net, n[i - 1], n[i], &l[i - 1]), 0);
 	}
 	for (i = 0; i < k; i++)
 		settle(net);
@@ -744,8 +746,8 @@ test_mixed(void)
 	CHECK_INT(st.caps, 0);
 	sync_session_stats(simnet_link_session(ac, 1), &st);
 	CHECK_INT(st.caps, SYNC_CAPS);
-	CHECK(simnet_link_closed(ab) == NULL && simnet_link_closed(bc) == NULL &&
-	    simnet_link_closed(ac) == NULL);
+	CHECK(simnet_link_closed(ab) == NULL &&
+	    simnet_link_closed(bc) == NULL && simnet_link_closed(ac) == NULL);
 	/* New records still reach everyone, pushed or told. */
 	CHECK_INT(simnet_publish(b, 1, 30), 0);
 	CHECK_INT(simnet_publish(c, 100, 30), 0);

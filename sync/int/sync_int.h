@@ -130,7 +130,8 @@ struct sync_entry *sync_entry_find(
 
 /* sync_hub_refresh(h, origin): read origin's entry from the store again
  * (after a write); a moved watermark is noted for replay detection. */
-int sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES]);
+int
+sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES]);
 
 /* sync_hub_refresh_all(h): every entry again (after a revocation, which
  * drops a whole origin). */
@@ -164,13 +165,13 @@ void sync_known_raise(
 
 /* sync_known_get(s, origin): the entry of origin, added (zeroed) if
  * new; NULL if out of memory. */
-struct sync_mark *sync_known_get(
-    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
+struct sync_mark *
+sync_known_get(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
 
 /* sync_mode_send(s, origin, lazy): ask the peer (with SYNC_CAP_LAZY) not
  * to push origin (lazy), or to push it again. */
-int sync_mode_send(struct sync_session *s,
-    const uint8_t origin[KEY_PUBLIC_BYTES], int lazy);
+int sync_mode_send(
+    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES], int lazy);
 
 /* sync_cert_check(ctx, peer, rec, len, err, errlen): the peer's
  * certificate record as its first message: checked and stored. */
@@ -195,10 +196,10 @@ int sync_want_send(struct sync_session *s,
 
 /* sync_want_find(s, origin), sync_want_clear(s, origin): the Want in
  * flight for origin. */
-struct sync_want *sync_want_find(
-    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
-void sync_want_clear(
-    struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
+struct sync_want *
+sync_want_find(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
+void
+sync_want_clear(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
 
 /* ---- sync_batch.c ---- */
 
