@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "hex.h"
 #include "import.h"
 #include "memberio.h"
 #include "record.h"
@@ -183,7 +184,7 @@ member_put(struct cli *c, Sd__Member *m, uint32_t mode)
 		for (i = 0; i < resp->n_row_errors; i++)
 			cli_error("%s", resp->row_errors[i]->message);
 	if (rc == CLI_OK) {
-		memberio_hex(m->id.data, 16, hex);
+		hex_encode(m->id.data, MEMBER_ID_BYTES, hex);
 		printf("%s %s\n", hex, mode == 1 ? "added" : "updated");
 	}
 	if (resp)
@@ -245,7 +246,7 @@ member_list(struct cli *c, int all, int json, size_t limit)
 			if (json) {
 				member_print_json(r.rec, m, 0, NULL, 0);
 			} else {
-				memberio_hex(m->id.data, 16, hex);
+				hex_encode(m->id.data, MEMBER_ID_BYTES, hex);
 				cli_cell(stdout, hex, 33);
 				cli_cell(stdout, m->name, 37);
 				cli_cell(stdout, record_kind_name(m->kind), 11);
@@ -385,7 +386,7 @@ cmd_member(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	idhex = argv[optind];
-	if (memberio_parse_id(idhex, id) != 0) {
+	if (hex_decode(idhex, strlen(idhex), id, MEMBER_ID_BYTES) != 0) {
 		cli_error("'%s' is not a member id (32 hex digits)", idhex);
 		rc = CLI_USAGE;
 		goto out;

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "hex.h"
 #include "key.h"
 #include "memberio.h"
 #include "query.h"
@@ -179,7 +180,8 @@ filters_finish(struct filters *f)
 				return -1;
 			b->len = 16;
 			f->q.n_member_of = i + 1;
-			if (memberio_parse_id(f->member_of[i], b->data) != 0) {
+			if (hex_decode(f->member_of[i], strlen(f->member_of[i]),
+			        b->data, MEMBER_ID_BYTES) != 0) {
 				cli_error("--member-of '%s' is not a member id "
 				          "(32 hex digits)",
 				    f->member_of[i]);
@@ -505,7 +507,8 @@ cmd_match(struct cli *c, int argc, char **argv)
 		match_usage(stderr);
 		goto out;
 	}
-	if (memberio_parse_id(argv[optind], id) != 0) {
+	if (hex_decode(
+	        argv[optind], strlen(argv[optind]), id, MEMBER_ID_BYTES) != 0) {
 		cli_error("'%s' is not a member id (32 hex digits)",
 		    argv[optind]);
 		goto out;

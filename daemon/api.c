@@ -13,6 +13,7 @@
 #include "control.pb-c.h"
 #include "err.h"
 #include "health.h"
+#include "hex.h"
 #include "key.h"
 #include "memberio.h"
 #include "query.h"
@@ -167,18 +168,6 @@ api_errorf(struct api_reply *r, int status, int code, const char *fmt, ...)
 
 /* ---- query strings ---- */
 
-static int
-api_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decodes s[0..n) ('+' is a space) into a new string in c's
  * strings. 0; SD_EINVAL for a bad escape, an escaped NUL or a value
@@ -202,8 +191,10 @@ api_decode(struct api_call *c, const char *s, size_t n, char **out)
 			d[j++] = ' ';
 		} else if (s[i] != '%') {
 			d[j++] = s[i];
-		} else if (i + 2 < n && (hi = api_hexval(s[i + 1])) >= 0 &&
-		    (lo = api_hexval(s[i + 2])) >= 0 && (hi | lo) != 0) {
+		} else if (i + 2 < n &&
+		    (hi = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit((unsigned char)s[i + 2])) >= 0 &&
+		    (hi | lo) != 0) {
 			d[j++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
@@ -331,8 +322,9 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 			return rc;
 		for (i = 0; i < n; i++) {
 			if (q->n_member_of == API_VALUES_MAX ||
-			    memberio_parse_id(items[i],
-			        c->member_of_id[q->n_member_of]) != 0) {
+			    hex_decode(items[i], strlen(items[i]),
+			        c->member_of_id[q->n_member_of],
+			        MEMBER_ID_BYTES) != 0) {
 				api_errorf(r, 400, SD_EINVAL,
 				    "member_of: '%.64s' is not a member id (32 "
 				    "hex digits)",
@@ -393,7 +385,7 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 		return 0;
 	}
 	if (route == API_R_MATCH && strcmp(name, "id") == 0) {
-		if (memberio_parse_id(v, c->id) != 0) {
+		if (hex_decode(v, strlen(v), c->id, MEMBER_ID_BYTES) != 0) {
 			api_error(r, 400, SD_EINVAL,
 			    "id: a member id (32 hex digits)");
 			return SD_EINVAL;
@@ -558,11 +550,8 @@ api_parse(const char *method, const char *url, int *route,
 	} else if (API_IS("/api/consortium")) {
 		c->route = API_R_CONSORTIUM;
 	} else if (plen == 12 + 32 && memcmp(path, "/api/member/", 12) == 0) {
-		char hex[33];
-		memcpy(hex, path + 12, 32);
-		hex[32] = '\0';
 		c->route = API_R_MEMBER;
-		if (memberio_parse_id(hex, c->id) != 0) {
+		if (hex_decode(path + 12, 32, c->id, MEMBER_ID_BYTES) != 0) {
 			api_error(r, 400, SD_EINVAL,
 			    "/api/member/ID: ID is a member id (32 hex "
 			    "digits)");
@@ -906,12 +895,11 @@ api_metric(
 static void
 api_peer_labels(const Sd__PeerInfo *pi, char *out, size_t len)
 {
-	char hex[65] = "";
+	char who[HEX_SHORT + 1] = "";
 
 	if (pi->has_key && pi->key.len == 32)
-		key_public_hex(pi->key.data, hex);
-	hex[16] = '\0';
-	snprintf(out, len, "peer=\"%s\",address=\"%.60s\"", hex,
+		hex_short(pi->key.data, who);
+	snprintf(out, len, "peer=\"%s\",address=\"%.60s\"", who,
 	    strpbrk(pi->address, "\"\\\n") ? "?" : pi->address);
 }
 
