@@ -15,9 +15,9 @@
 #include "health.h"
 #include "hex.h"
 #include "key.h"
-#include "memberio.h"
 #include "query.h"
 #include "record.h"
+#include "result.h"
 #include "web.h"
 
 #define API_PARAMS_MAX 64 /* name=value pairs in one query string */
@@ -653,10 +653,11 @@ api_call_node(struct node *n, Sd__Request *req, struct api_reply *r)
 }
 
 /* The name in the certificate in force of node `who` (a JSON string), or
- * null if none is held. */
+ * null if none is held; arg is the node (a result_style's node_name). */
 static json_t *
-api_node_name(struct node *n, const uint8_t *who)
+api_node_name(void *arg, const uint8_t *who)
 {
+	struct node *n = arg;
 	struct record cert = { 0 };
 	json_t *s = NULL;
 
@@ -667,69 +668,55 @@ api_node_name(struct node *n, const uint8_t *who)
 	return s != NULL ? s : json_null();
 }
 
-/* A stored record as the member JSON of the export format, plus its
- * size class and its node's name; NULL if it is not a member record. */
+/* The API's style of results (docs/API.md): with node names, "matched"
+ * as a list, a group member's coverage. */
+static void
+api_style(struct node *n, struct result_style *st)
+{
+	st->node_name = api_node_name;
+	st->arg = n;
+	st->matched_list = 1;
+	st->coverage = 1;
+}
+
+/* A member record of the node's answer as JSON; NULL if it is not one
+ * (or out of memory). */
 static json_t *
 api_member_json(struct node *n, const ProtobufCBinaryData *rec)
 {
+	struct result_style st;
 	struct record r = { 0 };
 	char err[256];
-	json_t *o = NULL;
-	const Sd__Member *m;
+	json_t *o;
 
-	if (record_open(n->codes, rec->data, rec->len, record_now_ms(), &r, err,
-	        sizeof(err)) != 0 ||
-	    r.body->kind_case != SD__RECORD_BODY__KIND_MEMBER)
-		goto out;
-	m = r.body->member;
-	if ((o = memberio_to_json(m, r.rec->origin.data, r.rec->seq)) == NULL)
-		goto out;
-	json_object_set_new(o, "size",
-	    m->has_employees ? json_string(record_size_class(m->employees))
-	                     : json_null());
-	json_object_set_new(o, "node", api_node_name(n, r.rec->origin.data));
-out:
+	if (result_open(n->codes, rec, &r, err, sizeof(err)) != 0)
+		return NULL;
+	api_style(n, &st);
+	o = result_member_json(&r, &st);
 	record_close(&r);
 	return o;
-}
-
-/* Appends the space-separated words of s to the array a. */
-static void
-api_words(json_t *a, const char *s)
-{
-	while (*s != '\0') {
-		size_t len = strcspn(s, " ");
-		if (len > 0)
-			json_array_append_new(a, json_stringn(s, len));
-		s += len;
-		s += *s == ' ';
-	}
 }
 
 static json_t *
 api_hits_json(struct node *n, const Sd__Response *resp, int match)
 {
 	json_t *o = json_object(), *hits = json_array();
-	size_t i, k;
+	struct result_style st;
+	char err[256];
+	size_t i;
 
+	api_style(n, &st);
 	for (i = 0; hits != NULL && i < resp->n_hits; i++) {
 		const Sd__Hit *h = resp->hits[i];
-		json_t *m = api_member_json(n, &h->record), *why = json_array();
-		if (m == NULL || why == NULL) {
-			json_decref(m);
-			json_decref(why);
+		struct record r = { 0 };
+		json_t *m;
+		if (result_open(n->codes, &h->record, &r, err, sizeof(err)) !=
+		    0)
 			goto bad;
-		}
-		json_object_set_new(m, "score", json_real(h->score));
-		if (match) {
-			json_object_set_new(
-			    m, "score_offers", json_real(h->score_offers));
-			json_object_set_new(
-			    m, "score_seeks", json_real(h->score_seeks));
-		}
-		for (k = 0; k < h->n_matched; k++)
-			api_words(why, h->matched[k]);
-		json_object_set_new(m, "matched", why);
+		m = result_hit_json(&r, h, match, &st);
+		record_close(&r);
+		if (m == NULL)
+			goto bad;
 		json_array_append_new(hits, m);
 	}
 	json_object_set_new(o, "total",
@@ -753,43 +740,19 @@ api_groups_json(
 {
 	json_t *o = json_object(), *groups = json_array(),
 	       *needs = json_array();
-	size_t g, i, k;
+	struct result_style st;
+	size_t g, i, skipped = 0;
 
+	api_style(n, &st);
 	for (i = 0; needs != NULL && i < c->cs.n_needs; i++)
 		json_array_append_new(needs, json_string(c->needs[i]));
 	json_object_set_new(o, "needs", needs);
-	for (g = 0; groups != NULL && g < resp->n_groups; g++) {
-		const Sd__Group *gr = resp->groups[g];
-		json_t *jg = json_object(), *jm = json_array();
-		json_object_set_new(
-		    jg, "rank", json_integer((json_int_t)g + 1));
-		json_object_set_new(jg, "score", json_real(gr->score));
-		json_object_set_new(
-		    jg, "countries", json_integer(gr->countries));
-		for (i = 0; i < gr->n_members; i++) {
-			const Sd__GroupMember *gm = gr->members[i];
-			json_t *m = api_member_json(n, &gm->record);
-			json_t *cv = json_array(), *cov = json_array();
-			if (m == NULL) {
-				json_decref(cv);
-				json_decref(cov);
-				continue;
-			}
-			for (k = 0; k < gm->n_covers; k++)
-				if (gm->covers[k] < c->cs.n_needs)
-					json_array_append_new(cv,
-					    json_string(
-					        c->needs[gm->covers[k]]));
-			for (k = 0; k < gm->n_coverage; k++)
-				json_array_append_new(
-				    cov, json_real(gm->coverage[k]));
-			json_object_set_new(m, "covers", cv);
-			json_object_set_new(m, "coverage", cov);
-			json_array_append_new(jm, m);
-		}
-		json_object_set_new(jg, "members", jm);
-		json_array_append_new(groups, jg);
-	}
+	/* A member whose record does not open is left out of its group, as
+	 * it always was here (the CLI refuses the answer instead). */
+	for (g = 0; groups != NULL && g < resp->n_groups; g++)
+		json_array_append_new(groups,
+		    result_group_json(n->codes, resp->groups[g], g + 1,
+		        c->needs, c->cs.n_needs, &st, &skipped));
 	json_object_set_new(o, "groups", groups);
 	if (resp->n_groups == 0)
 		json_object_set_new(o, "problem",
