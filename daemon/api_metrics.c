@@ -91,6 +91,15 @@ api_metric(
 	api_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A metric with one value and no labels. */
+static void
+api_scalar(struct api_buf *b, const char *name, const char *type,
+    const char *help, uint64_t v)
+{
+	api_metric(b, name, type, help);
+	api_printf(b, "%s %" PRIu64 "\n", name, v);
+}
+
 /* A peer's labels: its key (16 hex digits, "" before it authenticated)
  * and address (ip:port: no quotes or backslashes). */
 static void
@@ -195,26 +204,23 @@ api_metrics_node(struct api_buf *b, struct node *n, const Sd__Status *s)
 		in += s->peers[i]->records_in;
 		out += s->peers[i]->records_out;
 	}
-	api_metric(b, "stardust_members", "gauge",
-	    "Live members held, of every origin.");
-	api_printf(b, "stardust_members %" PRIu64 "\n", s->members);
-	api_metric(b, "stardust_own_members", "gauge",
-	    "Live members published by this node.");
-	api_printf(b, "stardust_own_members %" PRIu64 "\n", s->own_members);
-	api_metric(b, "stardust_records", "gauge", "Records stored.");
-	api_printf(b, "stardust_records %" PRIu64 "\n", s->records);
-	api_metric(b, "stardust_origins", "gauge",
-	    "Origins (publishing nodes and the root) with a watermark here.");
-	api_printf(b, "stardust_origins %zu\n", s->n_origins);
-	api_metric(b, "stardust_own_seq", "counter",
-	    "The last seq this node published.");
-	api_printf(b, "stardust_own_seq %" PRIu64 "\n", s->own_seq);
-	api_metric(b, "stardust_certified", "gauge",
-	    "1 if this node holds a certificate in force.");
-	api_printf(b, "stardust_certified %d\n", health_certified(n->codes, s));
-	api_metric(b, "stardust_in_sync", "gauge",
-	    "1 if in sync with every certified peer (at least one).");
-	api_printf(b, "stardust_in_sync %d\n", health_in_sync(&v));
+	api_scalar(b, "stardust_members", "gauge",
+	    "Live members held, of every origin.", s->members);
+	api_scalar(b, "stardust_own_members", "gauge",
+	    "Live members published by this node.", s->own_members);
+	api_scalar(
+	    b, "stardust_records", "gauge", "Records stored.", s->records);
+	api_scalar(b, "stardust_origins", "gauge",
+	    "Origins (publishing nodes and the root) with a watermark here.",
+	    s->n_origins);
+	api_scalar(b, "stardust_own_seq", "counter",
+	    "The last seq this node published.", s->own_seq);
+	api_scalar(b, "stardust_certified", "gauge",
+	    "1 if this node holds a certificate in force.",
+	    health_certified(n->codes, s));
+	api_scalar(b, "stardust_in_sync", "gauge",
+	    "1 if in sync with every certified peer (at least one).",
+	    health_in_sync(&v));
 	api_metric(b, "stardust_peers", "gauge", "Peer connections by state.");
 	api_printf(b, "stardust_peers{state=\"certified\"} %zu\n", v.certified);
 	api_printf(b, "stardust_peers{state=\"down\"} %zu\n", v.down);
@@ -224,25 +230,21 @@ api_metrics_node(struct api_buf *b, struct node *n, const Sd__Status *s)
 	api_peer_series(b, s, API_PEER_IDLE);
 	api_peer_series(b, s, API_PEER_RECORDS_IN);
 	api_peer_series(b, s, API_PEER_RECORDS_OUT);
-	api_metric(b, "stardust_records_in", "gauge",
-	    "Records received and stored over the open peer connections.");
-	api_printf(b, "stardust_records_in %" PRIu64 "\n", in);
-	api_metric(b, "stardust_records_out", "gauge",
-	    "Records sent over the open peer connections.");
-	api_printf(b, "stardust_records_out %" PRIu64 "\n", out);
+	api_scalar(b, "stardust_records_in", "gauge",
+	    "Records received and stored over the open peer connections.", in);
+	api_scalar(b, "stardust_records_out", "gauge",
+	    "Records sent over the open peer connections.", out);
 	api_metric(b, "stardust_rejected_total", "counter",
 	    "Messages of certified peers refused, by reason.");
 	for (i = 0; i < s->n_rejected; i++)
 		api_printf(b,
 		    "stardust_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
 		    s->rejected[i]->reason, s->rejected[i]->count);
-	api_metric(b, "stardust_handshakes_failed_total", "counter",
-	    "Inbound connections dropped in their handshake.");
-	api_printf(b, "stardust_handshakes_failed_total %" PRIu64 "\n",
+	api_scalar(b, "stardust_handshakes_failed_total", "counter",
+	    "Inbound connections dropped in their handshake.",
 	    s->handshakes_failed);
-	api_metric(b, "stardust_handshakes_shed_total", "counter",
-	    "Inbound handshakes closed to make room for newer ones.");
-	api_printf(b, "stardust_handshakes_shed_total %" PRIu64 "\n",
+	api_scalar(b, "stardust_handshakes_shed_total", "counter",
+	    "Inbound handshakes closed to make room for newer ones.",
 	    s->handshakes_shed);
 	api_peer_series(b, s, API_PEER_LAST_SYNC);
 	api_metric(b, "stardust_sync_duration_seconds", "histogram",
@@ -303,14 +305,10 @@ api_metrics_http(struct api_buf *b, const struct api_stats *st)
 		    "%" PRIu64 "\n",
 		    route, st->r[i].count);
 	}
-	api_metric(b, "stardust_http_connections_refused_total", "counter",
-	    "HTTP connections closed at once: too many open.");
-	api_printf(b, "stardust_http_connections_refused_total %" PRIu64 "\n",
-	    st->refused);
-	api_metric(b, "stardust_http_request_timeouts_total", "counter",
-	    "HTTP requests not received in time.");
-	api_printf(b, "stardust_http_request_timeouts_total %" PRIu64 "\n",
-	    st->timeouts);
+	api_scalar(b, "stardust_http_connections_refused_total", "counter",
+	    "HTTP connections closed at once: too many open.", st->refused);
+	api_scalar(b, "stardust_http_request_timeouts_total", "counter",
+	    "HTTP requests not received in time.", st->timeouts);
 }
 
 void
