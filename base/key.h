@@ -38,10 +38,13 @@ void key_free(struct key *k);
 int key_sign(const struct key *k, const uint8_t *m, size_t mlen,
     uint8_t sig[KEY_SIG_BYTES]);
 
-/* key_public_hex(pk, out): 64 hex digits and a NUL into out[65]. */
+/* key_public_hex(pk, out): 64 hex digits and a NUL into out[65]
+ * (hex_encode of the key: base/hex.h). */
 void key_public_hex(const uint8_t pk[KEY_PUBLIC_BYTES], char out[65]);
 
-/* key_public_parse(hex, pk): parse 64 hex digits. SD_EINVAL otherwise. */
+/* key_public_parse(hex, pk): parse a string of exactly 64 hex digits
+ * (either case) into pk. SD_EINVAL otherwise (hex NULL included), with pk
+ * untouched. */
 int key_public_parse(const char *hex, uint8_t pk[KEY_PUBLIC_BYTES]);
 
 #endif

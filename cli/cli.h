@@ -39,6 +39,14 @@ const struct codes *cli_codes(struct cli *c);
  */
 int cli_call(struct cli *c, Sd__Request *req, Sd__Response **resp);
 
+/*
+ * cli_member_open(c, rec, r): open a member record of the daemon's answer
+ * (result_open, with the code lists). 0 with r set (free with
+ * record_close), or -1 after printing an error.
+ */
+int cli_member_open(
+    struct cli *c, const ProtobufCBinaryData *rec, struct record *r);
+
 /* cli_help_requested(argc, argv): 1 if -h or --help is among argv. */
 int cli_help_requested(int argc, char **argv);
 

@@ -10,9 +10,11 @@
 
 #include "cli.h"
 #include "err.h"
+#include "hex.h"
 #include "import.h"
 #include "memberio.h"
 #include "record.h"
+#include "result.h"
 
 #define IMPORT_BATCH_DEFAULT 2000
 #define IMPORT_REQUEST_BYTES (16u * 1024 * 1024)
@@ -97,51 +99,6 @@ member_field_of(int opt)
 	return NULL;
 }
 
-/* Decodes a member record from a response hit (verifying it again). */
-static int
-member_open(struct cli *c, const Sd__Hit *h, struct record *r)
-{
-	char err[256];
-	int rc;
-
-	if (cli_codes(c) == NULL)
-		return SD_EINVAL;
-	rc = record_open(c->codes, h->record.data, h->record.len,
-	    record_now_ms(), r, err, sizeof(err));
-	if (rc == 0 && r->body->kind_case != SD__RECORD_BODY__KIND_MEMBER) {
-		record_close(r);
-		rc = SD_EINVAL;
-		snprintf(err, sizeof(err), "not a member record");
-	}
-	if (rc != 0)
-		cli_error("daemon sent a bad record: %s", err);
-	return rc;
-}
-
-static void
-member_print_json(const Sd__SignedRecord *sr, const Sd__Member *m, double score,
-    const char *matched, int with_score)
-{
-	json_t *o = memberio_to_json(m, sr->origin.data, sr->seq);
-	char *s;
-
-	if (o == NULL)
-		return;
-	json_object_set_new(o, "size",
-	    m->has_employees ? json_string(record_size_class(m->employees))
-	                     : json_null());
-	if (with_score) {
-		json_object_set_new(o, "score", json_real(score));
-		json_object_set_new(
-		    o, "matched", json_string(matched ? matched : ""));
-	}
-	if ((s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
-		puts(s);
-		free(s);
-	}
-	json_decref(o);
-}
-
 /* Fetches the live member ID (any origin unless origin given). */
 static int
 member_fetch(struct cli *c, const uint8_t id[16], const uint8_t *origin,
@@ -183,7 +140,7 @@ member_put(struct cli *c, Sd__Member *m, uint32_t mode)
 		for (i = 0; i < resp->n_row_errors; i++)
 			cli_error("%s", resp->row_errors[i]->message);
 	if (rc == CLI_OK) {
-		memberio_hex(m->id.data, 16, hex);
+		hex_encode(m->id.data, MEMBER_ID_BYTES, hex);
 		printf("%s %s\n", hex, mode == 1 ? "added" : "updated");
 	}
 	if (resp)
@@ -237,15 +194,16 @@ member_list(struct cli *c, int all, int json, size_t limit)
 			struct record r = { 0 };
 			const Sd__Member *m;
 			char hex[33];
-			if (member_open(c, resp->hits[i], &r) != 0) {
+			if (cli_member_open(c, &resp->hits[i]->record, &r) !=
+			    0) {
 				rc = CLI_FAIL;
 				break;
 			}
 			m = r.body->member;
 			if (json) {
-				member_print_json(r.rec, m, 0, NULL, 0);
+				rc = cli_json_put(result_member_json(&r, NULL));
 			} else {
-				memberio_hex(m->id.data, 16, hex);
+				hex_encode(m->id.data, MEMBER_ID_BYTES, hex);
 				cli_cell(stdout, hex, 33);
 				cli_cell(stdout, m->name, 37);
 				cli_cell(stdout, record_kind_name(m->kind), 11);
@@ -254,6 +212,8 @@ member_list(struct cli *c, int all, int json, size_t limit)
 				printf("%s\n", m->city ? m->city : "");
 			}
 			record_close(&r);
+			if (rc != CLI_OK)
+				break;
 			shown++;
 		}
 		have_after =
@@ -385,7 +345,7 @@ cmd_member(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	idhex = argv[optind];
-	if (memberio_parse_id(idhex, id) != 0) {
+	if (hex_decode(idhex, strlen(idhex), id, MEMBER_ID_BYTES) != 0) {
 		cli_error("'%s' is not a member id (32 hex digits)", idhex);
 		rc = CLI_USAGE;
 		goto out;
@@ -407,12 +367,12 @@ cmd_member(struct cli *c, int argc, char **argv)
 		         &resp)) != CLI_OK ||
 		    resp->n_hits != 1)
 			goto out;
-		if (member_open(c, resp->hits[0], &r) != 0) {
+		if (cli_member_open(c, &resp->hits[0]->record, &r) != 0) {
 			rc = CLI_FAIL;
 			goto out;
 		}
 		if (json)
-			member_print_json(r.rec, r.body->member, 0, NULL, 0);
+			rc = cli_json_put(result_member_json(&r, NULL));
 		else
 			memberio_print(stdout, r.body->member, c->codes,
 			    r.rec->origin.data, r.rec->seq);
@@ -438,7 +398,7 @@ cmd_member(struct cli *c, int argc, char **argv)
 		if ((rc = member_fetch(c, id, origin, &resp)) != CLI_OK ||
 		    resp->n_hits != 1)
 			goto out;
-		if (member_open(c, resp->hits[0], &r) != 0) {
+		if (cli_member_open(c, &resp->hits[0]->record, &r) != 0) {
 			rc = CLI_FAIL;
 			goto out;
 		}

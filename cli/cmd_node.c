@@ -14,7 +14,6 @@
 #include "cli.h"
 #include "err.h"
 #include "key.h"
-#include "memberio.h"
 #include "record.h"
 #include "store.h"
 

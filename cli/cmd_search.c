@@ -9,10 +9,11 @@
 
 #include "cli.h"
 #include "err.h"
+#include "hex.h"
 #include "key.h"
-#include "memberio.h"
 #include "query.h"
 #include "record.h"
+#include "result.h"
 
 #define SEARCH_FILTER_HELP                                                    \
 	"Filters combine with AND; repeated values of one filter (or\n"       \
@@ -179,7 +180,8 @@ filters_finish(struct filters *f)
 				return -1;
 			b->len = 16;
 			f->q.n_member_of = i + 1;
-			if (memberio_parse_id(f->member_of[i], b->data) != 0) {
+			if (hex_decode(f->member_of[i], strlen(f->member_of[i]),
+			        b->data, MEMBER_ID_BYTES) != 0) {
 				cli_error("--member-of '%s' is not a member id "
 				          "(32 hex digits)",
 				    f->member_of[i]);
@@ -208,36 +210,6 @@ filters_free(struct filters *f)
 	free(f->q.member_of);
 	free(f->q.text);
 	free(f->q.cursor);
-}
-
-/* Opens a hit's record as a member; prints an error if it is not one. */
-static int
-open_member(struct cli *c, const ProtobufCBinaryData *rec, struct record *r)
-{
-	char errb[256];
-
-	if (cli_codes(c) == NULL ||
-	    record_open(c->codes, rec->data, rec->len, record_now_ms(), r,
-	        errb, sizeof(errb)) != 0 ||
-	    r->body->kind_case != SD__RECORD_BODY__KIND_MEMBER) {
-		cli_error("daemon sent a bad record");
-		record_close(r);
-		return -1;
-	}
-	return 0;
-}
-
-/* A member as JSON, with its size class (the export format plus size). */
-static json_t *
-member_json(const struct record *r)
-{
-	const Sd__Member *m = r->body->member;
-	json_t *o = memberio_to_json(m, r->rec->origin.data, r->rec->seq);
-
-	json_object_set_new(o, "size",
-	    m->has_employees ? json_string(record_size_class(m->employees))
-	                     : json_null());
-	return o;
 }
 
 /* "a; b; c" of a string list, cut to fit buf. */
@@ -282,20 +254,15 @@ print_hits(struct cli *c, const Sd__Response *resp, int json, int match)
 		struct record r = { 0 };
 		const Sd__Member *m;
 		char buf[512];
-		if (open_member(c, &h->record, &r) != 0)
+		if (cli_member_open(c, &h->record, &r) != 0)
 			return CLI_FAIL;
 		m = r.body->member;
 		if (json) {
-			json_t *o = member_json(&r);
-			json_object_set_new(o, "score", json_real(h->score));
-			if (match) {
-				json_object_set_new(o, "score_offers",
-				    json_real(h->score_offers));
-				json_object_set_new(o, "score_seeks",
-				    json_real(h->score_seeks));
+			if (cli_json_put(result_hit_json(&r, h, match, NULL)) !=
+			    CLI_OK) {
+				record_close(&r);
+				return CLI_FAIL;
 			}
-			json_object_set_new(o, "matched", json_string(why));
-			cli_json_put(o);
 		} else {
 			cli_cell(stdout, m->name, 33);
 			cli_cell(stdout, record_kind_name(m->kind), 11);
@@ -505,7 +472,8 @@ cmd_match(struct cli *c, int argc, char **argv)
 		match_usage(stderr);
 		goto out;
 	}
-	if (memberio_parse_id(argv[optind], id) != 0) {
+	if (hex_decode(
+	        argv[optind], strlen(argv[optind]), id, MEMBER_ID_BYTES) != 0) {
 		cli_error("'%s' is not a member id (32 hex digits)",
 		    argv[optind]);
 		goto out;
@@ -561,75 +529,60 @@ print_groups(struct cli *c, const Sd__Response *resp, char **needs,
 {
 	size_t g, i, k;
 
+	if (cli_codes(c) == NULL)
+		return CLI_FAIL;
 	for (g = 0; g < resp->n_groups; g++) {
 		const Sd__Group *gr = resp->groups[g];
-		json_t *jg = NULL, *jm = NULL;
 		if (json) {
-			jg = json_object();
-			jm = json_array();
-			json_object_set_new(jg, "rank", json_integer((json_int_t)g + 1));
-			json_object_set_new(jg, "score", json_real(gr->score));
-			json_object_set_new(jg, "countries",
-			    json_integer(gr->countries));
-		} else {
-			printf("%sGroup %zu: score %.1f, %zu members, %u "
-			       "countries\n",
-			    g ? "\n" : "", g + 1, gr->score, gr->n_members,
-			    gr->countries);
-			printf("  ");
-			cli_cell(stdout, "NAME", 33);
-			cli_cell(stdout, "KIND", 11);
-			cli_cell(stdout, "CC", 3);
-			printf("COVERS\n");
+			size_t skipped = 0;
+			json_t *jg = result_group_json(
+			    c->codes, gr, g + 1, needs, nneeds, NULL, &skipped);
+			if (skipped > 0) {
+				json_decref(jg);
+				cli_error("daemon sent a bad record");
+				return CLI_FAIL;
+			}
+			if (cli_json_put(jg) != CLI_OK)
+				return CLI_FAIL;
+			continue;
 		}
+		printf("%sGroup %zu: score %.1f, %zu members, %u "
+		       "countries\n",
+		    g ? "\n" : "", g + 1, gr->score, gr->n_members,
+		    gr->countries);
+		printf("  ");
+		cli_cell(stdout, "NAME", 33);
+		cli_cell(stdout, "KIND", 11);
+		cli_cell(stdout, "CC", 3);
+		printf("COVERS\n");
 		for (i = 0; i < gr->n_members; i++) {
 			const Sd__GroupMember *gm = gr->members[i];
 			struct record r = { 0 };
 			char cov[512];
 			size_t used = 0;
-			if (open_member(c, &gm->record, &r) != 0) {
-				json_decref(jg);
-				json_decref(jm);
+			if (cli_member_open(c, &gm->record, &r) != 0)
 				return CLI_FAIL;
-			}
 			cov[0] = '\0';
-			if (json) {
-				json_t *o = member_json(&r), *cv = json_array();
-				for (k = 0; k < gm->n_covers; k++)
-					if (gm->covers[k] < nneeds)
-						json_array_append_new(cv,
-						    json_string(
-						        needs[gm->covers[k]]));
-				json_object_set_new(o, "covers", cv);
-				json_array_append_new(jm, o);
-			} else {
-				for (k = 0; k < gm->n_covers && used < 400; k++) {
-					uint32_t ni = gm->covers[k];
-					int w;
-					if (ni >= nneeds)
-						continue;
-					w = snprintf(cov + used,
-					    sizeof(cov) - used, "%s%s (%.0f)",
-					    used ? "; " : "", needs[ni],
-					    ni < gm->n_coverage ?
-					        100 * gm->coverage[ni] :
-					        0.0);
-					if (w > 0)
-						used += (size_t)w;
-				}
-				printf("  ");
-				cli_cell(stdout, r.body->member->name, 33);
-				cli_cell(stdout,
-				    record_kind_name(r.body->member->kind), 11);
-				cli_cell(stdout, r.body->member->country, 3);
-				cli_cell(stdout, cov, 70);
-				putchar('\n');
+			for (k = 0; k < gm->n_covers && used < 400; k++) {
+				uint32_t ni = gm->covers[k];
+				int w;
+				if (ni >= nneeds)
+					continue;
+				w = snprintf(cov + used, sizeof(cov) - used,
+				    "%s%s (%.0f)", used ? "; " : "", needs[ni],
+				    ni < gm->n_coverage ? 100 * gm->coverage[ni]
+				                        : 0.0);
+				if (w > 0)
+					used += (size_t)w;
 			}
+			printf("  ");
+			cli_cell(stdout, r.body->member->name, 33);
+			cli_cell(
+			    stdout, record_kind_name(r.body->member->kind), 11);
+			cli_cell(stdout, r.body->member->country, 3);
+			cli_cell(stdout, cov, 70);
+			putchar('\n');
 			record_close(&r);
-		}
-		if (json) {
-			json_object_set_new(jg, "members", jm);
-			cli_json_put(jg);
 		}
 	}
 	return CLI_OK;

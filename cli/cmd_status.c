@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "health.h"
+#include "hex.h"
 #include "key.h"
 #include "record.h"
 
@@ -129,7 +130,7 @@ status_usage(FILE *f)
 static void
 status_rejected_text(const Sd__Status *s)
 {
-	char hex[65];
+	char who[HEX_SHORT + 1];
 	size_t i, shown = 0;
 
 	printf("rejected:     ");
@@ -146,9 +147,9 @@ status_rejected_text(const Sd__Status *s)
 	if (s->last_rejected_reason != NULL && s->has_last_rejected_peer &&
 	    s->last_rejected_peer.len == 32) {
 		uint64_t now = record_now_ms();
-		key_public_hex(s->last_rejected_peer.data, hex);
-		printf(" (last: %s from peer %.16s, %" PRIu64 " s ago)",
-		    s->last_rejected_reason, hex,
+		hex_short(s->last_rejected_peer.data, who);
+		printf(" (last: %s from peer %s, %" PRIu64 " s ago)",
+		    s->last_rejected_reason, who,
 		    now > s->last_rejected_ms
 		        ? (now - s->last_rejected_ms) / 1000
 		        : 0);
@@ -328,18 +329,15 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	}
 	for (i = 0; i < resp->status->n_peers; i++) {
 		const Sd__PeerInfo *pi = resp->status->peers[i];
+		char who[HEX_SHORT + 1] = "-";
 		char idle[32], num[32], lag[32], synced[32];
-		if (pi->has_key && pi->key.len == 32)
-			key_public_hex(pi->key.data, hex);
-		else
-			snprintf(hex, sizeof(hex), "-");
 		if (json) {
 			if ((rc = cli_json_put(health_peer_json(pi))) != CLI_OK)
 				goto out;
 			continue;
 		}
-		if (strlen(hex) > 16)
-			hex[16] = '\0';
+		if (pi->has_key && pi->key.len == 32)
+			hex_short(pi->key.data, who);
 		snprintf(idle, sizeof(idle), pi->has_idle_ms ? "%.1fs" : "-",
 		    (double)pi->idle_ms / 1000.0);
 		snprintf(lag, sizeof(lag), pi->has_lag ? "%" PRIu64 : "-",
@@ -352,7 +350,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		} else {
 			snprintf(synced, sizeof(synced), "-");
 		}
-		cli_cell(stdout, hex, 18);
+		cli_cell(stdout, who, 18);
 		cli_cell(stdout, pi->address, 23);
 		cli_cell(stdout,
 		    !pi->outbound ? "in"

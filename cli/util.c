@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "result.h"
 
 void
 cli_error(const char *fmt, ...)
@@ -69,6 +70,20 @@ cli_call(struct cli *c, Sd__Request *req, Sd__Response **resp)
 		return CLI_FAIL;
 	}
 	return CLI_OK;
+}
+
+int
+cli_member_open(struct cli *c, const ProtobufCBinaryData *rec, struct record *r)
+{
+	char err[256];
+
+	if (cli_codes(c) == NULL)
+		return -1;
+	if (result_open(c->codes, rec, r, err, sizeof(err)) != 0) {
+		cli_error("daemon sent a bad record: %s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int

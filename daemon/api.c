@@ -1,70 +1,26 @@
+/*
+ * api: an HTTP request's method and URL into a call (api_parse: the
+ * route, then the query string percent-decoded and checked parameter by
+ * parameter), and a call into the control Request the CLI would send
+ * (api_run), answered by api_answer.c or api_metrics.c.
+ */
 #include "api.h"
 
 #include <errno.h>
 #include <http_parser.h>
-#include <inttypes.h>
-#include <jansson.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.pb-c.h"
+#include "api_int.h"
 #include "err.h"
-#include "health.h"
+#include "hex.h"
 #include "key.h"
-#include "memberio.h"
 #include "query.h"
 #include "record.h"
 #include "web.h"
 
-#define API_PARAMS_MAX 64 /* name=value pairs in one query string */
-#define API_VALUES_MAX 32 /* values of one repeated filter */
-#define API_VALUE_MAX 1024 /* bytes of one decoded value */
-#define API_NEEDS_MAX 8
-
-const double api_bucket_le[API_BUCKETS] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5,
-	1.0, 5.0 };
-
-static const char *const api_route_names[API_R_COUNT] = { "search", "match",
+const char *const api_route_names[API_R_COUNT] = { "search", "match",
 	"consortium", "member", "peers", "status", "metrics", "page", "other" };
-
-struct api_call {
-	int route;
-	int head;
-	Sd__Query q; /* filters (and text, limit, cursor) */
-	char *strs[API_PARAMS_MAX * 4]; /* decoded strings, owned */
-	size_t nstrs;
-	char *countries[API_VALUES_MAX], *not_countries[API_VALUES_MAX];
-	char *regions[API_VALUES_MAX], *sectors[API_VALUES_MAX];
-	char *sizes[API_VALUES_MAX];
-	Sd__MemberKind kinds[API_VALUES_MAX];
-	ProtobufCBinaryData member_of[API_VALUES_MAX];
-	uint8_t member_of_id[API_VALUES_MAX][16];
-	uint8_t id[16], origin[32];
-	int has_id, has_origin, anywhere;
-	Sd__Consortium cs;
-	char *needs[API_NEEDS_MAX];
-};
-
-void
-api_stats_add(struct api_stats *st, int route, int status, double seconds)
-{
-	struct api_route_stats *r;
-	size_t i;
-
-	if (route < 0 || route >= API_R_COUNT)
-		route = API_R_OTHER;
-	r = &st->r[route];
-	if (status >= 100 && status < 600)
-		r->by_class[status / 100 - 1]++;
-	for (i = 0; i < API_BUCKETS; i++)
-		if (seconds <= api_bucket_le[i])
-			r->bucket[i]++;
-	r->count++;
-	r->sum_s += seconds;
-}
 
 int
 api_call_head(const struct api_call *c)
@@ -82,101 +38,6 @@ api_call_free(struct api_call *c)
 	for (i = 0; i < c->nstrs; i++)
 		free(c->strs[i]);
 	free(c);
-}
-
-void
-api_reply_free(struct api_reply *r)
-{
-	if (r == NULL)
-		return;
-	free(r->body);
-	r->body = NULL;
-	r->len = 0;
-}
-
-/* reply = the JSON text of o (decref'd); 500 if o is NULL. */
-static void
-api_json(struct api_reply *r, int status, json_t *o)
-{
-	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	json_decref(o);
-	free(r->body);
-	r->type = "application/json";
-	if (s == NULL) {
-		r->status = 500;
-		r->body = NULL;
-		r->len = 0;
-		return;
-	}
-	r->status = status;
-	r->len = strlen(s);
-	r->body = s;
-}
-
-/* message as a JSON string; one that is not valid UTF-8 (it may quote
- * the request, or be cut inside a character) has every byte outside
- * printable ASCII replaced by '?'. */
-static json_t *
-api_text(const char *message)
-{
-	json_t *s = json_string(message);
-	char buf[512];
-	size_t i;
-
-	if (s != NULL)
-		return s;
-	for (i = 0; message[i] != '\0' && i < sizeof(buf) - 1; i++)
-		buf[i] = (unsigned char)message[i] >= 0x20 &&
-		        (unsigned char)message[i] < 0x7f
-		    ? message[i]
-		    : '?';
-	buf[i] = '\0';
-	return json_string(buf);
-}
-
-void
-api_error(struct api_reply *r, int status, int code, const char *message)
-{
-	json_t *o = json_object(), *e = json_object();
-
-	json_object_set_new(e, "status", json_integer(status));
-	json_object_set_new(e, "code", json_integer(code));
-	json_object_set_new(e, "message", api_text(message));
-	if (json_object_set_new(o, "error", e) != 0) {
-		json_decref(o);
-		o = NULL;
-	}
-	api_json(r, status, o);
-}
-
-static void api_errorf(struct api_reply *r, int status, int code,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-api_errorf(struct api_reply *r, int status, int code, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	api_error(r, status, code, msg);
-}
-
-/* ---- query strings ---- */
-
-static int
-api_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -202,8 +63,10 @@ api_decode(struct api_call *c, const char *s, size_t n, char **out)
 			d[j++] = ' ';
 		} else if (s[i] != '%') {
 			d[j++] = s[i];
-		} else if (i + 2 < n && (hi = api_hexval(s[i + 1])) >= 0 &&
-		    (lo = api_hexval(s[i + 2])) >= 0 && (hi | lo) != 0) {
+		} else if (i + 2 < n &&
+		    (hi = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit((unsigned char)s[i + 2])) >= 0 &&
+		    (hi | lo) != 0) {
 			d[j++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
@@ -331,8 +194,9 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 			return rc;
 		for (i = 0; i < n; i++) {
 			if (q->n_member_of == API_VALUES_MAX ||
-			    memberio_parse_id(items[i],
-			        c->member_of_id[q->n_member_of]) != 0) {
+			    hex_decode(items[i], strlen(items[i]),
+			        c->member_of_id[q->n_member_of],
+			        MEMBER_ID_BYTES) != 0) {
 				api_errorf(r, 400, SD_EINVAL,
 				    "member_of: '%.64s' is not a member id (32 "
 				    "hex digits)",
@@ -341,7 +205,7 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 			}
 			c->member_of[q->n_member_of].data =
 			    c->member_of_id[q->n_member_of];
-			c->member_of[q->n_member_of++].len = 16;
+			c->member_of[q->n_member_of++].len = MEMBER_ID_BYTES;
 		}
 		return 0;
 	}
@@ -393,7 +257,7 @@ api_param(struct api_call *c, const char *name, char *v, struct api_reply *r)
 		return 0;
 	}
 	if (route == API_R_MATCH && strcmp(name, "id") == 0) {
-		if (memberio_parse_id(v, c->id) != 0) {
+		if (hex_decode(v, strlen(v), c->id, MEMBER_ID_BYTES) != 0) {
 			api_error(r, 400, SD_EINVAL,
 			    "id: a member id (32 hex digits)");
 			return SD_EINVAL;
@@ -557,12 +421,11 @@ api_parse(const char *method, const char *url, int *route,
 		c->route = API_R_MATCH;
 	} else if (API_IS("/api/consortium")) {
 		c->route = API_R_CONSORTIUM;
-	} else if (plen == 12 + 32 && memcmp(path, "/api/member/", 12) == 0) {
-		char hex[33];
-		memcpy(hex, path + 12, 32);
-		hex[32] = '\0';
+	} else if (plen == 12 + 2 * MEMBER_ID_BYTES &&
+	    memcmp(path, "/api/member/", 12) == 0) {
 		c->route = API_R_MEMBER;
-		if (memberio_parse_id(hex, c->id) != 0) {
+		if (hex_decode(path + 12, 2 * MEMBER_ID_BYTES, c->id,
+		        MEMBER_ID_BYTES) != 0) {
 			api_error(r, 400, SD_EINVAL,
 			    "/api/member/ID: ID is a member id (32 hex "
 			    "digits)");
@@ -618,496 +481,6 @@ out:
 	return rc;
 }
 
-/* ---- answers ---- */
-
-/* Runs req on the node; *resp is the decoded Response, or an error is
- * in r (and NULL returned). */
-static Sd__Response *
-api_call_node(struct node *n, Sd__Request *req, struct api_reply *r)
-{
-	Sd__Response *resp;
-	uint8_t *in, *out = NULL;
-	size_t len, outlen = 0;
-
-	req->version = 1;
-	len = sd__request__get_packed_size(req);
-	if ((in = malloc(len ? len : 1)) == NULL) {
-		api_error(r, 500, -ENOMEM, "out of memory");
-		return NULL;
-	}
-	sd__request__pack(req, in);
-	if (node_handle(n, in, len, &out, &outlen) != 0) {
-		free(in);
-		api_error(r, 500, -ENOMEM, "out of memory");
-		return NULL;
-	}
-	free(in);
-	resp = sd__response__unpack(NULL, outlen, out);
-	free(out);
-	if (resp == NULL) {
-		api_error(
-		    r, 500, SD_EDECODE, "the node's answer did not decode");
-		return NULL;
-	}
-	if (resp->code != 0) {
-		int status = resp->code == SD_ENOTFOUND ? 404
-		    : resp->code == SD_EINVAL || resp->code == SD_ETOOBIG ||
-		        resp->code == SD_EDECODE
-		    ? 400
-		    : 500;
-		api_error(r, status, resp->code,
-		    resp->message ? resp->message : sd_strerror(resp->code));
-		sd__response__free_unpacked(resp, NULL);
-		return NULL;
-	}
-	return resp;
-}
-
-/* The name in the certificate in force of node `who` (a JSON string), or
- * null if none is held. */
-static json_t *
-api_node_name(struct node *n, const uint8_t *who)
-{
-	struct record cert = { 0 };
-	json_t *s = NULL;
-
-	if (node_cert_of(n, who, &cert) == 0 &&
-	    cert.body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT)
-		s = json_string(cert.body->node_cert->name);
-	record_close(&cert);
-	return s != NULL ? s : json_null();
-}
-
-/* A stored record as the member JSON of the export format, plus its
- * size class and its node's name; NULL if it is not a member record. */
-static json_t *
-api_member_json(struct node *n, const ProtobufCBinaryData *rec)
-{
-	struct record r = { 0 };
-	char err[256];
-	json_t *o = NULL;
-	const Sd__Member *m;
-
-	if (record_open(node_codes(n), rec->data, rec->len, record_now_ms(), &r, err,
-	        sizeof(err)) != 0 ||
-	    r.body->kind_case != SD__RECORD_BODY__KIND_MEMBER)
-		goto out;
-	m = r.body->member;
-	if ((o = memberio_to_json(m, r.rec->origin.data, r.rec->seq)) == NULL)
-		goto out;
-	json_object_set_new(o, "size",
-	    m->has_employees ? json_string(record_size_class(m->employees))
-	                     : json_null());
-	json_object_set_new(o, "node", api_node_name(n, r.rec->origin.data));
-out:
-	record_close(&r);
-	return o;
-}
-
-/* Appends the space-separated words of s to the array a. */
-static void
-api_words(json_t *a, const char *s)
-{
-	while (*s != '\0') {
-		size_t len = strcspn(s, " ");
-		if (len > 0)
-			json_array_append_new(a, json_stringn(s, len));
-		s += len;
-		s += *s == ' ';
-	}
-}
-
-static json_t *
-api_hits_json(struct node *n, const Sd__Response *resp, int match)
-{
-	json_t *o = json_object(), *hits = json_array();
-	size_t i, k;
-
-	for (i = 0; hits != NULL && i < resp->n_hits; i++) {
-		const Sd__Hit *h = resp->hits[i];
-		json_t *m = api_member_json(n, &h->record), *why = json_array();
-		if (m == NULL || why == NULL) {
-			json_decref(m);
-			json_decref(why);
-			goto bad;
-		}
-		json_object_set_new(m, "score", json_real(h->score));
-		if (match) {
-			json_object_set_new(
-			    m, "score_offers", json_real(h->score_offers));
-			json_object_set_new(
-			    m, "score_seeks", json_real(h->score_seeks));
-		}
-		for (k = 0; k < h->n_matched; k++)
-			api_words(why, h->matched[k]);
-		json_object_set_new(m, "matched", why);
-		json_array_append_new(hits, m);
-	}
-	json_object_set_new(o, "total",
-	    json_integer(
-	        (json_int_t)(resp->has_total ? resp->total : resp->n_hits)));
-	json_object_set_new(o, "next",
-	    resp->next_cursor ? json_string(resp->next_cursor) : json_null());
-	if (json_object_set_new(o, "hits", hits) != 0)
-		goto bad_o;
-	return o;
-bad:
-	json_decref(hits);
-bad_o:
-	json_decref(o);
-	return NULL;
-}
-
-static json_t *
-api_groups_json(
-    struct node *n, const struct api_call *c, const Sd__Response *resp)
-{
-	json_t *o = json_object(), *groups = json_array(),
-	       *needs = json_array();
-	size_t g, i, k;
-
-	for (i = 0; needs != NULL && i < c->cs.n_needs; i++)
-		json_array_append_new(needs, json_string(c->needs[i]));
-	json_object_set_new(o, "needs", needs);
-	for (g = 0; groups != NULL && g < resp->n_groups; g++) {
-		const Sd__Group *gr = resp->groups[g];
-		json_t *jg = json_object(), *jm = json_array();
-		json_object_set_new(
-		    jg, "rank", json_integer((json_int_t)g + 1));
-		json_object_set_new(jg, "score", json_real(gr->score));
-		json_object_set_new(
-		    jg, "countries", json_integer(gr->countries));
-		for (i = 0; i < gr->n_members; i++) {
-			const Sd__GroupMember *gm = gr->members[i];
-			json_t *m = api_member_json(n, &gm->record);
-			json_t *cv = json_array(), *cov = json_array();
-			if (m == NULL) {
-				json_decref(cv);
-				json_decref(cov);
-				continue;
-			}
-			for (k = 0; k < gm->n_covers; k++)
-				if (gm->covers[k] < c->cs.n_needs)
-					json_array_append_new(cv,
-					    json_string(
-					        c->needs[gm->covers[k]]));
-			for (k = 0; k < gm->n_coverage; k++)
-				json_array_append_new(
-				    cov, json_real(gm->coverage[k]));
-			json_object_set_new(m, "covers", cv);
-			json_object_set_new(m, "coverage", cov);
-			json_array_append_new(jm, m);
-		}
-		json_object_set_new(jg, "members", jm);
-		json_array_append_new(groups, jg);
-	}
-	json_object_set_new(o, "groups", groups);
-	if (resp->n_groups == 0)
-		json_object_set_new(o, "problem",
-		    json_string(
-		        resp->problem ? resp->problem : "no group found"));
-	return o;
-}
-
-static json_t *
-api_peers_json(struct node *n, const Sd__Status *s)
-{
-	json_t *o = json_object(), *peers = json_array(),
-	       *origins = json_array();
-	char hex[65];
-	size_t i;
-
-	for (i = 0; peers != NULL && i < s->n_peers; i++) {
-		const Sd__PeerInfo *pi = s->peers[i];
-		json_t *p = health_peer_json(pi);
-		if (p != NULL)
-			json_object_set_new(p, "name",
-			    pi->has_key && pi->key.len == 32
-			        ? api_node_name(n, pi->key.data)
-			        : json_null());
-		json_array_append_new(peers, p);
-	}
-	for (i = 0; origins != NULL && i < s->n_origins; i++) {
-		const Sd__OriginMark *om = s->origins[i];
-		json_t *m = json_object();
-		if (om->origin.len != 32)
-			continue;
-		key_public_hex(om->origin.data, hex);
-		json_object_set_new(m, "origin", json_string(hex));
-		json_object_set_new(
-		    m, "name", api_node_name(n, om->origin.data));
-		json_object_set_new(m, "w", json_integer((json_int_t)om->w));
-		json_object_set_new(m, "self",
-		    json_boolean(s->node_key.len == 32 &&
-		        memcmp(om->origin.data, s->node_key.data, 32) == 0));
-		json_array_append_new(origins, m);
-	}
-	json_object_set_new(o, "peers", peers);
-	json_object_set_new(o, "origins", origins);
-	return o;
-}
-
-/* ---- /metrics ---- */
-
-struct api_buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void api_printf(struct api_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-api_printf(struct api_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL,
-		    b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->p != NULL && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t ncap = b->cap ? b->cap * 2 : 4096;
-			char *np;
-			while (ncap < b->len + (size_t)n + 1)
-				ncap *= 2;
-			if ((np = realloc(b->p, ncap)) == NULL) {
-				b->oom = 1;
-				return;
-			}
-			b->p = np;
-			b->cap = ncap;
-		}
-	}
-}
-
-static void
-api_metric(
-    struct api_buf *b, const char *name, const char *type, const char *help)
-{
-	api_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A peer's labels: its key (16 hex digits, "" before it authenticated)
- * and address (ip:port: no quotes or backslashes). */
-static void
-api_peer_labels(const Sd__PeerInfo *pi, char *out, size_t len)
-{
-	char hex[65] = "";
-
-	if (pi->has_key && pi->key.len == 32)
-		key_public_hex(pi->key.data, hex);
-	hex[16] = '\0';
-	snprintf(out, len, "peer=\"%s\",address=\"%.60s\"", hex,
-	    strpbrk(pi->address, "\"\\\n") ? "?" : pi->address);
-}
-
-static void
-api_metrics(struct node *n, const struct api_stats *st, struct api_reply *r)
-{
-	Sd__Request req = SD__REQUEST__INIT;
-	Sd__Response *resp;
-	const Sd__Status *s;
-	struct health_view v;
-	struct api_buf b = { 0 };
-	uint64_t in = 0, out = 0;
-	char lab[160];
-	size_t i, k;
-
-	req.op_case = SD__REQUEST__OP_STATUS;
-	req.status = 1;
-	if ((resp = api_call_node(n, &req, r)) == NULL)
-		return;
-	s = resp->status;
-	if (s == NULL) {
-		api_error(r, 500, SD_EDECODE, "no status in the node's answer");
-		goto out;
-	}
-	health_view(s, &v);
-	api_metric(&b, "stardust_members", "gauge",
-	    "Live members held, of every origin.");
-	api_printf(&b, "stardust_members %" PRIu64 "\n", s->members);
-	api_metric(&b, "stardust_own_members", "gauge",
-	    "Live members published by this node.");
-	api_printf(&b, "stardust_own_members %" PRIu64 "\n", s->own_members);
-	api_metric(&b, "stardust_records", "gauge", "Records stored.");
-	api_printf(&b, "stardust_records %" PRIu64 "\n", s->records);
-	api_metric(&b, "stardust_origins", "gauge",
-	    "Origins (publishing nodes and the root) with a watermark here.");
-	api_printf(&b, "stardust_origins %zu\n", s->n_origins);
-	api_metric(&b, "stardust_own_seq", "counter",
-	    "The last seq this node published.");
-	api_printf(&b, "stardust_own_seq %" PRIu64 "\n", s->own_seq);
-	api_metric(&b, "stardust_certified", "gauge",
-	    "1 if this node holds a certificate in force.");
-	api_printf(
-	    &b, "stardust_certified %d\n", health_certified(node_codes(n), s));
-	api_metric(&b, "stardust_in_sync", "gauge",
-	    "1 if in sync with every certified peer (at least one).");
-	api_printf(&b, "stardust_in_sync %d\n", health_in_sync(&v));
-	api_metric(&b, "stardust_peers", "gauge", "Peer connections by state.");
-	api_printf(
-	    &b, "stardust_peers{state=\"certified\"} %zu\n", v.certified);
-	api_printf(&b, "stardust_peers{state=\"down\"} %zu\n", v.down);
-	api_printf(&b, "stardust_peers{state=\"connecting\"} %zu\n", v.other);
-	api_metric(&b, "stardust_peer_up", "gauge",
-	    "1 for a certified peer connection, 0 otherwise.");
-	for (i = 0; i < s->n_peers; i++) {
-		api_peer_labels(s->peers[i], lab, sizeof(lab));
-		api_printf(&b, "stardust_peer_up{%s} %d\n", lab,
-		    strcmp(s->peers[i]->state, "certified") == 0);
-	}
-	api_metric(&b, "stardust_peer_lag", "gauge",
-	    "Seqs a certified peer holds that this node lacks (its last "
-	    "digest).");
-	for (i = 0; i < s->n_peers; i++)
-		if (s->peers[i]->has_lag) {
-			api_peer_labels(s->peers[i], lab, sizeof(lab));
-			api_printf(&b, "stardust_peer_lag{%s} %" PRIu64 "\n",
-			    lab, s->peers[i]->lag);
-		}
-	api_metric(&b, "stardust_peer_idle_seconds", "gauge",
-	    "Seconds since a peer last sent anything.");
-	for (i = 0; i < s->n_peers; i++)
-		if (s->peers[i]->has_idle_ms) {
-			api_peer_labels(s->peers[i], lab, sizeof(lab));
-			api_printf(&b, "stardust_peer_idle_seconds{%s} %.3f\n",
-			    lab, (double)s->peers[i]->idle_ms / 1000.0);
-		}
-	api_metric(&b, "stardust_peer_records_in_total", "counter",
-	    "Records received from a peer and stored (this connection).");
-	for (i = 0; i < s->n_peers; i++) {
-		api_peer_labels(s->peers[i], lab, sizeof(lab));
-		api_printf(&b,
-		    "stardust_peer_records_in_total{%s} %" PRIu64 "\n", lab,
-		    s->peers[i]->records_in);
-		in += s->peers[i]->records_in;
-	}
-	api_metric(&b, "stardust_peer_records_out_total", "counter",
-	    "Records sent to a peer (this connection).");
-	for (i = 0; i < s->n_peers; i++) {
-		api_peer_labels(s->peers[i], lab, sizeof(lab));
-		api_printf(&b,
-		    "stardust_peer_records_out_total{%s} %" PRIu64 "\n", lab,
-		    s->peers[i]->records_out);
-		out += s->peers[i]->records_out;
-	}
-	api_metric(&b, "stardust_records_in", "gauge",
-	    "Records received and stored over the open peer connections.");
-	api_printf(&b, "stardust_records_in %" PRIu64 "\n", in);
-	api_metric(&b, "stardust_records_out", "gauge",
-	    "Records sent over the open peer connections.");
-	api_printf(&b, "stardust_records_out %" PRIu64 "\n", out);
-	api_metric(&b, "stardust_rejected_total", "counter",
-	    "Messages of certified peers refused, by reason.");
-	for (i = 0; i < s->n_rejected; i++)
-		api_printf(&b,
-		    "stardust_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
-		    s->rejected[i]->reason, s->rejected[i]->count);
-	api_metric(&b, "stardust_handshakes_failed_total", "counter",
-	    "Inbound connections dropped in their handshake.");
-	api_printf(&b, "stardust_handshakes_failed_total %" PRIu64 "\n",
-	    s->handshakes_failed);
-	api_metric(&b, "stardust_handshakes_shed_total", "counter",
-	    "Inbound handshakes closed to make room for newer ones.");
-	api_printf(&b, "stardust_handshakes_shed_total %" PRIu64 "\n",
-	    s->handshakes_shed);
-	api_metric(&b, "stardust_peer_last_sync_timestamp_seconds", "gauge",
-	    "When this node last held everything a peer's digest named.");
-	for (i = 0; i < s->n_peers; i++)
-		if (s->peers[i]->has_synced_ms) {
-			api_peer_labels(s->peers[i], lab, sizeof(lab));
-			api_printf(&b,
-			    "stardust_peer_last_sync_timestamp_seconds{%s} "
-			    "%.3f\n",
-			    lab, (double)s->peers[i]->synced_ms / 1000.0);
-		}
-	api_metric(&b, "stardust_sync_duration_seconds", "histogram",
-	    "Catch-ups: from a peer's digest showing records this node lacks "
-	    "to one showing none.");
-	for (k = 0; k < s->n_sync_buckets && k < NODE_SYNC_BUCKETS; k++)
-		api_printf(&b,
-		    "stardust_sync_duration_seconds_bucket{le=\"%g\"} %" PRIu64
-		    "\n",
-		    (double)node_sync_le_ms[k] / 1000.0, s->sync_buckets[k]);
-	api_printf(&b,
-	    "stardust_sync_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
-	    s->sync_count);
-	api_printf(&b, "stardust_sync_duration_seconds_sum %.3f\n",
-	    (double)s->sync_sum_ms / 1000.0);
-	api_printf(&b, "stardust_sync_duration_seconds_count %" PRIu64 "\n",
-	    s->sync_count);
-	api_metric(&b, "stardust_http_requests_total", "counter",
-	    "HTTP requests answered, by route and status class.");
-	for (i = 0; i < API_R_COUNT; i++)
-		for (k = 0; k < 5; k++)
-			if (st->r[i].by_class[k] > 0)
-				api_printf(&b,
-				    "stardust_http_requests_total{route=\"%s\","
-				    "code=\"%zuxx\"} %" PRIu64 "\n",
-				    api_route_names[i], k + 1,
-				    st->r[i].by_class[k]);
-	api_metric(&b, "stardust_http_request_duration_seconds", "histogram",
-	    "Time from a complete request to its answer, by route.");
-	for (i = 0; i < API_R_COUNT; i++) {
-		if (st->r[i].count == 0)
-			continue;
-		for (k = 0; k < API_BUCKETS; k++)
-			api_printf(&b,
-			    "stardust_http_request_duration_seconds_bucket{"
-			    "route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
-			    api_route_names[i], api_bucket_le[k],
-			    st->r[i].bucket[k]);
-		api_printf(&b,
-		    "stardust_http_request_duration_seconds_bucket{route=\"%"
-		    "s\","
-		    "le=\"+Inf\"} %" PRIu64 "\n",
-		    api_route_names[i], st->r[i].count);
-		api_printf(&b,
-		    "stardust_http_request_duration_seconds_sum{route=\"%s\"} "
-		    "%.6f\n",
-		    api_route_names[i], st->r[i].sum_s);
-		api_printf(&b,
-		    "stardust_http_request_duration_seconds_count{route=\"%s\"}"
-		    " "
-		    "%" PRIu64 "\n",
-		    api_route_names[i], st->r[i].count);
-	}
-	api_metric(&b, "stardust_http_connections_refused_total", "counter",
-	    "HTTP connections closed at once: too many open.");
-	api_printf(&b, "stardust_http_connections_refused_total %" PRIu64 "\n",
-	    st->refused);
-	api_metric(&b, "stardust_http_request_timeouts_total", "counter",
-	    "HTTP requests not received in time.");
-	api_printf(&b, "stardust_http_request_timeouts_total %" PRIu64 "\n",
-	    st->timeouts);
-	if (b.oom) {
-		free(b.p);
-		api_error(r, 500, -ENOMEM, "out of memory");
-		goto out;
-	}
-	free(r->body);
-	r->status = 200;
-	r->type = "text/plain; version=0.0.4; charset=utf-8";
-	r->body = b.p;
-	r->len = b.len;
-out:
-	sd__response__free_unpacked(resp, NULL);
-}
-
 /* The call's origin= into a request field: 1 if given, else 0. */
 static int
 api_origin(struct api_call *c, ProtobufCBinaryData *out)
@@ -1115,7 +488,7 @@ api_origin(struct api_call *c, ProtobufCBinaryData *out)
 	if (!c->has_origin)
 		return 0;
 	out->data = c->origin;
-	out->len = 32;
+	out->len = KEY_PUBLIC_BYTES;
 	return 1;
 }
 
@@ -1127,8 +500,7 @@ api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
 	Sd__Request req = SD__REQUEST__INIT;
 	Sd__Match mt = SD__MATCH__INIT;
 	Sd__GetMember gm = SD__GET_MEMBER__INIT;
-	Sd__Response *resp = NULL;
-	json_t *o = NULL;
+	Sd__Response *resp;
 
 	memset(r, 0, sizeof(*r));
 	switch (c->route) {
@@ -1139,7 +511,7 @@ api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
 		break;
 	case API_R_MATCH:
 		mt.member_id.data = c->id;
-		mt.member_id.len = 16;
+		mt.member_id.len = MEMBER_ID_BYTES;
 		mt.has_origin = api_origin(c, &mt.origin);
 		mt.filters = &c->q;
 		mt.has_anywhere = 1;
@@ -1154,7 +526,7 @@ api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
 		break;
 	case API_R_MEMBER:
 		gm.id.data = c->id;
-		gm.id.len = 16;
+		gm.id.len = MEMBER_ID_BYTES;
 		gm.has_origin = api_origin(c, &gm.origin);
 		req.op_case = SD__REQUEST__OP_GET;
 		req.get = &gm;
@@ -1166,26 +538,6 @@ api_run(struct node *n, const struct api_call *cc, const struct api_stats *st,
 	}
 	if ((resp = api_call_node(n, &req, r)) == NULL)
 		return;
-	switch (c->route) {
-	case API_R_SEARCH: o = api_hits_json(n, resp, 0); break;
-	case API_R_MATCH: o = api_hits_json(n, resp, 1); break;
-	case API_R_CONSORTIUM: o = api_groups_json(n, c, resp); break;
-	case API_R_MEMBER:
-		if (resp->n_hits == 0) {
-			api_error(r, 404, SD_ENOTFOUND, "no such member here");
-			goto out;
-		}
-		o = api_member_json(n, &resp->hits[0]->record);
-		break;
-	case API_R_PEERS:
-		o = resp->status ? api_peers_json(n, resp->status) : NULL;
-		break;
-	default:
-		o = resp->status ? health_status_json(node_codes(n), resp->status)
-		                 : NULL;
-		break;
-	}
-	api_json(r, 200, o);
-out:
+	api_answer(n, c, resp, r);
 	sd__response__free_unpacked(resp, NULL);
 }

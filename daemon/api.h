@@ -4,6 +4,11 @@
  * what the CLI would), and its Response becomes JSON; /metrics renders
  * the node's Status and the HTTP counters as Prometheus text. No
  * sockets: daemon/http.c owns those and calls these.
+ *
+ * One prefix, three files joined by daemon/int/api_int.h: api.c parses
+ * and routes requests, api_answer.c makes the replies (the JSON of
+ * present/, as the CLI prints it), api_metrics.c counts requests and
+ * writes /metrics.
  */
 #ifndef SD_API_H
 #define SD_API_H

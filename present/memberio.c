@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "hex.h"
 #include "record.h"
 #include "text.h"
 
@@ -141,23 +142,6 @@ mio_list_set(char ***v, size_t *n, const char *value, int append, char *err,
 	return 0;
 }
 
-void
-memberio_hex(const uint8_t *p, size_t n, char *out)
-{
-	sodium_bin2hex(out, 2 * n + 1, p, n);
-}
-
-int
-memberio_parse_id(const char *hex, uint8_t id[16])
-{
-	size_t n = 0;
-
-	if (hex == NULL || strlen(hex) != 32 ||
-	    sodium_hex2bin(id, 16, hex, 32, NULL, &n, NULL) != 0 || n != 16)
-		return SD_EINVAL;
-	return 0;
-}
-
 static int
 mio_uint(const char *value, uint32_t *out)
 {
@@ -241,7 +225,7 @@ memberio_set(Sd__Member *m, const char *field, const char *value, int append,
 		uint8_t id[16];
 		if (value[0] == '\0')
 			return 0;
-		if (memberio_parse_id(value, id) != 0)
+		if (hex_decode(value, strlen(value), id, MEMBER_ID_BYTES) != 0)
 			return mio_err(err, errlen,
 			    "id must be 32 hex digits, not '%.40s'", value);
 		free(m->id.data);
@@ -328,7 +312,8 @@ memberio_set(Sd__Member *m, const char *field, const char *value, int append,
 			uint8_t *id;
 			if ((id = malloc(16)) == NULL) {
 				rc = -ENOMEM;
-			} else if (memberio_parse_id(ids[i], id) != 0) {
+			} else if (hex_decode(ids[i], strlen(ids[i]), id,
+			               MEMBER_ID_BYTES) != 0) {
 				free(id);
 				rc = mio_err(err, errlen,
 				    "membership '%.40s' is not "
@@ -458,7 +443,7 @@ memberio_to_json(const Sd__Member *m, const uint8_t *origin, uint64_t seq)
 
 	if (o == NULL)
 		return NULL;
-	memberio_hex(m->id.data, m->id.len, hex);
+	hex_encode(m->id.data, m->id.len, hex);
 	json_object_set_new(o, "id", json_string(hex));
 	json_object_set_new(o, "name", json_string(m->name));
 	json_object_set_new(o, "kind", json_string(record_kind_name(m->kind)));
@@ -481,14 +466,13 @@ memberio_to_json(const Sd__Member *m, const uint8_t *origin, uint64_t seq)
 		json_object_set_new(o, "founded", json_integer(m->founded));
 	a = json_array();
 	for (i = 0; i < m->n_memberships; i++) {
-		memberio_hex(
-		    m->memberships[i].data, m->memberships[i].len, hex);
+		hex_encode(m->memberships[i].data, m->memberships[i].len, hex);
 		json_array_append_new(a, json_string(hex));
 	}
 	json_object_set_new(o, "memberships", a);
 	mio_json_list(o, "languages", m->languages, m->n_languages);
 	if (origin != NULL) {
-		memberio_hex(origin, 32, hex);
+		hex_encode(origin, KEY_PUBLIC_BYTES, hex);
 		json_object_set_new(o, "origin", json_string(hex));
 		json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	}
@@ -636,7 +620,7 @@ memberio_print(FILE *f, const Sd__Member *m, const struct codes *codes,
 	int rev = m->has_nace_rev ? (int)m->nace_rev : CODES_NACE_REV2_1;
 	const char *cn = codes ? codes_country(codes, m->country) : NULL;
 
-	memberio_hex(m->id.data, m->id.len, hex);
+	hex_encode(m->id.data, m->id.len, hex);
 	fprintf(f, "%-14s %s\n", "name", m->name);
 	fprintf(f, "%-14s %s\n", "id", hex);
 	fprintf(f, "%-14s %s\n", "kind", record_kind_name(m->kind));
@@ -668,14 +652,13 @@ memberio_print(FILE *f, const Sd__Member *m, const struct codes *codes,
 	mio_print_list(f, "seeks", m->seeks, m->n_seeks);
 	mio_print_list(f, "languages", m->languages, m->n_languages);
 	for (i = 0; i < m->n_memberships; i++) {
-		memberio_hex(
-		    m->memberships[i].data, m->memberships[i].len, hex);
+		hex_encode(m->memberships[i].data, m->memberships[i].len, hex);
 		fprintf(f, "%-14s %s\n", i ? "" : "member of", hex);
 	}
 	if (m->description && m->description[0])
 		fprintf(f, "%-14s %s\n", "description", m->description);
 	if (origin != NULL) {
-		memberio_hex(origin, 32, hex);
+		hex_encode(origin, KEY_PUBLIC_BYTES, hex);
 		fprintf(f, "%-14s %s (seq %llu)\n", "published by", hex,
 		    (unsigned long long)seq);
 	}

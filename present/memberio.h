@@ -56,12 +56,6 @@ memberio_to_json(const Sd__Member *m, const uint8_t *origin, uint64_t seq);
  * folded name, so importing the same organisation twice updates it. */
 int memberio_default_id(Sd__Member *m);
 
-/* memberio_hex(p, n, out): lower-case hex of n bytes into out[2n+1]. */
-void memberio_hex(const uint8_t *p, size_t n, char *out);
-
-/* memberio_parse_id(hex, id): 32 hex digits into 16 bytes. */
-int memberio_parse_id(const char *hex, uint8_t id[16]);
-
 /* memberio_print(f, m, codes, origin, seq): a human-readable detail view. */
 void memberio_print(FILE *f, const Sd__Member *m, const struct codes *codes,
     const uint8_t *origin, uint64_t seq);

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "err.h"
+#include "hex.h"
 #include "import.h"
 #include "memberio.h"
 
@@ -630,7 +631,7 @@ test_default_id(void)
 	 * BLAKE2b-128("stardust/member-id/v1\0" || "FI\0" || "jyvaskyla oy"),
 	 * computed independently (Python's hashlib). */
 	if (a != NULL && a->id.len == 16) {
-		memberio_hex(a->id.data, 16, hex);
+		hex_encode(a->id.data, 16, hex);
 		CHECK_STR(hex, "6022848e51ead536d088527d67da807b");
 	}
 	/* An id already set is kept. */
@@ -642,7 +643,7 @@ test_default_id(void)
 		CHECK_INT(memberio_set(given, "id",
 		    "0123456789abcdef0123456789abcdef", 0, err, sizeof(err)), 0);
 		CHECK_INT(memberio_default_id(given), 0);
-		memberio_hex(given->id.data, given->id.len, hex);
+		hex_encode(given->id.data, given->id.len, hex);
 		CHECK_STR(hex, "0123456789abcdef0123456789abcdef");
 	}
 	memberio_free(a);
