@@ -293,7 +293,9 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			    "authenticated), address,\ndirection (in, out, or "
 			    "out* when dialled from the address in the\npeer's "
 			    "certificate), state (down, handshake, open, "
-			    "certified,\nretired), seconds since the peer last "
+			    "certified,\nretired), how digests go to it (delta: "
+			    "what changed; whole: a node\nof an earlier "
+			    "release), seconds since the peer last "
 			    "sent anything, lag (seqs\nthe peer holds that "
 			    "this node lacks, from its last digest), when\n"
 			    "this node was last in sync with it (its digest "
@@ -303,9 +305,13 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			    "--json: one object per peer (key, address, "
 			    "outbound, learned,\nstate, idle_ms, lag, "
 			    "peer_lag, synced_ms, records_in, records_out,\n"
-			    "bytes_in, bytes_out); lag and peer_lag are null "
-			    "before the first\ndigest, synced_ms (ms since the "
-			    "epoch) before the first time in sync.\n");
+			    "bytes_in, bytes_out, digests, records_dup); lag "
+			    "and peer_lag are null\nbefore the first digest, "
+			    "synced_ms (ms since the epoch) before the first\n"
+			    "time in sync, digests before the peer is "
+			    "certified; then one object\n{\"origins\": "
+			    "[{\"origin\", \"w\", \"self\"}...]} with "
+			    "every watermark.\n");
 			return CLI_OK;
 		} else {
 			cli_error("peers: unknown argument '%s'", argv[i]);
@@ -319,6 +325,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		cli_cell(stdout, "ADDRESS", 23);
 		cli_cell(stdout, "DIR", 5);
 		cli_cell(stdout, "STATE", 11);
+		cli_cell(stdout, "DIGESTS", 8);
 		cli_cell(stdout, "IDLE", 8);
 		cli_cell(stdout, "LAG", 9);
 		cli_cell(stdout, "SYNCED", 10);
@@ -358,6 +365,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		                      : "out",
 		    5);
 		cli_cell(stdout, pi->state, 11);
+		cli_cell(stdout, health_digests(pi), 8);
 		cli_cell(stdout, idle, 8);
 		cli_cell(stdout, lag, 9);
 		cli_cell(stdout, synced, 10);
@@ -369,7 +377,9 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		cli_cell(stdout, num, 12);
 		printf("%" PRIu64 "\n", pi->bytes_out);
 	}
-	if (!json) {
+	if (json) {
+		rc = cli_json_put(health_origins_json(resp->status));
+	} else {
 		printf("\n%zu origin%s held:\n", resp->status->n_origins,
 		    resp->status->n_origins == 1 ? "" : "s");
 		for (i = 0; i < resp->status->n_origins; i++) {

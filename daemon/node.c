@@ -273,6 +273,15 @@ node_sync_done(struct node *n, uint64_t ms)
 }
 
 void
+node_records_count(struct node *n, uint64_t in, uint64_t dup)
+{
+	pthread_mutex_lock(&n->plock);
+	n->records_in = in;
+	n->records_dup = dup;
+	pthread_mutex_unlock(&n->plock);
+}
+
+void
 node_reject(struct node *n, int reason, const uint8_t *peer)
 {
 	if (reason < 0 || reason >= SYNC_REJ_COUNT)

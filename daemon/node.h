@@ -46,6 +46,8 @@ struct node_peer {
 	int outbound;
 	int learned; /* dialled from an address in the peer's certificate */
 	uint64_t synced_ms; /* when last in sync with it (epoch ms), 0: never */
+	unsigned caps; /* sync capabilities in use (SYNC_CAP_*) */
+	uint64_t records_dup; /* records it sent that were held already */
 };
 
 /* Upper bounds (ms) of the catch-up duration histogram in status. */
@@ -108,6 +110,11 @@ void node_sync_done(struct node *n, uint64_t ms);
 /* node_reject(n, reason, peer): count an offence (sync.h's SYNC_REJ_*)
  * of peer (32 bytes, or NULL if not known). Any thread. */
 void node_reject(struct node *n, int reason, const uint8_t *peer);
+
+/* node_records_count(n, in, dup): records received from peers since the
+ * start, that moved a watermark and that were held already (the sync
+ * thread's totals). Any thread. */
+void node_records_count(struct node *n, uint64_t in, uint64_t dup);
 
 /* node_peers_set(n, v, cnt): replace the peer snapshot (takes v). Any
  * thread. */

@@ -88,6 +88,9 @@ node_status_peers(struct node *n, Sd__Status *s)
 			pi->peer_lag = copy->peer_lag;
 			pi->has_learned = 1;
 			pi->learned = copy->learned;
+			pi->has_caps = pi->has_records_dup = copy->has_key;
+			pi->caps = copy->caps;
+			pi->records_dup = copy->records_dup;
 			pi->has_synced_ms = copy->synced_ms != 0;
 			pi->synced_ms = copy->synced_ms;
 			s->peers[s->n_peers++] = pi;
@@ -130,6 +133,9 @@ node_status_rejected(struct node *n, Sd__Status *s)
 		memcpy(s->sync_buckets, n->sync_bucket, sizeof(n->sync_bucket));
 		s->n_sync_buckets = NODE_SYNC_BUCKETS;
 	}
+	s->has_records_received = s->has_records_duplicate = 1;
+	s->records_received = n->records_in;
+	s->records_duplicate = n->records_dup;
 	s->has_sync_count = s->has_sync_sum_ms = 1;
 	s->sync_count = n->sync_count;
 	s->sync_sum_ms = n->sync_sum_ms;

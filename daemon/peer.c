@@ -187,6 +187,8 @@ peers_snapshot(struct peers *ps)
 			v[i].peer_lag = p->stats.peer_lag;
 		}
 		v[i].synced_ms = p->stats.synced_ms;
+		v[i].caps = p->stats.caps;
+		v[i].records_dup = p->stats.records_dup;
 	}
 	for (d = 0; d < ps->ndialers && i < cnt; d++) {
 		const struct dialer *dl = ps->dialers[d];

@@ -185,8 +185,11 @@ syncer_stats(struct syncer *sy)
 {
 	struct syncer_sess *ss;
 	struct syncer_event *ev;
+	uint64_t in, dup;
 
 	sy->stats_ms = syncer_mono_ms();
+	sync_hub_totals(sy->hub, &in, &dup);
+	node_records_count(sy->node, in, dup);
 	for (ss = sy->sessions; ss != NULL; ss = ss->next)
 		if ((ev = syncer_event_new(SYNCER_STATS, ss->id)) != NULL) {
 			sync_session_stats(ss->s, &ev->stats);

@@ -108,6 +108,46 @@ health_status_json(const struct codes *codes, const Sd__Status *s)
 	}
 	bad |= health_set_u64(o, "handshakes_failed", s->handshakes_failed);
 	bad |= health_set_u64(o, "handshakes_shed", s->handshakes_shed);
+	bad |= health_set_u64(o, "records_received", s->records_received);
+	bad |= health_set_u64(o, "records_duplicate", s->records_duplicate);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+const char *
+health_digests(const Sd__PeerInfo *pi)
+{
+	if (!pi->has_caps || strcmp(pi->state, "certified") != 0)
+		return "-";
+	/* SYNC_CAP_DELTA (sync/sync.h): what changed, with a fingerprint. */
+	return pi->caps & 1 ? "delta" : "whole";
+}
+
+json_t *
+health_origins_json(const Sd__Status *s)
+{
+	json_t *o = json_object(), *a = json_array(), *m;
+	char hex[65];
+	size_t i;
+	int bad = o == NULL || a == NULL;
+
+	for (i = 0; !bad && i < s->n_origins; i++) {
+		const Sd__OriginMark *om = s->origins[i];
+		if (om->origin.len != 32)
+			continue;
+		key_public_hex(om->origin.data, hex);
+		bad |= (m = json_object()) == NULL;
+		bad |= json_object_set_new(m, "origin", json_string(hex));
+		bad |= health_set_u64(m, "w", om->w);
+		bad |= json_object_set_new(m, "self",
+		    json_boolean(s->node_key.len == 32 &&
+		        memcmp(om->origin.data, s->node_key.data, 32) == 0));
+		bad |= json_array_append_new(a, m);
+	}
+	bad |= json_object_set_new(o, "origins", a);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -142,6 +182,11 @@ health_peer_json(const Sd__PeerInfo *pi)
 	bad |= health_set_u64(o, "records_out", pi->records_out);
 	bad |= health_set_u64(o, "bytes_in", pi->bytes_in);
 	bad |= health_set_u64(o, "bytes_out", pi->bytes_out);
+	bad |= json_object_set_new(o, "digests",
+	    strcmp(health_digests(pi), "-") != 0
+	        ? json_string(health_digests(pi))
+	        : json_null());
+	bad |= health_set_u64(o, "records_dup", pi->records_dup);
 	if (bad) {
 		json_decref(o);
 		return NULL;

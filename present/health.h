@@ -41,6 +41,15 @@ int health_certified(const struct codes *codes, const Sd__Status *s);
  * (docs/FORMATS.md). */
 json_t *health_status_json(const struct codes *codes, const Sd__Status *s);
 
+/* health_digests(pi): how digests go to a certified peer: "delta" (what
+ * changed, with a fingerprint), "whole" (a node of an earlier release),
+ * or "-" (not certified). Static. */
+const char *health_digests(const Sd__PeerInfo *pi);
+
+/* health_origins_json(s): {"origins": [{"origin", "w", "self"}...]}
+ * for every watermark in s (caller decrefs; NULL when out of memory). */
+json_t *health_origins_json(const Sd__Status *s);
+
 /* health_peer_json(pi): a new object for one peer connection: key (""
  * before it authenticated), address, outbound, learned, state, idle_ms,
  * lag, peer_lag (null before its first digest), synced_ms (null before

@@ -149,6 +149,10 @@ int sync_hub_tick(struct sync_hub *h);
 int sync_hub_moved(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES],
     uint64_t from, uint64_t to);
 
+/* sync_hub_totals(h, in, dup): records received on every session since
+ * the hub was made: that moved a watermark, and that were held already. */
+void sync_hub_totals(const struct sync_hub *h, uint64_t *in, uint64_t *dup);
+
 /* sync_hub_mark(h, origin, w): this node's watermark of origin from the
  * cache (the root: the highest root seq held); 0 if none. */
 uint64_t

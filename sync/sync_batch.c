@@ -466,6 +466,7 @@ sync_batch_commit(
 	for (i = 0; i < b->n_records; i++)
 		held += sm->items[i].result == SD_ESTALE;
 	s->records_dup += held;
+	h->records_dup += held;
 	sync_equivocations(s, sm);
 	/* Our own records fetched back (a restored store): publish after
 	 * the highest now held. */
@@ -475,6 +476,7 @@ sync_batch_commit(
 		h->ctx.seq_learn(h->ctx.arg, own);
 	if (after > before) {
 		s->records_in += b->n_records;
+		h->records_in += b->n_records;
 		sync_known_raise(s, b->origin.data, b->to);
 		sync_log(h, SDLOG_DEBUG,
 		    "origin %.8s: watermark %llu -> %llu (%zu records)", o,

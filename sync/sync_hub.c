@@ -327,6 +327,13 @@ sync_hub_refresh_all(struct sync_hub *h)
 	return 0;
 }
 
+void
+sync_hub_totals(const struct sync_hub *h, uint64_t *in, uint64_t *dup)
+{
+	*in = h->records_in;
+	*dup = h->records_dup;
+}
+
 uint64_t
 sync_hub_mark(const struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 {

@@ -48,6 +48,8 @@ struct node {
 	uint64_t hs_failed, hs_shed;
 	/* Catch-ups with certified peers (node_sync_done); under plock. */
 	uint64_t sync_bucket[NODE_SYNC_BUCKETS], sync_count, sync_sum_ms;
+	/* node_records_count's; under plock. */
+	uint64_t records_in, records_dup;
 };
 
 /* A control Response being built. */

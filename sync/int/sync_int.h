@@ -32,6 +32,9 @@ struct sync_hub {
 	/* gen counts changes of the cache; fp is the fingerprint of the
 	 * whole vector (see sync_fp). */
 	uint64_t gen, fp;
+	/* Records received on every session since the start: that moved a
+	 * watermark, and that were held already. */
+	uint64_t records_in, records_dup;
 	/* The encoded full digest, valid while gen == digest_gen. */
 	uint64_t digest_gen;
 	uint8_t *digest;
