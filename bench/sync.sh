@@ -47,13 +47,13 @@ trap 'exit 130' INT TERM
 bytes() {
 	sdc "$1" peers --json | python3 -c '
 import json, sys
-print(sum(json.loads(l)["bytes_in"] + json.loads(l)["bytes_out"] for l in sys.stdin))'
+print(sum(json.loads(l).get("bytes_in", 0) + json.loads(l).get("bytes_out", 0) for l in sys.stdin))'
 }
 # recs_in NODE: records received over all its peer connections.
 recs_in() {
 	sdc "$1" peers --json | python3 -c '
 import json, sys
-print(sum(json.loads(l)["records_in"] for l in sys.stdin))'
+print(sum(json.loads(l).get("records_in", 0) for l in sys.stdin))'
 }
 
 bench_federation

@@ -44,7 +44,7 @@ json_field() {
 handshakes() {
 	sdc a peers --json | python3 -c '
 import json, sys
-print(sum(1 for l in sys.stdin if json.loads(l)["state"] == "handshake"))'
+print(sum(1 for l in sys.stdin if json.loads(l).get("state") == "handshake"))'
 }
 
 rss0=$(rss_kb "$PID_a")

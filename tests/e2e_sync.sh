@@ -21,7 +21,7 @@ json_field() {
 peer_sum() {
 	sdc "$1" peers --json | python3 -c "
 import json, sys
-print(sum(json.loads(l)['$2'] or 0 for l in sys.stdin))"
+print(sum(json.loads(l).get('$2') or 0 for l in sys.stdin))"
 }
 
 # ---- kill -9 in the middle of a large sync ----
