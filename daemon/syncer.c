@@ -54,6 +54,7 @@ struct syncer {
 	struct sync_hub *hub;
 	struct syncer_sess *sessions;
 	uint64_t next_tick, stats_ms; /* CLOCK_MONOTONIC ms */
+	uint64_t next_poll; /* CLOCK_MONOTONIC ms the hub wants a poll; 0 */
 	unsigned ticks;
 	uint64_t root_scanned; /* the root's mark at the last scan */
 };
@@ -361,6 +362,18 @@ syncer_run(struct syncer *sy, struct syncer_job *j)
 	}
 }
 
+/* Runs the hub's put-off Wants if due and notes when it wants the next
+ * look (its clock is the wall clock; the thread waits on the monotonic). */
+static void
+syncer_poll(struct syncer *sy)
+{
+	uint64_t at = sync_hub_poll(sy->hub),
+	         now = sy->ctx->now_ms(sy->ctx->arg);
+
+	sy->next_poll =
+	    at == 0 ? 0 : syncer_mono_ms() + (at > now ? at - now : 0);
+}
+
 static void *
 syncer_main(void *arg)
 {
@@ -371,17 +384,26 @@ syncer_main(void *arg)
 
 	pthread_mutex_lock(&sy->mu);
 	while (!sy->stopping) {
+		uint64_t wake;
 		now = syncer_mono_ms();
-		if (now >= sy->next_tick) {
-			sy->next_tick = now + sy->ctx->gossip_ms;
+		if (now >= sy->next_tick ||
+		    (sy->next_poll != 0 && now >= sy->next_poll)) {
+			int tick = now >= sy->next_tick;
+			if (tick)
+				sy->next_tick = now + sy->ctx->gossip_ms;
 			pthread_mutex_unlock(&sy->mu);
-			syncer_tick(sy);
+			if (tick)
+				syncer_tick(sy);
+			syncer_poll(sy);
 			pthread_mutex_lock(&sy->mu);
 			continue;
 		}
 		if ((j = sy->jobs) == NULL) {
-			ts.tv_sec = (time_t)(sy->next_tick / 1000);
-			ts.tv_nsec = (long)(sy->next_tick % 1000) * 1000000L;
+			wake = sy->next_tick;
+			if (sy->next_poll != 0 && sy->next_poll < wake)
+				wake = sy->next_poll;
+			ts.tv_sec = (time_t)(wake / 1000);
+			ts.tv_nsec = (long)(wake % 1000) * 1000000L;
 			pthread_cond_timedwait(&sy->cv, &sy->mu, &ts);
 			continue;
 		}
@@ -391,6 +413,7 @@ syncer_main(void *arg)
 		syncer_run(sy, j);
 		sync_msg_free(j->m);
 		free(j);
+		syncer_poll(sy);
 		pthread_mutex_lock(&sy->mu);
 	}
 	pthread_mutex_unlock(&sy->mu);

@@ -71,6 +71,9 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 		eflags |= MDB_RDONLY;
 	else
 		dflags = MDB_CREATE;
+	/* Not durable: for a simulator of many stores in one process. */
+	if (flags & STORE_NOSYNC)
+		eflags |= MDB_NOSYNC | MDB_WRITEMAP;
 	if (!st->rdonly && mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		rc = -errno;
 		goto out_free;

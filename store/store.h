@@ -39,7 +39,9 @@
 
 struct store;
 
-enum { STORE_RDONLY = 1 };
+/* store_open's flags. STORE_NOSYNC: commits are not flushed to disk
+ * (tests/sim.c only: a crash there is simulated, not real). */
+enum { STORE_RDONLY = 1, STORE_NOSYNC = 2 };
 
 /* Index fields: the first byte of a postings key. */
 enum {

@@ -98,6 +98,12 @@ struct sync_ctx {
 	/* A catch-up with a peer (a digest naming records this node lacked,
 	 * up to the first naming none) took ms. May be NULL. */
 	void (*caught_up)(void *arg, uint64_t ms);
+	/* For a simulator of many nodes in one process (tests/sim.c), which
+	 * verifies each record's exact bytes once: with remember 0, 1 if
+	 * these bytes were opened (verified, validated) before in the
+	 * process, and are then only decoded; with remember 1, they just
+	 * were. NULL (the daemon): every record is verified. Any thread. */
+	int (*trust)(void *arg, const uint8_t *rec, size_t len, int remember);
 };
 
 struct sync_hub;
@@ -140,6 +146,15 @@ void sync_hub_free(struct sync_hub *h);
 int sync_hub_tick(struct sync_hub *h);
 
 /*
+ * sync_hub_poll(h): Wants put off for a moment (a change a peer told of
+ * while another peer's push of it was expected) are asked now if still
+ * due. Returns when (the context's clock) to call again, 0 if there is
+ * nothing to wait for. Call it at that time or after, and after each
+ * message received.
+ */
+uint64_t sync_hub_poll(struct sync_hub *h);
+
+/*
  * sync_hub_moved(h, origin, from, to): records of origin were written to
  * the store outside the hub (this node published seqs (from, to], or a
  * root record was added by hand): the cache is refreshed and the change
@@ -148,6 +163,11 @@ int sync_hub_tick(struct sync_hub *h);
  */
 int sync_hub_moved(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES],
     uint64_t from, uint64_t to);
+
+/* sync_hub_fingerprint(h, origins): the fingerprint of the node's whole
+ * watermark vector (as in delta digests; equal vectors, equal
+ * fingerprints), and how many origins it holds. */
+uint64_t sync_hub_fingerprint(const struct sync_hub *h, size_t *origins);
 
 /* sync_hub_totals(h, in, dup): records received on every session since
  * the hub was made: that moved a watermark, and that were held already. */

@@ -20,7 +20,23 @@ struct batch_fill {
 	size_t n, bytes, max;
 	uint64_t last_seq;
 	int full;
+	/* Seqs the asker holds (Want.held): bit i for seq skip_after + 1 + i. */
+	const uint8_t *skip;
+	size_t nskip;
+	uint64_t skip_after;
 };
+
+/* Whether the asker said it holds seq. */
+static int
+sync_fill_skips(const struct batch_fill *f, uint64_t seq)
+{
+	uint64_t i;
+
+	if (f->skip == NULL || seq <= f->skip_after)
+		return 0;
+	i = seq - f->skip_after - 1;
+	return i / 8 < f->nskip && (f->skip[i / 8] >> (i % 8) & 1);
+}
 
 static int
 sync_fill_cb(void *arg, const uint8_t *rec, size_t len)
@@ -37,6 +53,8 @@ sync_fill_cb(void *arg, const uint8_t *rec, size_t len)
 		return SD_ESTORE;
 	f->last_seq = sr->seq;
 	sd__signed_record__free_unpacked(sr, NULL);
+	if (sync_fill_skips(f, f->last_seq))
+		return 0;
 	if ((f->recs[f->n].data = malloc(len)) == NULL)
 		return -ENOMEM;
 	memcpy(f->recs[f->n].data, rec, len);
@@ -130,6 +148,12 @@ sync_on_want(struct sync_session *s, const Sd__Want *w)
 	}
 	if ((f.recs = calloc(SYNC_BATCH_RECORDS, sizeof(*f.recs))) == NULL)
 		return -ENOMEM;
+	if (w->has_held && sync_is_root(h, w->origin.data) &&
+	    w->held.len <= SYNC_HELD_MAX) {
+		f.skip = w->held.data;
+		f.nskip = w->held.len;
+		f.skip_after = w->after;
+	}
 	/* Back to back, so the peer verifies one batch while the next is
 	 * on the way; all but the last say more are coming. */
 	from = w->after;
@@ -198,7 +222,7 @@ sync_open_range(void *arg)
 
 	for (i = j->from; i < j->to; i++) {
 		const ProtobufCBinaryData *d = &j->b->records[i];
-		if ((j->rc = record_open(j->ctx->codes, d->data, d->len, j->now,
+		if ((j->rc = sync_record_open(j->ctx, d->data, d->len, j->now,
 		         &j->rs[i], j->why, sizeof(j->why))) != 0) {
 			j->bad = i;
 			break;
@@ -261,8 +285,8 @@ sync_batch_prepare(
 		return 0;
 	is_root = memcmp(b->origin.data, ctx->root, KEY_PUBLIC_BYTES) == 0;
 	if (!is_root) {
-		if (sync_cert_of(ctx->st, ctx->codes, b->origin.data,
-		        ctx->now_ms(ctx->arg), &cert) != 0)
+		if (sync_ctx_cert_of(
+		        ctx, b->origin.data, ctx->now_ms(ctx->arg), &cert) != 0)
 			return 0;
 		have_cert = 1;
 	}
@@ -387,10 +411,11 @@ sync_equivocations(struct sync_session *s, const struct sync_msg *sm)
 }
 
 /*
- * Eager or lazy (SYNC_CAP_LAZY): a push of records all held already
- * means another peer is faster for this origin: this one is asked not to
- * push it (it still tells of it in digests). When this node had to ask a
- * lazy peer for records it lacked, that peer is asked to push again.
+ * Eager or lazy (SYNC_CAP_LAZY; see sync_pushes): records of an origin
+ * this node had to fetch from a peer make it ask that peer to push the
+ * origin from now on; a push of records all held already means another
+ * path is faster: that peer is asked to stop (it still tells of the
+ * origin in digests).
  */
 static int
 sync_batch_mode(struct sync_session *s, const Sd__RecordBatch *b, int asked,
@@ -402,12 +427,14 @@ sync_batch_mode(struct sync_session *s, const Sd__RecordBatch *b, int asked,
 		return 0;
 	if ((k = sync_known_get(s, b->origin.data)) == NULL)
 		return -ENOMEM;
-	if (!asked && all_held && !k->lazy_sent) {
-		k->lazy_sent = 1;
+	if (!asked && all_held && k->asked >= 0) {
+		k->asked = -1;
 		return sync_mode_send(s, b->origin.data, 1);
 	}
-	if (asked && moved && k->lazy_sent) {
-		k->lazy_sent = 0;
+	if (asked && moved && k->asked <= 0 &&
+	    !(k->asked == 0 &&
+	        memcmp(b->origin.data, s->peer, KEY_PUBLIC_BYTES) == 0)) {
+		k->asked = 1;
 		return sync_mode_send(s, b->origin.data, 0);
 	}
 	return 0;

@@ -28,7 +28,8 @@ sync_marks_fill(const struct sync_hub *h, int delta, uint64_t since,
 	*v = NULL;
 	*p = NULL;
 	*n = 0;
-	if (h->n == 0)
+	/* Nothing changed since: nothing to look at (an idle tick). */
+	if (h->n == 0 || (delta && since == h->gen))
 		return 0;
 	if ((*v = calloc(h->n, sizeof(**v))) == NULL ||
 	    (*p = calloc(h->n, sizeof(**p))) == NULL)
@@ -160,11 +161,44 @@ sync_want_clear(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES])
 		*w = s->wants[--s->nwants];
 }
 
+struct held_map {
+	uint8_t *v;
+	size_t len;
+	uint64_t after;
+};
+
+static int
+sync_held_cb(void *arg, const uint8_t *rec, size_t len)
+{
+	struct held_map *hm = arg;
+	Sd__SignedRecord *sr;
+	uint64_t i;
+
+	if ((sr = sd__signed_record__unpack(NULL, len, rec)) == NULL)
+		return SD_ESTORE;
+	i = sr->seq - hm->after - 1;
+	sd__signed_record__free_unpacked(sr, NULL);
+	if (i / 8 >= SYNC_HELD_MAX)
+		return 1; /* the rest is sent whole */
+	if (i / 8 >= hm->len) {
+		size_t nlen = i / 8 + 1;
+		uint8_t *nv = realloc(hm->v, nlen);
+		if (nv == NULL)
+			return -ENOMEM;
+		memset(nv + hm->len, 0, nlen - hm->len);
+		hm->v = nv;
+		hm->len = nlen;
+	}
+	hm->v[i / 8] |= (uint8_t)(1u << (i % 8));
+	return 0;
+}
+
 int
 sync_want_send(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES],
     uint64_t after)
 {
 	struct sync_want *w = sync_want_find(s, origin), *nv;
+	struct held_map hm = { NULL, 0, after };
 	Sd__PeerMsg m;
 	Sd__Want want;
 	int rc;
@@ -173,13 +207,24 @@ sync_want_send(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES],
 	want.origin.data = (uint8_t *)origin;
 	want.origin.len = KEY_PUBLIC_BYTES;
 	want.after = after;
+	/* The root's set: what is held above after is not sent again. */
+	if (sync_is_root(s->hub, origin)) {
+		if ((rc = store_range(s->hub->ctx.st, origin, after, UINT64_MAX,
+		         sync_held_cb, &hm)) < 0)
+			goto out;
+		want.has_held = hm.len > 0;
+		want.held.data = hm.v;
+		want.held.len = hm.len;
+	}
 	sd__peer_msg__init(&m);
 	m.m_case = SD__PEER_MSG__M_WANT;
 	m.want = &want;
 	if (w == NULL) {
 		nv = realloc(s->wants, (s->nwants + 1) * sizeof(*nv));
-		if (nv == NULL)
-			return -ENOMEM;
+		if (nv == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		s->wants = nv;
 		w = &s->wants[s->nwants++];
 		memcpy(w->origin, origin, KEY_PUBLIC_BYTES);
@@ -189,6 +234,8 @@ sync_want_send(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES],
 	w->at_ms = sync_now(s->hub);
 	if ((rc = sync_send(s, &m)) != 0)
 		sync_want_clear(s, origin);
+out:
+	free(hm.v);
 	return rc;
 }
 
@@ -254,9 +301,10 @@ sync_nop_cb(void *arg, const uint8_t *rec, size_t len)
 	return 0;
 }
 
-/* Whether another session of the hub has a Want of origin in flight:
- * its answer will move the watermark; asking twice would fetch the same
- * records twice. */
+/* Whether another session of the hub has a Want of origin in flight
+ * that made progress lately: its answer will move the watermark; asking
+ * twice would fetch the same records twice. (One that stalls, a slow
+ * peer, no longer holds the others back.) */
 static int
 sync_want_elsewhere(struct sync_session *s, const uint8_t *origin)
 {
@@ -266,8 +314,33 @@ sync_want_elsewhere(struct sync_session *s, const uint8_t *origin)
 
 	for (o = s->hub->sessions; o != NULL; o = o->next)
 		if (o != s && (w = sync_want_find(o, origin)) != NULL &&
-		    now - w->at_ms < SYNC_WANT_TIMEOUT_MS)
+		    now - w->at_ms < SYNC_WANT_ELSEWHERE_MS)
 			return 1;
+	return 0;
+}
+
+/*
+ * Whether another peer is expected to push origin's records here at once
+ * (SYNC_CAP_LAZY): the origin's own node, unless asked not to, or the
+ * peer this node asked to push them. A note (a digest) of a change from
+ * a third peer then waits a little for the push rather than fetch the
+ * same records twice.
+ */
+static int
+sync_push_expected(struct sync_session *s, const uint8_t *origin)
+{
+	struct sync_session *o;
+	const struct sync_mark *k;
+
+	for (o = s->hub->sessions; o != NULL; o = o->next) {
+		if (o == s || !o->certified || !(o->caps & SYNC_CAP_LAZY))
+			continue;
+		k = sync_known(o, origin);
+		if (memcmp(o->peer, origin, KEY_PUBLIC_BYTES) == 0
+		        ? k == NULL || k->asked >= 0
+		        : k != NULL && k->asked > 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -296,6 +369,8 @@ sync_digest_take(struct sync_session *s, const Sd__Digest *d)
 			return -ENOMEM;
 		if (k->dw > 0)
 			s->pfp ^= sync_fp(k->origin, k->dw, k->dheld);
+		if (mk->w > k->dw)
+			k->dw_at = sync_now(s->hub);
 		k->w = k->dw = mk->w;
 		k->has_dheld = mk->has_held;
 		k->dheld = mk->has_held ? mk->held : 0;
@@ -309,19 +384,25 @@ sync_digest_take(struct sync_session *s, const Sd__Digest *d)
 /* Wants for one entry of the peer's vector; 1 if it shows records of a
  * node origin this node lacks. *wants counts the Wants sent. */
 static int
-sync_wants_for(struct sync_session *s, const struct sync_mark *k, size_t *wants)
+sync_wants_for(struct sync_session *s, struct sync_mark *k,
+    const struct sync_entry *e, int is_root, size_t *wants)
 {
 	struct sync_hub *h = s->hub;
-	const struct sync_entry *e = sync_entry_find(h, k->origin);
 	struct sync_want *ws;
-	uint64_t after = 0;
-	int is_root = sync_is_root(h, k->origin);
+	uint64_t after = 0, mine = e != NULL ? e->w : 0;
+	uint64_t held = e != NULL ? e->held : 0;
 	int own = sync_is_self(h, k->origin), lagging, rc;
 
-	/* The peer holds records of a node origin this node lacks: its lag
-	 * in status (the root's set and our own origin left out, as
-	 * there). */
-	lagging = !is_root && !own && k->dw > (e != NULL ? e->w : 0);
+	/* The peer holds more of the origin: above this node's watermark,
+	 * or more records at the same one (lost here; for the root's set,
+	 * records in gaps). */
+	k->behind = k->dw > mine ||
+	    (k->dw == mine && k->dw > 0 && k->has_dheld && k->dheld > held);
+	/* Records of a node origin this node lacks: its lag in status (the
+	 * root's set and our own origin left out, as there). */
+	k->lag = lagging = !is_root && !own && k->dw > mine;
+	if (!k->behind)
+		return 0;
 	/* Our own records: the peer may hold more of them than this store
 	 * (restored from an older backup): publish after them and fetch
 	 * them back. */
@@ -334,17 +415,26 @@ sync_wants_for(struct sync_session *s, const struct sync_mark *k, size_t *wants)
 	    sync_want_elsewhere(s, k->origin))
 		return lagging;
 	if (is_root) {
-		/* A set, not a watermark: ask for all of it when the peer
-		 * holds more or newer. */
-		if (k->dw == 0 ||
-		    (e != NULL && k->dw <= e->w &&
-		        !(k->has_dheld && k->dheld > e->held)))
-			return lagging;
+		/* A set, not a watermark: ask when the peer holds newer
+		 * records (those above this store's root watermark) or more
+		 * (all of it: the difference lies in gaps below). */
 		after = 0;
+		if (k->dw > mine &&
+		    (rc = store_mark(h->ctx.st, k->origin, &after)) != 0)
+			return rc;
 	} else if (!own) {
 		int revoked = 0;
 		if (!sync_behind(s, k, e, &after))
 			return lagging;
+		/* A push of it is on its way, most likely: look again
+		 * after a moment (sync_hub_poll). */
+		if (after > 0 && sync_now(h) - k->dw_at < SYNC_PUSH_WAIT_MS &&
+		    sync_push_expected(s, k->origin)) {
+			uint64_t at = k->dw_at + SYNC_PUSH_WAIT_MS;
+			if (s->recheck_at == 0 || at < s->recheck_at)
+				s->recheck_at = at;
+			return lagging;
+		}
 		/* Only origins whose certificate is held: their records could
 		 * not be stored otherwise (and a peer cannot make us track
 		 * made-up origins). */
@@ -354,11 +444,114 @@ sync_wants_for(struct sync_session *s, const struct sync_mark *k, size_t *wants)
 			return lagging;
 	}
 	if (*wants == SYNC_DIGEST_WANTS)
-		return 1; /* the rest at the next digest */
+		return lagging; /* the rest at the next look */
 	if ((rc = sync_want_send(s, k->origin, after)) != 0)
 		return rc;
 	(*wants)++;
 	return lagging;
+}
+
+/* Looks at one entry of the peer's vector; keeps the counts. */
+static int
+sync_eval(struct sync_session *s, struct sync_mark *k,
+    const struct sync_entry *e, size_t *wants)
+{
+	int was_behind = k->behind, was_lag = k->lag, rc;
+
+	rc = sync_wants_for(s, k, e, sync_is_root(s->hub, k->origin), wants);
+	if (rc < 0)
+		return rc;
+	s->nbehind += (size_t)k->behind - (size_t)was_behind;
+	s->nlag += (size_t)k->lag - (size_t)was_lag;
+	return 0;
+}
+
+/* The entry of origin in the peer's vector, looked at, if there is one. */
+static int
+sync_eval_origin(struct sync_session *s, const uint8_t *origin, size_t *wants)
+{
+	struct sync_mark *k = sync_known(s, origin);
+
+	if (k == NULL)
+		return 0;
+	return sync_eval(s, k, sync_entry_find(s->hub, origin), wants);
+}
+
+/* Every entry, the peer's vector and this node's cache side by side
+ * (both in origin order); the root's first. */
+static int
+sync_eval_all(struct sync_session *s, size_t *wants)
+{
+	struct sync_hub *h = s->hub;
+	size_t i, j;
+	int rc;
+
+	if ((rc = sync_eval_origin(s, h->ctx.root, wants)) < 0)
+		return rc;
+	for (i = 0, j = 0; i < s->nknown; i++) {
+		struct sync_mark *k = &s->known[i];
+		const struct sync_entry *e = NULL;
+		int c = 1;
+		while (j < h->n &&
+		    (c = memcmp(h->v[j].origin, k->origin, KEY_PUBLIC_BYTES)) <
+		        0)
+			j++;
+		if (j < h->n && c == 0)
+			e = &h->v[j];
+		if (!sync_is_root(h, k->origin) &&
+		    (rc = sync_eval(s, k, e, wants)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+sync_wants_pass(struct sync_session *s, const Sd__Digest *d)
+{
+	struct sync_hub *h = s->hub;
+	uint64_t first, c;
+	size_t i, wants = 0;
+	int rc = 0;
+
+	s->recheck_at = 0;
+	first = h->nring > SYNC_RING ? h->nring - SYNC_RING : 0;
+	/* A first look, a whole digest, new certificates (origins skipped
+	 * for want of one may be asked now), or more changes than kept:
+	 * everything. Else what changed here, in d, and what was behind. */
+	if (!s->passed || (d != NULL && !(d->has_delta && d->delta)) ||
+	    h->root_gen > s->pass_gen ||
+	    (h->nring > 0 &&
+	        h->ring[first % SYNC_RING].gen > s->pass_gen + 1)) {
+		rc = sync_eval_all(s, &wants);
+	} else {
+		if ((rc = sync_eval_origin(s, h->ctx.root, &wants)) < 0)
+			goto out;
+		for (i = 0; s->nbehind > 0 && i < s->nknown; i++)
+			if (s->known[i].behind &&
+			    (rc = sync_eval(s, &s->known[i],
+			         sync_entry_find(h, s->known[i].origin),
+			         &wants)) < 0)
+				goto out;
+		for (i = 0; d != NULL && i < d->n_marks; i++)
+			if ((rc = sync_eval_origin(
+			         s, d->marks[i]->origin.data, &wants)) < 0)
+				goto out;
+		for (c = first; c < h->nring; c++)
+			if (h->ring[c % SYNC_RING].gen > s->pass_gen &&
+			    (rc = sync_eval_origin(
+			         s, h->ring[c % SYNC_RING].origin, &wants)) < 0)
+				goto out;
+	}
+out:
+	if (rc < 0)
+		return rc;
+	s->passed = 1;
+	s->pass_gen = h->gen;
+	/* Behind and not all asked (in flight, a repair not due yet): look
+	 * again in a second whatever happens. */
+	if (s->nbehind > 0 && s->recheck_at == 0)
+		s->recheck_at = sync_now(h) + 1000;
+	return s->nlag > 0;
 }
 
 int
@@ -366,8 +559,7 @@ sync_on_digest(struct sync_session *s, const Sd__Digest *d)
 {
 	struct sync_hub *h = s->hub;
 	const struct sync_mark *k;
-	size_t i, pass, wants = 0;
-	int rc, lagging = 0;
+	int rc;
 
 	if ((rc = sync_digest_take(s, d)) != 0)
 		return rc;
@@ -387,18 +579,10 @@ sync_on_digest(struct sync_session *s, const Sd__Digest *d)
 	if (h->ctx.seq_learn != NULL)
 		h->ctx.seq_learn(h->ctx.arg,
 		    (k = sync_known(s, h->ctx.self)) != NULL ? k->dw : 0);
-	/* Root records first: certificates decide what else is accepted.
-	 * The whole vector, not only what this digest changed: a Want
-	 * skipped earlier (no certificate yet, asked elsewhere) is asked
-	 * now. */
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < s->nknown; i++) {
-			k = &s->known[i];
-			if ((pass == 0) != sync_is_root(h, k->origin))
-				continue;
-			if ((rc = sync_wants_for(s, k, &wants)) < 0)
-				return rc;
-			lagging |= rc;
-		}
-	return lagging;
+	/* Only what changed on either side, and what was behind. */
+	if (d->has_delta && d->delta && d->n_marks == 0 &&
+	    s->pass_gen == h->gen &&
+	    (s->recheck_at == 0 || sync_now(h) < s->recheck_at))
+		return s->nlag > 0;
+	return sync_wants_pass(s, d);
 }

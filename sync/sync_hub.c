@@ -146,15 +146,32 @@ sync_cert_bytes(struct store *st, const uint8_t who[KEY_PUBLIC_BYTES],
 }
 
 int
-sync_cert_of(struct store *st, const struct codes *codes,
-    const uint8_t who[KEY_PUBLIC_BYTES], uint64_t now_ms, struct record *out)
+sync_record_open(const struct sync_ctx *ctx, const uint8_t *rec, size_t len,
+    uint64_t now, struct record *out, char *err, size_t errlen)
+{
+	int rc;
+
+	if (ctx->trust != NULL && ctx->trust(ctx->arg, rec, len, 0)) {
+		if ((rc = record_decode(rec, len, out)) != 0)
+			snprintf(err, errlen, "not a valid record");
+		return rc;
+	}
+	rc = record_open(ctx->codes, rec, len, now, out, err, errlen);
+	if (rc == 0 && ctx->trust != NULL)
+		ctx->trust(ctx->arg, rec, len, 1);
+	return rc;
+}
+
+int
+sync_ctx_cert_of(const struct sync_ctx *ctx,
+    const uint8_t who[KEY_PUBLIC_BYTES], uint64_t now, struct record *out)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char err[256];
 	int revoked = 0, rc;
 
-	rc = sync_cert_bytes(st, who, &buf, &len, &revoked);
+	rc = sync_cert_bytes(ctx->st, who, &buf, &len, &revoked);
 	if (rc == SD_ENOCERT && revoked)
 		return SD_EREVOKED; /* revoked before any certificate was seen */
 	if (rc != 0)
@@ -163,13 +180,27 @@ sync_cert_of(struct store *st, const struct codes *codes,
 		rc = SD_EREVOKED;
 	else
 		rc =
-		    record_open(codes, buf, len, now_ms, out, err, sizeof(err));
-	if (rc == 0 && out->body->node_cert->not_after_ms < now_ms) {
+		    sync_record_open(ctx, buf, len, now, out, err, sizeof(err));
+	if (rc == 0 &&
+	    (out->body->kind_case != SD__RECORD_BODY__KIND_NODE_CERT ||
+	        out->body->node_cert->not_after_ms < now)) {
 		record_close(out);
 		rc = SD_EEXPIRED;
 	}
 	free(buf);
 	return rc;
+}
+
+int
+sync_cert_of(struct store *st, const struct codes *codes,
+    const uint8_t who[KEY_PUBLIC_BYTES], uint64_t now_ms, struct record *out)
+{
+	struct sync_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.st = st;
+	ctx.codes = codes;
+	return sync_ctx_cert_of(&ctx, who, now_ms, out);
 }
 
 /* ---- the watermark cache ---- */
@@ -298,6 +329,12 @@ sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 	e->w = w;
 	e->held = held;
 	e->gen = ++h->gen;
+	h->ring[h->nring % SYNC_RING].gen = e->gen;
+	memcpy(
+	    h->ring[h->nring % SYNC_RING].origin, e->origin, KEY_PUBLIC_BYTES);
+	h->nring++;
+	if (sync_is_root(h, e->origin))
+		h->root_gen = e->gen;
 	return 0;
 }
 
@@ -325,6 +362,17 @@ sync_hub_refresh_all(struct sync_hub *h)
 		    (rc = sync_hub_refresh(h, h->v[i].origin)) != 0)
 			return rc;
 	return 0;
+}
+
+uint64_t
+sync_hub_fingerprint(const struct sync_hub *h, size_t *origins)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n; i++)
+		n += h->v[i].w > 0;
+	*origins = n;
+	return h->fp;
 }
 
 void
@@ -391,6 +439,43 @@ sync_hub_tick(struct sync_hub *h)
 	return 0;
 }
 
+/*
+ * Whether a change of origin is pushed to s's peer (else it is told in a
+ * digest, and asks). A peer of an earlier release is pushed everything.
+ * With SYNC_CAP_LAZY, a node pushes its own records unless the peer
+ * asked not to, and relays others' only where the peer asked for them:
+ * each node asks one peer per origin (the one it first had to fetch
+ * from), so records flow along a tree and cross each link once, and
+ * notes (delta digests) go everywhere else.
+ */
+static int
+sync_pushes(const struct sync_session *s, const struct sync_mark *k,
+    const uint8_t *origin)
+{
+	if (!(s->caps & SYNC_CAP_LAZY))
+		return 1;
+	if (k != NULL && k->mode != 0)
+		return k->mode > 0;
+	return sync_is_self(s->hub, origin);
+}
+
+uint64_t
+sync_hub_poll(struct sync_hub *h)
+{
+	struct sync_session *s;
+	uint64_t now = sync_now(h), next = 0;
+
+	for (s = h->sessions; s != NULL; s = s->next) {
+		if (!s->certified || s->recheck_at == 0)
+			continue;
+		if (s->recheck_at <= now && sync_wants_pass(s, NULL) < 0)
+			continue; /* the next digest tries again */
+		if (s->recheck_at != 0 && (next == 0 || s->recheck_at < next))
+			next = s->recheck_at;
+	}
+	return next;
+}
+
 int
 sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
     uint64_t to, struct sync_session *src)
@@ -410,8 +495,7 @@ sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 		w = k != NULL ? k->w : s->has_digest ? 0 : UINT64_MAX;
 		if (w != UINT64_MAX && w >= to)
 			continue; /* it has them */
-		/* Pushed, unless it asked to hear of this origin only. */
-		if (w == from && from < to && (k == NULL || !k->no_push)) {
+		if (w == from && from < to && sync_pushes(s, k, origin)) {
 			if (pushable < 0 &&
 			    (pushable = sync_push_encode(h, origin, from, to,
 			         &push, &plen, &nrec)) < 0) {

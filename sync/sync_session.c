@@ -138,7 +138,7 @@ sync_on_mode(struct sync_session *s, const Sd__Mode *md)
 			continue;
 		if ((k = sync_known_get(s, o->data)) == NULL)
 			return -ENOMEM;
-		k->no_push = i < md->n_lazy;
+		k->mode = i < md->n_lazy ? -1 : 1;
 	}
 	return 0;
 }
@@ -157,8 +157,8 @@ sync_session_new(struct sync_hub *h, const uint8_t peer[KEY_PUBLIC_BYTES],
 
 	*out = NULL;
 	/* Only a certificate in force is worth presenting. */
-	if ((rc = sync_cert_of(h->ctx.st, h->ctx.codes, h->ctx.self,
-	         sync_now(h), &own)) != 0 ||
+	if ((rc = sync_ctx_cert_of(&h->ctx, h->ctx.self, sync_now(h), &own)) !=
+	        0 ||
 	    (rc = sync_cert_bytes(
 	         h->ctx.st, h->ctx.self, &cert, &len, &revoked)) != 0)
 		goto out;
@@ -230,8 +230,8 @@ sync_cert_check(struct sync_session *s, const uint8_t *rec, size_t len,
 	char why[256];
 	int rc;
 
-	if ((rc = record_open(
-	         h->ctx.codes, rec, len, now, &r, why, sizeof(why))) != 0)
+	if ((rc = sync_record_open(
+	         &h->ctx, rec, len, now, &r, why, sizeof(why))) != 0)
 		return sync_err(err, errlen, rc, "peer certificate: %s", why);
 	if (!sync_is_root(h, r.rec->origin.data) ||
 	    r.body->kind_case != SD__RECORD_BODY__KIND_NODE_CERT ||
@@ -261,7 +261,7 @@ sync_cert_check(struct sync_session *s, const uint8_t *rec, size_t len,
 		goto out;
 	/* Whatever we hold now decides: revoked, or superseded by a newer
 	 * certificate that is what counts. */
-	rc = sync_cert_of(h->ctx.st, h->ctx.codes, s->peer, now, &known);
+	rc = sync_ctx_cert_of(&h->ctx, s->peer, now, &known);
 	if (rc == SD_EREVOKED)
 		sync_err(err, errlen, rc, "peer's certificate is revoked");
 	else if (rc != 0)

@@ -11,8 +11,8 @@
 #include "gossip.pb-c.h"
 #include "record.h"
 
-#define SIMNET_NODES_MAX 64
-#define SIMNET_ROOT_MAX 256
+#define SIMNET_NODES_MAX 20000
+#define SIMNET_ROOT_MAX 40000
 
 struct simmsg {
 	uint8_t *data;
@@ -49,11 +49,12 @@ struct simnet {
 	struct key *root;
 	uint64_t now;
 	uint64_t root_seq;
-	struct simmsg issued[SIMNET_ROOT_MAX]; /* root records by seq - 1 */
-	struct simnode *nodes[SIMNET_NODES_MAX];
+	struct simmsg *issued; /* root records by seq - 1 */
+	struct simnode **nodes;
 	size_t nnodes;
 	struct simlink *links;
 	unsigned caps; /* for nodes added from now on */
+	int store_flags; /* store_open's, for every node */
 };
 
 static void simnet_rmtree(const char *dir);
@@ -226,6 +227,13 @@ simnet_new(struct simnet **out)
 		return SD_EINVAL;
 	if ((net = calloc(1, sizeof(*net))) == NULL)
 		return -ENOMEM;
+	if ((net->issued = calloc(SIMNET_ROOT_MAX, sizeof(*net->issued))) ==
+	        NULL ||
+	    (net->nodes = calloc(SIMNET_NODES_MAX, sizeof(*net->nodes))) ==
+	        NULL) {
+		simnet_free(net);
+		return -ENOMEM;
+	}
 	if ((rc = codes_new(&net->codes)) != 0 ||
 	    (rc = key_generate(&net->root)) != 0) {
 		simnet_free(net);
@@ -241,6 +249,12 @@ void
 simnet_caps(struct simnet *net, unsigned caps)
 {
 	net->caps = caps;
+}
+
+void
+simnet_store_flags(struct simnet *net, int flags)
+{
+	net->store_flags = flags;
 }
 
 const struct codes *
@@ -272,7 +286,8 @@ simnet_node_open(struct simnode *n)
 {
 	int rc;
 
-	if ((rc = store_open(n->dir, n->net->codes, 256, 0, &n->st)) != 0)
+	if ((rc = store_open(
+	         n->dir, n->net->codes, 256, n->net->store_flags, &n->st)) != 0)
 		return rc;
 	n->ctx.st = n->st;
 	return sync_hub_new(&n->ctx, &n->hub);
@@ -326,7 +341,8 @@ simnet_node_add(struct simnet *net, const char *name, const char *country,
 	n->ctx.seq_learn = simnet_ctx_seq_learn;
 	n->ctx.offence = simnet_ctx_offence;
 	n->ctx.caught_up = simnet_ctx_caught_up;
-	if ((rc = store_open(n->dir, net->codes, 256, 0, &n->st)) != 0)
+	if ((rc = store_open(
+	         n->dir, net->codes, 256, net->store_flags, &n->st)) != 0)
 		return rc;
 	if ((rc = simnet_root_give(net, n, seq)) != 0)
 		return rc;
@@ -403,6 +419,8 @@ simnet_free(struct simnet *net)
 	}
 	for (i = 0; i < net->root_seq; i++)
 		free(net->issued[i].data);
+	free(net->issued);
+	free(net->nodes);
 	key_free(net->root);
 	codes_free(net->codes);
 	free(net);

@@ -50,6 +50,10 @@ int simnet_new(struct simnet **out);
  * announce (SYNC_CAPS at first; 0: as a node of an earlier release). */
 void simnet_caps(struct simnet *net, unsigned caps);
 
+/* simnet_store_flags(net, flags): store_open's flags for every store
+ * opened from now on (STORE_NOSYNC for a simulator). */
+void simnet_store_flags(struct simnet *net, int flags);
+
 /* simnet_free(net): close every store and remove its directory. */
 void simnet_free(struct simnet *net);
 

@@ -24,8 +24,20 @@ struct sync_entry {
 	uint64_t gen; /* the hub's gen when (w, held) last changed */
 };
 
+/* An origin whose entry changed, at gen (the hub's recent changes). */
+struct sync_change {
+	uint64_t gen;
+	uint8_t origin[KEY_PUBLIC_BYTES];
+};
+
+/* Changes kept for sessions to look at only what moved. */
+#define SYNC_RING 4096
+
 struct sync_hub {
 	struct sync_ctx ctx;
+	struct sync_change ring[SYNC_RING];
+	uint64_t nring; /* changes ever recorded (ring[nring % SYNC_RING]) */
+	uint64_t root_gen; /* gen of the root entry's last change */
 	struct sync_entry *v; /* sorted by origin */
 	size_t n, cap;
 	struct sync_session *sessions;
@@ -46,9 +58,14 @@ struct sync_mark {
 	uint8_t origin[KEY_PUBLIC_BYTES];
 	uint64_t w; /* its watermark: as digested, raised by what it was sent */
 	uint64_t dw, dheld; /* as its digests said (dheld 0 if not told) */
+	uint64_t dw_at; /* when dw last grew (this node's clock) */
+	int behind; /* the last look found the peer ahead of this node */
+	int lag; /* ... on a node origin not this node's (status's lag) */
 	int has_dheld;
-	int no_push; /* it asked not to be pushed this origin (lazy) */
-	int lazy_sent; /* this node asked it not to push this origin */
+	/* SYNC_CAP_LAZY: what the peer asked of this node for the origin
+	 * (mode), and what this node asked of the peer (asked): 1 push it,
+	 * -1 only tell of it, 0 not said (push only a node's own records). */
+	int mode, asked;
 };
 
 /* A Want in flight: the `from` of the batch expected next. */
@@ -84,6 +101,13 @@ struct sync_session {
 	 * next must be whole; whether to ask the peer for a whole one. */
 	uint64_t told_gen;
 	int full_next, ask_resend;
+	/* Wants are looked for in what changed since the last look (the
+	 * hub's gen then), and in the entries found behind (nbehind, of
+	 * which nlag on others' node origins), again at recheck_at (0: no
+	 * need) though nothing changes. passed: a first look happened. */
+	uint64_t pass_gen, recheck_at;
+	size_t nbehind, nlag;
+	int passed;
 	struct sync_want *wants;
 	size_t nwants;
 	struct sync_repair *repairs;
@@ -106,6 +130,17 @@ struct sync_msg {
 	uint64_t stale_mark;
 };
 
+/* A Want in flight on another connection holds back asking the same
+ * origin here while its answer made progress within this long. */
+#define SYNC_WANT_ELSEWHERE_MS 5000
+
+/* A change a peer tells of is fetched from it only after this long if
+ * another peer is expected to push it (sync_digest.c). */
+#define SYNC_PUSH_WAIT_MS 50
+
+/* Bytes of a root Want's bitmap of held seqs, at most. */
+#define SYNC_HELD_MAX 65536
+
 /* Origins in one Mode message, at most. */
 #define SYNC_MODE_MAX 1024
 
@@ -122,6 +157,16 @@ void sync_log(const struct sync_hub *h, int level, const char *fmt, ...)
 
 /* sync_now(h): the context's clock. */
 uint64_t sync_now(const struct sync_hub *h);
+
+/* sync_record_open(ctx, rec, len, now, out, err, errlen): record_open,
+ * or record_decode of bytes ctx->trust says were opened before. */
+int sync_record_open(const struct sync_ctx *ctx, const uint8_t *rec, size_t len,
+    uint64_t now, struct record *out, char *err, size_t errlen);
+
+/* sync_ctx_cert_of(ctx, who, now, out): sync_cert_of through
+ * sync_record_open. */
+int sync_ctx_cert_of(const struct sync_ctx *ctx,
+    const uint8_t who[KEY_PUBLIC_BYTES], uint64_t now, struct record *out);
 
 /* sync_is_root(h, o), sync_is_self(h, o): whose origin o is. */
 int sync_is_root(const struct sync_hub *h, const uint8_t *o);
@@ -193,7 +238,16 @@ int sync_digest_send(struct sync_session *s);
  * of a node origin this node lacks (for catch-up timing), else 0. */
 int sync_on_digest(struct sync_session *s, const Sd__Digest *d);
 
-/* sync_want_send(s, origin, after): a Want, remembered as in flight. */
+/* sync_wants_pass(s, d): Wants for what the peer's vector shows this
+ * node lacks, looking at what changed since the last pass (the hub's
+ * changes, the digest d if not NULL, the entries found behind), or at
+ * all of it when needed; 1 if it shows records of a node origin this
+ * node lacks. Sets s->recheck_at when to look again though nothing
+ * changes. */
+int sync_wants_pass(struct sync_session *s, const Sd__Digest *d);
+
+/* sync_want_send(s, origin, after): a Want, remembered as in flight; for
+ * the root, with the bitmap of the root seqs above after held here. */
 int sync_want_send(struct sync_session *s,
     const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t after);
 
