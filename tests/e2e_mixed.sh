@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# A federation half upgraded: nodes of the previous release (built from
+# SD_OLD_REV, the last release, with scripts/build-rev.sh) and of this one
+# in one federation. Links between two new nodes use delta digests; a
+# link with an old node falls back to whole digests (negotiated on the
+# first message: an old node announces no capabilities and ignores the
+# field); every member, update and removal reaches every node both ways,
+# and nothing is refused anywhere.
+source "$(dirname "$0")/lib.sh"
+
+OLD_REV=${SD_OLD_REV:-2143a4c}
+OLD="$SD_BIN/old-$OLD_REV"
+"$SD_SRC/scripts/build-rev.sh" "$OLD_REV" "$OLD"
+NEW_SD=$SD
+NEW_SDD=$SDD
+
+# on_release NAME: use the binaries of NAME's release (o*: old).
+on_release() {
+	case $1 in
+	o*) SD="$OLD/stardust"; SDD="$OLD/stardustd" ;;
+	*) SD=$NEW_SD; SDD=$NEW_SDD ;;
+	esac
+}
+
+sd_root
+declare -A PORT CC=([o1]=FI [n1]=SE [o2]=LT [n2]=EE) SEED=([o1]=1 [n1]=2 [o2]=3 [n2]=4)
+for n in o1 n1 o2 n2; do PORT[$n]=$(free_port); done
+# A ring o1 -> n1 -> o2 -> n2 -> n1: one link between new nodes (n2 -> n1),
+# three between an old and a new one.
+for n in o1 n1 o2 n2; do sd_node "$n"; done
+sd_net o1 "${PORT[o1]}" "${PORT[n1]}"
+sd_net n1 "${PORT[n1]}" "${PORT[o2]}"
+sd_net o2 "${PORT[o2]}" "${PORT[n2]}"
+sd_net n2 "${PORT[n2]}" "${PORT[n1]}" "${PORT[o1]}"
+for n in o1 n1 o2 n2; do
+	on_release "$n"
+	sd_start "$n"
+	sd_admit "$n" --countries "${CC[$n]}" --address "127.0.0.1:${PORT[$n]}"
+	"$SD_BIN/sdgen" --count 40 --seed "${SEED[$n]}" --countries "${CC[$n]}" \
+		--format csv > "$T/$n.csv"
+	sdc "$n" import "$T/$n.csv" >/dev/null
+done
+on_release n1
+
+# wait_all N: until every node holds N members (each with its own CLI).
+wait_all() {
+	local want=$1 i n c ok
+	for i in $(seq 1 300); do
+		ok=1
+		for n in o1 n1 o2 n2; do
+			on_release "$n"
+			c=$(sdc "$n" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["members"])')
+			[ "$c" = "$want" ] || { ok=0; break; }
+		done
+		on_release n1
+		[ $ok = 1 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+if wait_all 160; then ok; else fail "the mixed federation did not converge on 160 members"; fi
+
+# Digests on each link: delta between the new nodes, whole with old ones.
+digests() { # digests NODE PORT: how NODE's link to the node on PORT goes
+	on_release "$1"
+	sdc "$1" peers --json | python3 -c "
+import json, sys
+for l in sys.stdin:
+    p = json.loads(l)
+    if p.get('address') == '127.0.0.1:$2' and p.get('state') == 'certified':
+        print(p.get('digests')); break"
+	on_release n1
+}
+expect_eq "n2 -> n1 (both new): delta digests" "$(digests n2 "${PORT[n1]}")" delta
+expect_eq "n1 -> o2 (old peer): whole digests" "$(digests n1 "${PORT[o2]}")" whole
+expect_eq "n2 -> o1 (old peer): whole digests" "$(digests n2 "${PORT[o1]}")" whole
+
+# Changes both ways: an old node's update and a new node's removal reach
+# everyone; a new member on each side too.
+on_release o1
+IDO=$(sdc o1 export | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+sdc o1 member update "$IDO" --employees 4242 >/dev/null
+sdc o1 member add --name "Old Release Oy" --kind sme --country FI >/dev/null
+on_release n2
+IDN=$(sdc n2 export | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+sdc n2 member remove "$IDN" >/dev/null
+sdc n2 member add --name "New Release OU" --kind sme --country EE >/dev/null
+on_release n1
+if wait_all 161; then ok; else fail "changes did not reach every node"; fi
+for n in o1 n1 o2 n2; do
+	on_release "$n"
+	run_rc sh sdc "$n" member show "$IDO" --json
+	expect_contains "o1's update reached $n" "$sh_out" '"employees":4242'
+	run_rc sh sdc "$n" member show "$IDN"
+	expect_eq "n2's removal reached $n" "$sh_rc" 1
+	run_rc s sdc "$n" search "Old Release" --json
+	expect_contains "o1's new member at $n" "$s_out" "Old Release Oy"
+	run_rc s sdc "$n" search "New Release" --json
+	expect_contains "n2's new member at $n" "$s_out" "New Release OU"
+	rej=$(sdc "$n" status --json | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["rejected"].values()))')
+	expect_eq "nothing refused at $n" "$rej" 0
+done
+on_release n1
+first=$(export_all n1 | sha256sum)
+for n in o1 o2 n2; do
+	on_release "$n"
+	expect_eq "$n holds what n1 holds" "$(export_all "$n" | sha256sum)" "$first"
+done
+on_release n1
+
+finish
