@@ -20,6 +20,7 @@
 #include "consortium.h"
 #include "err.h"
 #include "query.h"
+#include "sdtest.h"
 #include "store.h"
 
 static double
@@ -83,22 +84,9 @@ static int
 bq_key_cb(void *arg, const uint8_t *rec, size_t len)
 {
 	struct bq_keys *k = arg;
-	Sd__SignedRecord *sr = sd__signed_record__unpack(NULL, len, rec);
-	Sd__RecordBody *b = NULL;
 
-	if (sr != NULL &&
-	    (b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) !=
-	        NULL &&
-	    b->kind_case == SD__RECORD_BODY__KIND_MEMBER && k->n < k->cap) {
-		memcpy(k->v[k->n], sr->origin.data, KEY_PUBLIC_BYTES);
-		memcpy(k->v[k->n] + KEY_PUBLIC_BYTES, b->member->id.data,
-		    MEMBER_ID_BYTES);
+	if (k->n < k->cap && sdtest_record_key(rec, len, k->v[k->n]) == 0)
 		k->n++;
-	}
-	if (b)
-		sd__record_body__free_unpacked(b, NULL);
-	if (sr)
-		sd__signed_record__free_unpacked(sr, NULL);
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "err.h"
 #include "key.h"
 #include "record.h"
+#include "sdtest.h"
 
 /* Iterations between clock reads: small enough to stop on time, large
  * enough that reading the clock costs nothing measurable. */
@@ -45,60 +46,41 @@ bench_now(void)
 
 /* A member like the ones sdgen writes: about 575 bytes encoded, 680 as a
  * signed record; sdgen's members average 650. */
-static char *bench_caps[] = { "laser cutting", "sheet metal fabrication",
-	"robotic welding", "powder coating", "contract manufacturing" };
-static char *bench_offers[] = { "laser cutting", "subcontracting",
-	"prototyping" };
-static char *bench_seeks[] = { "industrial automation", "export partners" };
-static char *bench_sectors[] = { "25.11", "25.62" };
-static char *bench_langs[] = { "fi", "en", "sv" };
+static const struct sdtest_member bench_member = {
+	.name = "Kallio Laser Engineering Oy",
+	.country = "FI",
+	.region = "FI1D7",
+	.city = "Rovaniemi",
+	.website = "https://www.kallio-laser-engineering.fi",
+	.email = "info@kallio-laser-engineering.fi",
+	.desc = "Kallio Laser Engineering Oy is a small metalworking "
+	        "company in Rovaniemi, Finland, founded in 2004. We "
+	        "specialise in laser cutting, sheet metal fabrication "
+	        "and robotic welding for the mining industry.",
+	.sectors = { "25.11", "25.62" },
+	.caps = { "laser cutting", "sheet metal fabrication", "robotic welding",
+	    "powder coating", "contract manufacturing" },
+	.offers = { "laser cutting", "subcontracting", "prototyping" },
+	.seeks = { "industrial automation", "export partners" },
+	.langs = { "fi", "en", "sv" },
+	.employees = 27,
+	.founded = 2004,
+};
 
 /*
- * bench_body(out, outlen): encode a realistic RecordBody into *out
+ * bench_body(out, outlen): encode bench_member, signed now, into *out
  * (malloc'd, caller frees).
  */
 static int
 bench_body(uint8_t **out, size_t *outlen)
 {
-	static uint8_t id[MEMBER_ID_BYTES] = { 0x5d, 0x17, 0x42 };
-	Sd__RecordBody body = SD__RECORD_BODY__INIT;
-	Sd__Member m = SD__MEMBER__INIT;
+	static const uint8_t id[MEMBER_ID_BYTES] = { 0x5d, 0x17, 0x42 };
+	Sd__RecordBody body;
+	Sd__Member m;
 
-	m.id.data = id;
-	m.id.len = sizeof(id);
-	m.name = "Kallio Laser Engineering Oy";
-	m.kind = SD__MEMBER_KIND__KIND_SME;
-	m.country = "FI";
-	m.region = "FI1D7";
-	m.city = "Rovaniemi";
-	m.website = "https://www.kallio-laser-engineering.fi";
-	m.email = "info@kallio-laser-engineering.fi";
-	m.description = "Kallio Laser Engineering Oy is a small metalworking "
-	                "company in Rovaniemi, Finland, founded in 2004. We "
-	                "specialise in laser cutting, sheet metal fabrication "
-	                "and robotic welding for the mining industry.";
-	m.sectors = bench_sectors;
-	m.n_sectors = 2;
-	m.capabilities = bench_caps;
-	m.n_capabilities = 5;
-	m.offers = bench_offers;
-	m.n_offers = 3;
-	m.seeks = bench_seeks;
-	m.n_seeks = 2;
-	m.has_employees = 1;
-	m.employees = 27;
-	m.has_founded = 1;
-	m.founded = 2004;
-	m.languages = bench_langs;
-	m.n_languages = 3;
+	sdtest_member_body(&body, &m, id, &bench_member);
 	body.signed_at_ms = record_now_ms();
-	body.kind_case = SD__RECORD_BODY__KIND_MEMBER;
-	body.member = &m;
-	*outlen = sd__record_body__get_packed_size(&body);
-	if ((*out = malloc(*outlen)) == NULL)
-		return -ENOMEM;
-	sd__record_body__pack(&body, *out);
-	return 0;
+	return sdtest_body_pack(&body, out, outlen);
 }
 
 /* One verifying thread: the same message for `secs` seconds. */

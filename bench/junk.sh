@@ -28,16 +28,13 @@ for v in "$N" "$JUNK" "$SMALL"; do
 	case $v in '' | *[!0-9]*) echo "SD_BENCH_N, SD_BENCH_JUNK and SD_BENCH_SMALL must be numbers" >&2; exit 2 ;; esac
 done
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-SD="$B/stardust"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sdjunk.XXXXXX")
-PIDS=()
 FLOOD=
 
 cleanup() {
-	local rc=$? p
+	local rc=$?
 	[ -n "$FLOOD" ] && kill -TERM "$FLOOD" 2>/dev/null || true
-	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+	bench_stop
 	rm -rf "$T"
 	exit $rc
 }
@@ -61,19 +58,18 @@ full_sync() {
 }
 
 BENCH_LOG_LEVEL=info
-bench_federation
+sd_root
 PA=$(free_port)
 node a FI "$PA"
-PID_A=${PIDS[0]}
 "$B/sdgen" --count "$N" --seed 7 --countries FI >"$T/members.csv"
 sdc a import "$T/members.csv" >/dev/null
 
 # 3 first, while A is quiet.
-RSS0=$(rss_kb "$PID_A")
+RSS0=$(rss_kb "$PID_a")
 python3 "$SRC/tests/junkpeers.py" "$PA" --count "$SMALL" --seconds 4 >"$T/small.json" &
 FLOOD=$!
 sleep 3
-RSS1=$(rss_kb "$PID_A")
+RSS1=$(rss_kb "$PID_a")
 wait "$FLOOD"
 FLOOD=
 
@@ -90,11 +86,11 @@ full_sync b2
 FLOOD_S=$SYNC_S
 SHED=$(status_field a handshakes_shed)
 FAILED=$(status_field a handshakes_failed)
-RSS2=$(rss_kb "$PID_A")
+RSS2=$(rss_kb "$PID_a")
 kill -TERM "$FLOOD"
 wait "$FLOOD" || true
 FLOOD=
-OPENED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["opened"])' "$T/junk.json")
+OPENED=$(sdtest json-field -f "$T/junk.json" opened)
 
 cat <<EOF
 Stardust junk-connection benchmark (N=$N, one FI node; empty nodes dial it on loopback)

@@ -1,7 +1,11 @@
-# Helpers shared by the benchmark scripts (sourced, not run).
+# Helpers shared by the benchmark scripts (sourced, not run). Nodes are
+# made, started and certified with the end-to-end tests' helpers
+# (tests/sdlib.sh); what is the benchmarks' own is here.
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/sdlib.sh"
 
 # bench_build DIR: check DIR holds the programs a benchmark runs and set
-# B to its absolute path; exits 2 with a usage line otherwise.
+# B to its absolute path, SD and SDD to the CLI and the daemon; exits 2
+# with a usage line otherwise.
 bench_build() {
 	if [ $# -ne 1 ] || [ ! -x "$1/stardust" ] || [ ! -x "$1/stardustd" ] ||
 		[ ! -x "$1/sdgen" ] || [ ! -x "$1/bench_sign" ]; then
@@ -10,6 +14,8 @@ bench_build() {
 		exit 2
 	fi
 	B=$(cd "$1" && pwd)
+	SD="$B/stardust"
+	SDD="$B/stardustd"
 }
 
 now() { date +%s.%N; }
@@ -18,51 +24,36 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 # ratio A B [FORMAT]
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
 
-# The federations of bench/sync.sh and bench/junk.sh. They use B (the
-# build), SD (the CLI), T (the run's directory) and PIDS (daemons to
-# stop), which the scripts set.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+# bench_stop: stop every daemon started (SIGTERM) and wait for them.
+bench_stop() {
+	local p
+	for p in "${SD_PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${SD_PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+	SD_PIDS=()
 }
-sdc() { local n=$1; shift; "$SD" -c "$T/$n/stardust.conf" "$@"; }
-# A numeric field of `status --json`, without python: polling must not
-# take CPU from the daemons being measured.
+
+# A numeric field of `status --json`, without python (json_field starts
+# one): polling must not take CPU from the daemons being measured.
 status_field() {
 	local js
 	js=$(sdc "$1" status --json)
 	[[ $js =~ \"$2\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
 }
 
-# bench_federation: a new federation root in $T/root; sets ROOT.
-bench_federation() {
-	"$SD" federation init --dir "$T/root" >/dev/null
-	ROOT=$(cat "$T/root/root.pub")
-}
-
 # node NAME COUNTRY PORT [PEER_PORT...]: create, configure, start, admit
-# (log level BENCH_LOG_LEVEL, default debug: sync.sh reads the store
-# times from the logs).
+# a node of the federation in $T/root (sd_root) for COUNTRY, listening
+# on PORT and dialling the PEER_PORTs, with the daemon's own gossip
+# interval and log level BENCH_LOG_LEVEL (default debug: sync.sh reads
+# the store times from the logs). CERT_T: when its certificate was
+# given, from which time it can sync.
 node() {
-	local name=$1 cc=$2 port=$3 peers="" p key i
+	local name=$1 cc=$2 port=$3
 	shift 3
-	for p in "$@"; do peers="${peers:+$peers, }127.0.0.1:$p"; done
-	"$SD" node init --dir "$T/$name" --root-key "$ROOT" --name "$name" >/dev/null
+	sd_node "$name"
 	sed -i "s/^log_level = .*/log_level = ${BENCH_LOG_LEVEL:-debug}/" "$T/$name/stardust.conf"
-	{
-		echo "listen = 127.0.0.1:$port"
-		[ -n "$peers" ] && echo "peers = $peers"
-		echo "max_outbound = 0"
-	} >>"$T/$name/stardust.conf"
-	"$B/stardustd" -f "$T/$name/stardust.conf" -d 2>"$T/$name.log" &
-	PIDS+=($!)
-	for i in $(seq 1 100); do
-		sdc "$name" status >/dev/null 2>&1 && break
-		sleep 0.05
-	done
-	key=$(sdc "$name" status | awk '/node key/{print $3}')
-	"$SD" federation admit "$key" --dir "$T/root" --name "$name" \
-		--countries "$cc" --address "127.0.0.1:$port" -o "$T/$name.cert" >/dev/null
+	SD_GOSSIP_MS='' sd_net "$name" "$port" "$@"
+	sd_start "$name"
+	sd_cert "$name" --countries "$cc" --address "127.0.0.1:$port"
 	CERT_T=$(now) # from here the node can sync
 	sdc "$name" cert add "$T/$name.cert" >/dev/null
 }
-

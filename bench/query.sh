@@ -29,42 +29,22 @@ if [ -n "${SD_BENCH_DIR:-}" ]; then
 else
 	T=$(mktemp -d "${TMPDIR:-/tmp}/sdqbench.XXXXXX")
 fi
-DPID=
 cleanup() {
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -TERM "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
+	bench_stop
 	[ "$KEEP" = 1 ] || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SD="$B/stardust"
 export STARDUST_CONFIG="$T/n1/stardust.conf"
-start() {
-	"$B/stardustd" -f "$T/n1/stardust.conf" -d 2>>"$T/daemon.log" &
-	DPID=$!
-	for _ in $(seq 1 200); do
-		"$SD" status >/dev/null 2>&1 && return 0
-		kill -0 "$DPID" 2>/dev/null || { echo "stardustd exited" >&2; exit 1; }
-		sleep 0.05
-	done
-	echo "stardustd did not answer" >&2
-	exit 1
-}
 
 if [ ! -f "$T/built.$N" ]; then
 	rm -rf "$T/root" "$T/n1"
-	"$SD" federation init --dir "$T/root" >/dev/null
-	"$SD" node init --dir "$T/n1" --root-key "$(cat "$T/root/root.pub")" \
-		--name Nordic >/dev/null
+	sd_root
+	sd_node n1
 	sed -i "s/^map_size_mb = .*/map_size_mb = 16384/" "$T/n1/stardust.conf"
-	start
-	NODEKEY=$("$SD" status | awk '/node key/{print $3}')
-	"$SD" federation admit "$NODEKEY" --dir "$T/root" --name Nordic \
-		--countries "$COUNTRIES" -o "$T/cert.rec" >/dev/null
-	"$SD" cert add "$T/cert.rec" >/dev/null
+	sd_start n1
+	sd_admit n1 --countries "$COUNTRIES"
 	t=$(now)
 	"$B/sdgen" --count "$N" --seed 1 --countries "$COUNTRIES" >"$T/members.csv"
 	"$SD" import "$T/members.csv" >"$T/import.out"
@@ -72,7 +52,7 @@ if [ ! -f "$T/built.$N" ]; then
 	rm -f "$T/members.csv"
 	touch "$T/built.$N"
 else
-	start
+	sd_start n1
 fi
 [ "$KEEP" = 1 ] && echo "node kept in $T" >&2
 

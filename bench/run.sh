@@ -28,7 +28,6 @@ if [ -n "${SD_BENCH_BATCH:-}" ]; then
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/sdbench.XXXXXX")
-DPID=
 CHILD=
 cleanup() {
 	local rc=$?
@@ -36,13 +35,10 @@ cleanup() {
 		kill -TERM "$CHILD" 2>/dev/null || true
 		wait "$CHILD" 2>/dev/null || true
 	fi
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -TERM "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
-	if [ $rc -ne 0 ] && [ -f "$T/daemon.log" ]; then
+	bench_stop
+	if [ $rc -ne 0 ] && [ -f "$T/n1.log" ]; then
 		echo "--- daemon log (last lines) ---" >&2
-		tail -n 20 "$T/daemon.log" >&2 || true
+		tail -n 20 "$T/n1.log" >&2 || true
 	fi
 	if [ "${SD_BENCH_KEEP:-0}" = 1 ]; then
 		echo "kept $T" >&2
@@ -66,26 +62,13 @@ run() {
 	return $rc
 }
 
-
-SD="$B/stardust"
 export STARDUST_CONFIG="$T/n1/stardust.conf"
 
 # The federation and the node.
-"$SD" federation init --dir "$T/root" >/dev/null
-"$SD" node init --dir "$T/n1" --root-key "$(cat "$T/root/root.pub")" \
-	--name Lapland >/dev/null
-"$B/stardustd" -f "$T/n1/stardust.conf" -d 2>"$T/daemon.log" &
-DPID=$!
-for _ in $(seq 1 100); do
-	[ -S "$T/n1/control.sock" ] && "$SD" status >/dev/null 2>&1 && break
-	kill -0 "$DPID" 2>/dev/null || { echo "stardustd exited" >&2; exit 1; }
-	sleep 0.05
-done
-"$SD" status >/dev/null || { echo "stardustd did not answer" >&2; exit 1; }
-NODEKEY=$("$SD" status | awk '/node key/{print $3}')
-"$SD" federation admit "$NODEKEY" --dir "$T/root" --name Lapland \
-	--countries FI -o "$T/cert.rec" >/dev/null
-"$SD" cert add "$T/cert.rec" >/dev/null
+sd_root
+sd_node n1
+sd_start n1
+sd_admit n1 --countries FI
 
 # The signing bound, measured on this machine in this run.
 run "$B/bench_sign" --seconds 2 >"$T/sign.txt"

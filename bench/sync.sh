@@ -29,14 +29,11 @@ for v in "$N" "$DELTA" "$NODES"; do
 	case $v in '' | *[!0-9]*) echo "SD_BENCH_N, SD_BENCH_DELTA and SD_BENCH_NODES must be numbers" >&2; exit 2 ;; esac
 done
 [ "$DELTA" -le "$N" ] || { echo "SD_BENCH_DELTA must not exceed SD_BENCH_N" >&2; exit 2; }
-SD="$B/stardust"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sdsync.XXXXXX")
-PIDS=()
 
 cleanup() {
-	local rc=$? p
-	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+	local rc=$?
+	bench_stop
 	if [ "${SD_BENCH_KEEP:-0}" = 1 ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 	exit $rc
 }
@@ -45,18 +42,14 @@ trap 'exit 130' INT TERM
 
 # bytes NODE: bytes in + out over all its peer connections.
 bytes() {
-	sdc "$1" peers --json | python3 -c '
-import json, sys
-print(sum(json.loads(l).get("bytes_in", 0) + json.loads(l).get("bytes_out", 0) for l in sys.stdin))'
+	sdc "$1" peers --json | sdtest jsonl-sum bytes_in bytes_out
 }
 # recs_in NODE: records received over all its peer connections.
 recs_in() {
-	sdc "$1" peers --json | python3 -c '
-import json, sys
-print(sum(json.loads(l).get("records_in", 0) for l in sys.stdin))'
+	sdc "$1" peers --json | sdtest jsonl-sum records_in
 }
 
-bench_federation
+sd_root
 
 # The bound, measured now.
 "$B/bench_sign" --seconds 2 >"$T/sign.txt"
@@ -96,17 +89,7 @@ IDLE_BYTES=$(($(bytes b) - IDLE0))
 IDLE_RECS=$(($(recs_in b) - REC0))
 
 # 2. Delta: DELTA members of A change (employees + 1), through import.
-python3 - "$T/members.csv" "$DELTA" >"$T/delta.csv" <<'EOF'
-import csv, sys
-r = csv.DictReader(open(sys.argv[1], newline=''))
-w = csv.DictWriter(sys.stdout, fieldnames=r.fieldnames)
-w.writeheader()
-for i, row in enumerate(r):
-    if i >= int(sys.argv[2]):
-        break
-    row['employees'] = str(int(row['employees'] or 0) + 1)
-    w.writerow(row)
-EOF
+sdtest csv-head "$T/members.csv" "$DELTA" --bump employees --eol crlf >"$T/delta.csv"
 W_BEFORE=$(status_field a own_seq)
 D0=$(bytes b)
 t=$(now)
@@ -147,9 +130,7 @@ EOF
 
 [ "$NODES" -gt 1 ] || exit 0
 # 4. One record across a federation: node i dials nodes i-1 and i-2.
-for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-PIDS=()
+bench_stop
 declare -a LP
 CCS=(FI SE NO DK EE LV LT PL DE FI SE NO DK EE LV LT)
 for i in $(seq 1 "$NODES"); do

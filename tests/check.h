@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sdtest.h"
+
 static int check_failures;
 static int check_count;
 
@@ -57,16 +59,16 @@ static int check_count;
 	} \
 } while (0)
 
-/* check_tmpdir(): a new empty directory under $TMPDIR (or /tmp). */
+/* check_tmpdir(): a new empty directory under $TMPDIR (or /tmp), in a
+ * static buffer; the test exits (status 2) if it cannot be made. */
 static inline char *
 check_tmpdir(void)
 {
 	static char buf[256];
-	const char *base = getenv("TMPDIR");
+	int rc;
 
-	snprintf(buf, sizeof(buf), "%s/sdtest.XXXXXX", base ? base : "/tmp");
-	if (mkdtemp(buf) == NULL) {
-		perror("mkdtemp");
+	if ((rc = sdtest_tmpdir("sdtest", buf, sizeof(buf))) != 0) {
+		fprintf(stderr, "mkdtemp: %s\n", strerror(-rc));
 		exit(2);
 	}
 	return buf;

@@ -12,9 +12,7 @@ sd_start fi
 sd_admit fi --countries FI
 "$SD_BIN/sdgen" --count $N --seed 7 --countries FI --format csv > "$T/gen.csv"
 
-status_field() {
-	sdc fi status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
-}
+status_field() { json_field fi "$1"; }
 
 sdc fi import --batch $BATCH "$T/gen.csv" >"$T/imp.out" 2>"$T/imp.err" &
 IMP=$!

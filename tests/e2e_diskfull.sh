@@ -14,9 +14,6 @@ N=3000
 sd_root
 "$SD_BIN/sdgen" --count $N --seed 8 --countries FI --format csv >"$T/gen.csv"
 
-json_field() {
-	sdc "$1" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
-}
 # import_until_full NAME: an import that must fail for lack of space;
 # sets ACKED (members the CLI reported stored before the failure).
 import_until_full() {
@@ -96,7 +93,7 @@ sd_admit p --countries SE
 sdc p import "$T/p.csv" >/dev/null
 sleep 2
 expect_eq "disk full: the peer's members are not stored" "$(json_field d members)" "$D_HELD"
-rej=$(sdc d status --json | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["rejected"].values()))')
+rej=$(sdc d status --json | sdtest json-sum rejected)
 expect_eq "disk full: the peer is not counted as an offender" "$rej" 0
 expect_contains "disk full: the sync failure is logged" "$(cat "$T/d.log")" "refused: storing: "
 

@@ -45,7 +45,7 @@ expect_contains "origins listed" "$pe_out" "6 origins held"
 expect_contains "own origin marked" "$pe_out" "(this node)"
 
 # An update, then a removal, reach every node; the old versions go.
-ID=$(sdc n1 search Palsatech --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+ID=$(sdc n1 search Palsatech --json | sdtest jsonl-field id --limit 1)
 sdc n1 member update "$ID" --employees 42 >/dev/null
 for i in $(seq 1 100); do
 	sdc n5 member show "$ID" --json 2>/dev/null | grep -q '"employees":42' && break

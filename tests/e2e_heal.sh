@@ -67,7 +67,7 @@ expect_eq "fsck clean after healing" "$f_rc" 0
 [ "$f_rc" -eq 0 ] || echo "$f_out" >&2
 # Both nodes hold the same members; nothing was republished.
 wait_converged 30 a b || fail "a and b differ after healing"
-expect_eq "b's own seq unchanged" "$(sdc b status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["own_seq"])')" 100
+expect_eq "b's own seq unchanged" "$(json_field b own_seq)" 100
 # In sync again: no further repair is asked for (one per origin).
 sleep 2
 expect_eq "one repair per lost origin" "$(grep -c 'fetching the origin again' "$T/b.log")" 2

@@ -23,7 +23,7 @@ sd_admit hub --countries FI
 for n in evil third; do
 	sd_node "$n"
 	# The public key is the second half of libsodium's 64-byte secret key.
-	key=$(python3 -c 'import sys; print(open(sys.argv[1]).read().split()[1][64:])' "$T/$n/node.key")
+	key=$(awk 'NR == 1 { print substr($2, 65) }' "$T/$n/node.key")
 	"$SD" federation admit "$key" --dir "$T/root" --name "$n" --countries FI \
 		-o "$T/$n.cert" >/dev/null
 	eval "KEY_$n=$key"
@@ -56,10 +56,8 @@ expect_contains "oversize frame logged" "$log" "frame above the maximum"
 
 # Every refusal is counted by reason in status, with the last offender.
 rej() {
-	sdc hub status --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print(s["rejected"][sys.argv[1]] if sys.argv[1] in s["rejected"] else s.get("last_rejected", {}).get(sys.argv[1], "-"))' "$1"
+	sdc hub status --json |
+		sdtest json-eval "j['rejected']['$1'] if '$1' in j['rejected'] else j.get('last_rejected', {}).get('$1', '-')"
 }
 # The forged record fails the signature check under the certified
 # origin it names: counted with the bad signature.

@@ -9,6 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 GET="$SD_SRC/tests/httpget.py"
+T0=$(date +%s%3N) # no sync happened before this
 
 partners_http
 expect_contains "the log names the HTTP address" "$(cat "$T/vil.log")" "HTTP API on http://127.0.0.1:$HP/"
@@ -16,26 +17,17 @@ sdc vil import "$T/lt.csv" >/dev/null
 sdc nor import "$T/rest.csv" >/dev/null
 wait_converged 30 vil nor || fail "the two nodes did not converge"
 sdc vil status --wait --timeout 30 >/dev/null || fail "vil not in sync"
-KNOR=$(sdc nor status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_key"])')
-KVIL=$(sdc vil status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_key"])')
-
-# get PATH [METHOD]: sets H_status, H_type, H_body.
-get() {
-	local out
-	out=$(python3 "$GET" "$HP" "$1" "${2:-GET}")
-	H_status=$(sed -n 1p <<<"$out")
-	H_type=$(sed -n 2p <<<"$out")
-	H_body=$(sed -n '3,$p' <<<"$out")
-}
+KNOR=$(json_field nor node_key)
+KVIL=$(json_field vil node_key)
 
 # jq_ EXPR: evaluate a Python expression over the JSON body `j`.
 jq_() {
-	python3 -c 'import json, sys; j = json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1" <<<"$H_body"
+	sdtest json-eval "$1" <<<"$H_body"
 }
 
 # ids PATH: the short ids (last two digits) of the hits, in order.
 ids() {
-	get "$1"
+	http_get "$1"
 	[ "$H_status" == 200 ] || { echo "status $H_status: $H_body"; return; }
 	jq_ '" ".join(h["id"][-2:] for h in j["hits"])'
 }
@@ -43,13 +35,11 @@ sorted_ids() {
 	ids "$1" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 cli_ids() {
-	sdc vil "$@" --json | python3 -c '
-import json, sys
-print(" ".join(json.loads(l)["id"][-2:] for l in sys.stdin if "id" in json.loads(l)))'
+	sdc vil "$@" --json | sdtest jsonl-field id --tail 2
 }
 
 # ---- search and filters: the same answers as the CLI ----
-get "/api/search?q=laser+cutting"
+http_get "/api/search?q=laser+cutting"
 expect_eq "search: 200" "$H_status" 200
 expect_eq "search: JSON" "$H_type" "application/json"
 expect_eq "search: ranked like the CLI" "$(ids '/api/search?q=laser+cutting')" "$(cli_ids search laser cutting)"
@@ -70,77 +60,85 @@ expect_eq "membership" "$(sorted_ids '/api/search?member_of=00000000000000000000
 expect_eq "phrase" "$(sorted_ids '/api/search?q=%22waste+recycling%22')" "02 04"
 expect_eq "folding (UTF-8 in the URL)" "$(sorted_ids '/api/search?q=Jyv%C3%A4skyl%C3%A4')" "05"
 p1=$(ids '/api/search?sector=C&limit=4')
-get '/api/search?sector=C&limit=4'
+http_get '/api/search?sector=C&limit=4'
 next=$(jq_ 'j["next"]')
 expect_eq "page 1: total" "$(jq_ 'j["total"]')" 6
 p2=$(ids "/api/search?sector=C&limit=4&cursor=$next")
-get "/api/search?sector=C&limit=4&cursor=$next"
+http_get "/api/search?sector=C&limit=4&cursor=$next"
 expect_eq "page 2: the last" "$(jq_ 'j["next"]')" "None"
 expect_eq "pages cover all, once" "$(echo "$p1 $p2" | tr ' ' '\n' | sort | tr '\n' ' ')" "02 05 06 07 11 12 "
 
 # ---- member detail, match, consortium ----
-get /api/member/00000000000000000000000000000004
+http_get /api/member/00000000000000000000000000000004
 expect_eq "member: 200" "$H_status" 200
 expect_eq "member: its name" "$(jq_ 'j["name"]')" "Lapland Mining Waste Oy"
 expect_eq "member: its capabilities" "$(jq_ '";".join(j["capabilities"])')" "recycling mining waste;tailings processing"
 expect_eq "member: its node" "$(jq_ 'j["origin"]')" "$KNOR"
-get "/api/member/00000000000000000000000000000004?origin=$KVIL"
+http_get "/api/member/00000000000000000000000000000004?origin=$KVIL"
 expect_eq "member of another origin: 404" "$H_status" 404
-get /api/member/000000000000000000000000000000ff
+http_get /api/member/000000000000000000000000000000ff
 expect_eq "unknown member: 404" "$H_status" 404
 expect_eq "unknown member: JSON error" "$(jq_ 'j["error"]["status"]')" 404
-get /api/member/xyz
+http_get /api/member/xyz
 expect_eq "bad member path: 404 (no such resource)" "$H_status" 404
-get /api/member/0000000000000000000000000000000g
+http_get /api/member/0000000000000000000000000000000g
 expect_eq "bad member id: 400" "$H_status" 400
 
 expect_eq "match: like the CLI" "$(ids '/api/match?id=00000000000000000000000000000002')" "$(cli_ids match 00000000000000000000000000000002)"
-get "/api/match?id=00000000000000000000000000000002"
+http_get "/api/match?id=00000000000000000000000000000002"
 expect_contains "match: scores both ways" "$H_body" '"score_offers":'
 expect_eq "match: finds the recycler that seeks lasers" "$(jq_ 'j["hits"][0]["id"][-2:]')" "04"
 
-get "/api/consortium?need=laser+cutting&need=mining+waste+recycling&min_countries=2"
+http_get "/api/consortium?need=laser+cutting&need=mining+waste+recycling&min_countries=2"
 expect_eq "consortium: 200" "$H_status" 200
-cli_groups=$(sdc vil consortium --need "laser cutting" --need "mining waste recycling" --min-countries 2 --json | python3 -c '
-import json, sys
-print("|".join(",".join(sorted(m["id"][-2:] for m in json.loads(l)["members"])) for l in sys.stdin))')
+cli_groups=$(sdc vil consortium --need "laser cutting" --need "mining waste recycling" --min-countries 2 --json |
+	sdtest json-eval --lines '",".join(sorted(m["id"][-2:] for m in j["members"]))' | paste -sd '|')
 expect_eq "consortium: the CLI's groups" "$(jq_ '"|".join(",".join(sorted(m["id"][-2:] for m in g["members"])) for g in j["groups"])')" "$cli_groups"
 expect_eq "consortium: every need covered in group 1" "$(jq_ 'sorted(set(c for m in j["groups"][0]["members"] for c in m["covers"]))')" "['laser cutting', 'mining waste recycling']"
 expect_eq "consortium: two countries at least" "$(jq_ 'j["groups"][0]["countries"] >= 2')" True
-get "/api/consortium?need=underwater+basket+weaving"
+http_get "/api/consortium?need=underwater+basket+weaving"
 expect_eq "consortium nobody covers: 200" "$H_status" 200
 expect_eq "consortium nobody covers: no group" "$(jq_ 'len(j["groups"])')" 0
 expect_contains "consortium nobody covers: why" "$(jq_ 'j["problem"]')" "underwater basket weaving"
 
 # ---- health: peers, status, metrics ----
-get /api/peers
+http_get /api/peers
 expect_eq "peers: one certified peer" "$(jq_ '[p["state"] for p in j["peers"]]')" "['certified']"
 expect_eq "peers: its key" "$(jq_ 'j["peers"][0]["key"]')" "$KNOR"
 expect_eq "peers: its name" "$(jq_ 'j["peers"][0]["name"]')" "nor"
 expect_eq "peers: origins named" "$(jq_ 'sorted(o["name"] for o in j["origins"] if o["name"])')" "['nor', 'vil']"
 expect_eq "peers: in sync" "$(jq_ 'j["peers"][0]["lag"]')" 0
 expect_eq "peers: own origin marked" "$(jq_ '[o["origin"] for o in j["origins"] if o["self"]]')" "['$KVIL']"
-get /api/status
-expect_eq "status: 200" "$H_status" 200
+# The same object as the CLI's. last_sync_ms (when a peer's digest last
+# said "in sync") is refreshed every gossip interval, so it may move
+# between the two reads: it must be set, after this test began, no
+# earlier in the API's answer than in the CLI's read before it, and not
+# in the future.
 cli_status=$(sdc vil status --json)
-python3 -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); sys.exit(a!=b)' "$H_body" "$cli_status" &&
-	ok || fail "status differs from the CLI's: $H_body / $cli_status"
+http_get /api/status
+now=$(date +%s%3N)
+expect_eq "status: 200" "$H_status" 200
+differ=$(sdtest json-equal "$H_body" "$cli_status" --except last_sync_ms) &&
+	ok || fail "status differs from the CLI's ($differ): $H_body / $cli_status"
+cli_ls=$(sdtest json-field last_sync_ms <<<"$cli_status")
+api_ls=$(jq_ 'j["last_sync_ms"]')
+sdtest num-cmp "$T0" '<=' "$cli_ls" '<=' "$api_ls" '<=' "$now" && ok ||
+	fail "status: last_sync_ms not set, or out of order: test start $T0, CLI $cli_ls, then API $api_ls, then now $now"
 expect_eq "status: members" "$(jq_ 'j["members"]')" 14
 expect_eq "status: in sync" "$(jq_ 'j["in_sync"]')" True
-get /api/status HEAD
+http_get /api/status HEAD
 expect_eq "HEAD: 200" "$H_status" 200
 expect_eq "HEAD: no body" "$H_body" ""
 
-get /metrics
+http_get /metrics
 expect_eq "metrics: 200" "$H_status" 200
 expect_eq "metrics: Prometheus text" "$H_type" "text/plain; version=0.0.4; charset=utf-8"
 expect_contains "metrics: members" "$H_body" $'\nstardust_members 14\n'
 # nor dialled vil: its address is the connection's source port.
 metric() { # NAME: the value of NAME{peer="nor"...}
-	python3 -c '
-import re, sys
-m = re.search(r"^%s\{peer=\"%s\",address=\"127\.0\.0\.1:\d+\"\} (\S+)$" % (sys.argv[1], sys.argv[2]), sys.argv[3], re.M)
-print(m.group(1) if m else "absent")' "$1" "${KNOR:0:16}" "$H_body"
+	local v
+	v=$(sed -nE "s/^$1\{peer=\"${KNOR:0:16}\",address=\"127\.0\.0\.1:[0-9]+\"\} (\S+)$/\1/p" <<<"$H_body" | head -n 1)
+	echo "${v:-absent}"
 }
 expect_eq "metrics: the peer is up" "$(metric stardust_peer_up)" 1
 expect_eq "metrics: its lag" "$(metric stardust_peer_lag)" 0
@@ -175,7 +173,7 @@ EOF
 
 # ---- hostile and wrong requests: a JSON error each ----
 err() { # PATH EXPECTED_STATUS WHAT [METHOD]
-	get "$1" "${4:-GET}"
+	http_get "$1" "${4:-GET}"
 	expect_eq "$3: status" "$H_status" "$2"
 	expect_eq "$3: JSON error" "$(jq_ 'j["error"]["status"]' 2>/dev/null)" "$2"
 }
@@ -196,34 +194,32 @@ err "/api/search?cursor=garbage" 400 "bad cursor"
 err "/api/match" 400 "match without id"
 err "/api/consortium" 400 "consortium without need"
 err "/api/consortium?need=a&need=b&need=c&need=d&need=e&need=f&need=g&need=h&need=i" 400 "nine needs"
-hex() { python3 -c 'import sys; print(sys.argv[1].encode().hex())' "$1"; }
-long=$(python3 -c 'print("a" * 20000)')
-run_rc r python3 "$GET" "$HP" --raw "$(hex "GET /api/search?q=$long HTTP/1.1
-Host: x
-
-")"
+hex() { od -An -v -tx1 | tr -d ' \n'; } # stdin's bytes in hex
+long=$(head -c 20000 /dev/zero | tr '\0' a)
+run_rc r python3 "$GET" "$HP" --raw "$(printf 'GET /api/search?q=%s HTTP/1.1\nHost: x\n\n' "$long" | hex)"
 expect_eq "URL above 16 KiB: 414" "$(sed -n 1p <<<"$r_out")" 414
-run_rc r python3 "$GET" "$HP" --raw "$(python3 -c '
-import sys
-req = "GET /api/status HTTP/1.1\r\n" + "".join("X-Pad-%d: %s\r\n" % (i, "b" * 100) for i in range(200)) + "\r\n"
-print(req.encode().hex())')"
+pad=$(head -c 100 /dev/zero | tr '\0' b)
+run_rc r python3 "$GET" "$HP" --raw "$({
+	printf 'GET /api/status HTTP/1.1\r\n'
+	for i in $(seq 0 199); do printf 'X-Pad-%d: %s\r\n' "$i" "$pad"; done
+	printf '\r\n'
+} | hex)"
 expect_eq "headers above 16 KiB: 431" "$(sed -n 1p <<<"$r_out")" 431
-run_rc r python3 "$GET" "$HP" --raw "$(python3 -c '
-print(b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello".hex())')"
+run_rc r python3 "$GET" "$HP" --raw "$(printf 'POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' | hex)"
 expect_eq "a request body: 413" "$(sed -n 1p <<<"$r_out")" 413
-run_rc r python3 "$GET" "$HP" --raw "$(hex "NOT HTTP AT ALL
-")"
+run_rc r python3 "$GET" "$HP" --raw "$(printf 'NOT HTTP AT ALL\n' | hex)"
 expect_eq "not HTTP: 400" "$(sed -n 1p <<<"$r_out")" 400
 # A request that never completes is answered 408 after 10 s.
-run_rc r python3 "$GET" "$HP" --raw "$(python3 -c 'print(b"GET /api/status HTTP/1.1\r\nHost: x\r\n".hex())')" 20
+run_rc r python3 "$GET" "$HP" --raw "$(printf 'GET /api/status HTTP/1.1\r\nHost: x\r\n' | hex)" 20
 expect_eq "incomplete request: 408" "$(sed -n 1p <<<"$r_out")" 408
-expect_eq "incomplete request: after 10 s" "$(python3 -c 'import sys; t=float(sys.argv[1]); print(9.5 <= t <= 13)' "$(sed -n 2p <<<"$r_out")")" True
+t=$(sed -n 2p <<<"$r_out")
+sdtest num-cmp 9.5 '<=' "$t" '<=' 13 && ok || fail "incomplete request: after 10 s: answered after $t s"
 # 70 connections that send nothing: the six above the limit of 64 are
 # answered 503 at once; once they close, requests are answered again.
 run_rc r python3 "$GET" "$HP" --hold 70
 expect_eq "connections above 64: 503 at once" "$(cut -d' ' -f1 <<<"$r_out")" 6
 expect_eq "answers again once they closed" "$(cut -d' ' -f2 <<<"$r_out")" 200
-get /metrics
+http_get /metrics
 expect_contains "metrics: refused connections counted" "$H_body" "stardust_http_connections_refused_total 6"
 expect_contains "metrics: the timeout counted" "$H_body" "stardust_http_request_timeouts_total 1"
 expect_contains "metrics: 4xx answers counted" "$H_body" 'stardust_http_requests_total{route="search",code="4xx"}'
@@ -239,13 +235,13 @@ t0=$(date +%s%3N)
 sd_start vil
 sdc vil status --wait --timeout 60 >/dev/null || fail "vil did not catch up"
 sleep 0.5
-get /metrics
+http_get /metrics
 expect_contains "metrics: one catch-up" "$H_body" $'\nstardust_sync_duration_seconds_count 1\n'
 expect_contains "metrics: within 60 s" "$H_body" 'stardust_sync_duration_seconds_bucket{le="60"} 1'
 expect_eq "metrics: members after it" "$(grep '^stardust_members ' <<<"$H_body")" "stardust_members 314"
-get /api/status
+http_get /api/status
 expect_eq "status: last sync after the restart" "$(jq_ "j['last_sync_ms'] is not None and j['last_sync_ms'] >= $t0")" True
-get /api/peers
+http_get /api/peers
 expect_eq "peers: synced since the restart" "$(jq_ "j['peers'][0]['synced_ms'] >= $t0")" True
 run_rc st sdc vil status
 expect_contains "status text: last sync" "$st_out" "last sync:    "
@@ -270,7 +266,7 @@ echo "http = 127.0.0.1:$HP" >>"$T/nor2/stardust.conf"
 run_rc s timeout 20 "$SDD" -f "$T/nor2/stardust.conf" -d
 expect_eq "HTTP port in use: exit 1" "$s_rc" 1
 expect_contains "HTTP port in use: logged" "$s_err" "http: cannot listen on 127.0.0.1:$HP"
-get /api/status
+http_get /api/status
 expect_eq "the first daemon still answers" "$H_status" 200
 
 finish

@@ -135,13 +135,9 @@ sd_admit hub2 --countries FI,LT,IT,FR,NO,ES
 run_rc rt sdc hub2 import "$T/hub.jsonl"
 expect_eq "import of export" "$rt_rc" 0
 sdc hub2 export -o "$T/hub2.jsonl"
-strip='import json,sys
-rows=[json.loads(l) for l in open(sys.argv[1])]
-for r in rows: r.pop("origin"); r.pop("seq")
-print(json.dumps(sorted(rows,key=lambda r:r["id"]),sort_keys=True))'
-a=$(python3 -c "$strip" "$T/hub.jsonl")
-b=$(python3 -c "$strip" "$T/hub2.jsonl")
+a=$(sdtest jsonl-sort --drop origin --drop seq id <"$T/hub.jsonl")
+b=$(sdtest jsonl-sort --drop origin --drop seq id <"$T/hub2.jsonl")
 expect_eq "export of node 2 equals export of node 1" "$b" "$a"
-python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/hub.jsonl" && ok || fail "export is not JSON Lines"
+sdtest jsonl-count <"$T/hub.jsonl" >/dev/null && ok || fail "export is not JSON Lines"
 
 finish

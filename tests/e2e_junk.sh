@@ -38,13 +38,8 @@ sdc c member add --name "Before the flood" --country SE --kind sme >/dev/null
 wait_converged 60 a c || fail "a and c did not converge before the flood"
 
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
-json_field() {
-	sdc "$1" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
-}
 handshakes() {
-	sdc a peers --json | python3 -c '
-import json, sys
-print(sum(1 for l in sys.stdin if json.loads(l).get("state") == "handshake"))'
+	sdc a peers --json | sdtest jsonl-count state=handshake
 }
 
 rss0=$(rss_kb "$PID_a")
@@ -114,16 +109,12 @@ expect_contains "status shows the dropped connections" "$st_out" "unauthenticate
 
 wait "$JUNK_PID" || fail "junkpeers.py failed: $(cat "$T/junk.err")"
 cat "$T/junk.json" >&2
-read -r opened closed longest_slow longest_huge longest_silent < <(python3 -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-m = j["modes"]
-print(j["opened"], j["closed_by_daemon"], m["slow"]["longest_s"],
-      m["huge"]["longest_s"], m["silent"]["longest_s"])' "$T/junk.json")
+read -r opened closed longest_slow longest_huge longest_silent < <(sdtest json-field -f "$T/junk.json" \
+	opened closed_by_daemon modes.slow.longest_s modes.huge.longest_s modes.silent.longest_s)
 [ "$opened" -ge $JUNK ] && ok || fail "only $opened junk connections opened"
 [ "$closed" -gt $JUNK ] && ok || fail "the daemon closed only $closed junk connections"
 for v in "$longest_slow" "$longest_huge" "$longest_silent"; do
-	python3 -c "import sys; sys.exit(0 if float('$v') < 8.0 else 1)" && ok ||
+	sdtest num-cmp "$v" '<' 8.0 && ok ||
 		fail "a junk connection stayed open $v s (handshake timeout 5 s)"
 done
 
@@ -131,16 +122,13 @@ done
 # silent and trickling ones are closed by the handshake timeout (5 s).
 python3 "$SD_SRC/tests/junkpeers.py" "$PA" --count 40 --seconds 9 >"$T/slow.json"
 cat "$T/slow.json" >&2
-read -r s_slow s_huge s_silent s_closed < <(python3 -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-m = j["modes"]
-print(m["slow"]["longest_s"], m["huge"]["longest_s"], m["silent"]["longest_s"],
-      m["slow"]["closed"] + m["silent"]["closed"])' "$T/slow.json")
-python3 -c "import sys; sys.exit(0 if 4.5 <= float('$s_slow') < 7.5 and 4.5 <= float('$s_silent') < 7.5 else 1)" && ok ||
+read -r s_slow s_huge s_silent c_slow c_silent < <(sdtest json-field -f "$T/slow.json" \
+	modes.slow.longest_s modes.huge.longest_s modes.silent.longest_s modes.slow.closed modes.silent.closed)
+s_closed=$((c_slow + c_silent))
+sdtest num-cmp 4.5 '<=' "$s_slow" '<' 7.5 && sdtest num-cmp 4.5 '<=' "$s_silent" '<' 7.5 && ok ||
 	fail "slow ($s_slow s) and silent ($s_silent s) connections not closed at the 5 s handshake timeout"
 # The 2 GiB header is refused at once (above the handshake's 1 KiB).
-python3 -c "import sys; sys.exit(0 if float('$s_huge') < 1.0 else 1)" && ok ||
+sdtest num-cmp "$s_huge" '<' 1.0 && ok ||
 	fail "a 2 GiB frame header was held $s_huge s"
 [ "$s_closed" -ge 20 ] && ok || fail "only $s_closed slow/silent connections timed out"
 

@@ -97,11 +97,7 @@ HEALED=()
 for i in $(seq 1 $NN); do
 	"$SD_BIN/sdgen" --count $((INIT + K * 12)) --seed "$i" \
 		--countries "${COUNTRIES[$i]}" --format csv >"$T/n$i.csv"
-	python3 -c '
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], newline="")))
-csv.writer(sys.stdout, lineterminator="\n").writerows(rows[:1 + int(sys.argv[2])])' \
-		"$T/n$i.csv" "$INIT" >"$W/init.csv"
+	sdtest csv-head "$T/n$i.csv" "$INIT" >"$W/init.csv"
 	sdc "n$i" import "$W/init.csv" >/dev/null
 	CNT[$i]=$INIT
 	POS[$i]=$INIT
@@ -240,7 +236,7 @@ change() {
 	for id in $(cat "$W/one.ids"); do
 		sdc "$n" member update "$id" --employees $((PH * 1000 + i)) >/dev/null
 	done
-	for id in $(python3 -c 'import json,sys; [print(json.loads(l)["id"]) for l in open(sys.argv[1])]' "$W/rm.jsonl"); do
+	for id in $(sdtest jsonl-field -f "$W/rm.jsonl" id); do
 		sdc "$n" member remove "$id" >/dev/null
 	done
 	sdc "$n" import "$W/new.csv" >/dev/null

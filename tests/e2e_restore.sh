@@ -21,11 +21,8 @@ sd_net a "$PA" "$PB" # a dials b
 sd_start a
 sd_admit a --countries FI
 
-json_field() {
-	sdc "$1" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
-}
 rej() {
-	sdc "$1" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['rejected']['$2'])"
+	json_field "$1" "rejected.$2"
 }
 
 "$SD_BIN/sdgen" --count 100 --seed 3 --countries FI --format csv >"$T/a1.csv"
@@ -39,9 +36,7 @@ SEQ_BACKUP=$(json_field a own_seq)
 # After the backup: 30 new members, 10 updated, 1 removed.
 "$SD_BIN/sdgen" --count 30 --seed 4 --countries FI --format csv >"$T/a2.csv"
 sdc a import "$T/a2.csv" >/dev/null
-ids=$(sdc a member list --json | python3 -c '
-import json, sys
-print(" ".join(json.loads(l)["id"] for l in list(sys.stdin)[:11]))')
+ids=$(sdc a member list --json | sdtest jsonl-field id --limit 11)
 set -- $ids
 rm_id=$1
 shift

@@ -10,14 +10,7 @@ source "$(dirname "$0")/lib.sh"
 # ids ARGS...: the short ids (last two digits) of a search's hits, in
 # order, space separated.
 ids() {
-	sdc vil "$@" --json | python3 -c '
-import json, sys
-out = []
-for l in sys.stdin:
-    o = json.loads(l)
-    if "id" in o:
-        out.append(o["id"][-2:])
-print(" ".join(out))'
+	sdc vil "$@" --json | sdtest jsonl-field id --tail 2
 }
 
 # sorted_ids ARGS...: the same, sorted (for filters, where order is not
@@ -28,12 +21,8 @@ sorted_ids() {
 
 # summary ARGS...: "total shown next" of a search.
 summary() {
-	sdc vil "$@" --json | python3 -c '
-import json, sys
-for l in sys.stdin:
-    o = json.loads(l)
-    if "total" in o:
-        print(o["total"], o["shown"], o["next"] or "-")'
+	sdc vil "$@" --json | sdtest json-eval --lines \
+		'"%s %s %s" % (j["total"], j["shown"], j["next"] or "-") if "total" in j else None'
 }
 
 sd_root

@@ -13,15 +13,9 @@ source "$(dirname "$0")/lib.sh"
 N=20000
 sd_root
 
-# json_field NAME FIELD: a field of `status --json`.
-json_field() {
-	sdc "$1" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
-}
 # peer_sum NAME FIELD: FIELD summed over `peers --json`.
 peer_sum() {
-	sdc "$1" peers --json | python3 -c "
-import json, sys
-print(sum(json.loads(l).get('$2') or 0 for l in sys.stdin))"
+	sdc "$1" peers --json | sdtest jsonl-sum "$2"
 }
 
 # ---- kill -9 in the middle of a large sync ----
@@ -81,10 +75,8 @@ expect_eq "b holds every member after the restart" "$(json_field b members)" $N
 expect_eq "b's lag is 0" "$(json_field b lag)" 0
 if [ "$(export_all a | sha256sum)" == "$(export_all b | sha256sum)" ]; then ok; else
 	fail "a and b differ after the interrupted sync"; fi
-ids=$(sdc b export --all | python3 -c '
-import json, sys
-ids = [json.loads(l)["id"] for l in sys.stdin]
-print(len(ids), len(set(ids)))')
+sdc b export --all >"$T/b.jsonl"
+ids="$(sdtest jsonl-count id <"$T/b.jsonl") $(sdtest jsonl-count --distinct id <"$T/b.jsonl")"
 expect_eq "no duplicates on b" "$ids" "$N $N"
 run_rc st sdc b status
 expect_contains "status says in sync" "$st_out" "in sync with every certified peer"

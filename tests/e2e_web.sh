@@ -20,8 +20,8 @@ command -v node >/dev/null || { fail "node is not installed (scripts/deps.sh ins
 # installed once into tests/web/node_modules (git-ignored). It never
 # downloads a browser; the variable says so all the same.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packages"]["node_modules/playwright-core"]["version"])' "$WEB/package-lock.json")
-have=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$WEB/node_modules/playwright-core/package.json" 2>/dev/null || true)
+want=$(sdtest json-field -f "$WEB/package-lock.json" packages.node_modules/playwright-core.version)
+have=$(sdtest json-field -f "$WEB/node_modules/playwright-core/package.json" version 2>/dev/null || true)
 if [ "$have" != "$want" ]; then
 	echo "installing playwright-core $want into $WEB/node_modules (npm ci)" >&2
 	(cd "$WEB" && timeout 120 npm ci --no-audit --no-fund --loglevel=error >&2) ||
@@ -39,7 +39,7 @@ sdc vil member add --id 000000000000000000000000000000a1 --kind sme --country LT
 	--description '<b id="xss-desc">bold?</b>' --capability "markup probe" >/dev/null
 wait_converged 30 vil nor || fail "the two nodes did not converge"
 sdc vil status --wait --timeout 30 >/dev/null || fail "vil not in sync"
-KNOR=$(sdc nor status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_key"])')
+KNOR=$(json_field nor node_key)
 
 # ---- the browser ----
 mkdir -p "$ART"
@@ -56,34 +56,27 @@ expect_contains "the browser script ran to its end" "$b_out" "browser: all check
 echo "screenshots: $(ls "$ART"/web*.png 2>/dev/null | tr '\n' ' ') ($((SECONDS - t0)) s in the browser)"
 
 # The files, as any client sees them.
-get() { # PATH [METHOD]: sets H_status, H_type, H_body
-	local out
-	out=$(python3 "$SD_SRC/tests/httpget.py" "$HP" "$1" "${2:-GET}")
-	H_status=$(sed -n 1p <<<"$out")
-	H_type=$(sed -n 2p <<<"$out")
-	H_body=$(sed -n '3,$p' <<<"$out")
-}
-get /index.html
+http_get /index.html
 expect_eq "/index.html: 200" "$H_status" 200
 expect_eq "/index.html: HTML" "$H_type" "text/html; charset=utf-8"
 expect_eq "/index.html is the page" "$H_body" "$(cat "$SD_SRC/web/index.html")"
-get /app.js
+http_get /app.js
 expect_eq "/app.js: JavaScript" "$H_type" "text/javascript; charset=utf-8"
 expect_eq "/app.js: the file" "$H_body" "$(cat "$SD_SRC/web/app.js")"
-get /app.css
+http_get /app.css
 expect_eq "/app.css: CSS" "$H_type" "text/css; charset=utf-8"
-get "/?q=ignored"
+http_get "/?q=ignored"
 expect_eq "/ with a query string: the page" "$H_status" 200
-get / HEAD
+http_get / HEAD
 expect_eq "HEAD /: 200" "$H_status" 200
 expect_eq "HEAD /: no body" "$H_body" ""
-get / POST
+http_get / POST
 expect_eq "POST /: 405" "$H_status" 405
-get /app.jsx
+http_get /app.jsx
 expect_eq "no other file: 404" "$H_status" 404
 
 # The page's requests were counted under their own route.
-H=$(python3 "$SD_SRC/tests/httpget.py" "$HP" /metrics)
-expect_contains "metrics: page requests counted" "$H" 'stardust_http_requests_total{route="page",code="2xx"}'
+http_get /metrics
+expect_contains "metrics: page requests counted" "$H_body" 'stardust_http_requests_total{route="page",code="2xx"}'
 
 finish

@@ -37,6 +37,7 @@
 #include "hs.h"
 #include "key.h"
 #include "record.h"
+#include "sdtest.h"
 
 static int
 die(const char *what)
@@ -66,26 +67,17 @@ send_sealed(int fd, struct chan *ch, Sd__PeerMsg *m)
 static uint8_t *
 member_record(const struct key *k, const char *cc, size_t *len)
 {
-	Sd__RecordBody b = SD__RECORD_BODY__INIT;
-	Sd__Member m = SD__MEMBER__INIT;
-	uint8_t id[16] = { 0xee, 1 }, *body, *rec;
-	size_t blen;
+	static const uint8_t id[MEMBER_ID_BYTES] = { 0xee, 1 };
+	struct sdtest_member s = {
+		.name = "Evil Peer Test Oy", .country = cc, .employees = -1
+	};
+	Sd__RecordBody b;
+	Sd__Member m;
+	uint8_t *rec;
 
-	m.id.data = id;
-	m.id.len = 16;
-	m.name = "Evil Peer Test Oy";
-	m.kind = SD__MEMBER_KIND__KIND_SME;
-	m.country = (char *)cc;
-	b.signed_at_ms = record_now_ms();
-	b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
-	b.member = &m;
-	blen = sd__record_body__get_packed_size(&b);
-	if ((body = malloc(blen)) == NULL)
-		die("oom");
-	sd__record_body__pack(&b, body);
-	if (record_sign(k, 1, body, blen, &rec, len) != 0)
+	sdtest_member_body(&b, &m, id, &s);
+	if (sdtest_record_sign(k, 1, &b, record_now_ms(), &rec, len) != 0)
 		die("sign");
-	free(body);
 	return rec;
 }
 

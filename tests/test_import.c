@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "import.h"
 #include "memberio.h"
+#include "sdtest.h"
 
 static char *dir;
 
@@ -658,7 +659,6 @@ test_default_id(void)
 int
 main(void)
 {
-	char cmd[600];
 	int rc;
 
 	if ((dir = strdup(check_tmpdir())) == NULL)
@@ -671,9 +671,7 @@ main(void)
 	test_format();
 	test_default_id();
 	rc = check_done("test_import");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	sdtest_rmtree(dir);
 	free(dir);
 	return rc;
 }

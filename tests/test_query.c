@@ -17,6 +17,7 @@
 #include "key.h"
 #include "query.h"
 #include "record.h"
+#include "sdtest.h"
 #include "store.h"
 
 static struct codes *codes;
@@ -24,19 +25,6 @@ static struct store *st;
 static struct key *origin;
 
 /* ---- the dataset ---- */
-
-struct mspec {
-	const char *name;
-	const char *country;
-	const char *region;
-	const char *city;
-	const char *desc;
-	const char *caps[4];
-	const char *sectors[4];
-	int kind;      /* Sd__MemberKind */
-	int employees; /* < 0: none */
-	int rev2;      /* sectors in NACE Rev. 2 */
-};
 
 enum {
 	M_LAPPI, M_JKL_METAL, M_HKI_RECYCLING, M_UUSIMAA_SW, M_OULU_UNI,
@@ -46,73 +34,69 @@ enum {
 	M_ALAND_SHIPPING, M_FI_NETWORK, M_VILNIUS_CODE, M_COUNT
 };
 
-static const struct mspec dataset[M_COUNT] = {
+static const struct sdtest_member dataset[M_COUNT] = {
 	[M_LAPPI] = { "Lappi Laser Oy", "FI", "FI1D7", "Rovaniemi",
-		"Precision parts for arctic industry",
-		{ "laser cutting", "sheet metal" }, { "25.62" },
-		SD__MEMBER_KIND__KIND_SME, 8, 0 },
-	[M_JKL_METAL] = { "Jyväskylä Metalworks Oy", "FI", "FI198",
-		"Jyväskylä", "Metal fabrication in Central Finland",
-		{ "welding", "machining" }, { "25.6" },
-		SD__MEMBER_KIND__KIND_SME, 45, 0 },
-	[M_HKI_RECYCLING] = { "Helsinki Circular Ab", "FI", "FI1B1",
-		"Helsinki", "Urban material recovery",
-		{ "recycling mining waste" }, { "38.2" },
-		SD__MEMBER_KIND__KIND_SME, 120, 0 },
+	    "Precision parts for arctic industry",
+	    { "laser cutting", "sheet metal" }, { "25.62" },
+	    SD__MEMBER_KIND__KIND_SME, 8, 0 },
+	[M_JKL_METAL] = { "Jyväskylä Metalworks Oy", "FI", "FI198", "Jyväskylä",
+	    "Metal fabrication in Central Finland", { "welding", "machining" },
+	    { "25.6" }, SD__MEMBER_KIND__KIND_SME, 45, 0 },
+	[M_HKI_RECYCLING] = { "Helsinki Circular Ab", "FI", "FI1B1", "Helsinki",
+	    "Urban material recovery", { "recycling mining waste" }, { "38.2" },
+	    SD__MEMBER_KIND__KIND_SME, 120, 0 },
 	[M_UUSIMAA_SW] = { "Uusimaa Software Oy", "FI", "FI1B1", "Espoo",
-		"Industrial software", { "software development" },
-		{ "62.10" }, SD__MEMBER_KIND__KIND_SME, 30, 0 },
-	[M_OULU_UNI] = { "Oulu University of Applied Sciences", "FI",
-		"FI1D9", "Oulu",
-		"Research on laser cutting of thin metals and coatings",
-		{ "research" }, { "85.4" },
-		SD__MEMBER_KIND__KIND_UNIVERSITY, 600, 0 },
+	    "Industrial software", { "software development" }, { "62.10" },
+	    SD__MEMBER_KIND__KIND_SME, 30, 0 },
+	[M_OULU_UNI] = { "Oulu University of Applied Sciences", "FI", "FI1D9",
+	    "Oulu", "Research on laser cutting of thin metals and coatings",
+	    { "research" }, { "85.4" }, SD__MEMBER_KIND__KIND_UNIVERSITY, 600,
+	    0 },
 	[M_VILNIUS_LASER] = { "Vilnius Laser Institute", "LT", "LT011",
-		"Vilnius", "Photonics research and testing",
-		{ "laser cutting", "photonics" }, { "72.1" },
-		SD__MEMBER_KIND__KIND_RTO, 200, 0 },
+	    "Vilnius", "Photonics research and testing",
+	    { "laser cutting", "photonics" }, { "72.1" },
+	    SD__MEMBER_KIND__KIND_RTO, 200, 0 },
 	[M_KAUNAS_METAL] = { "Kaunas Metal UAB", "LT", "LT022", "Kaunas",
-		"Contract manufacturing", { "machining" }, { "25" },
-		SD__MEMBER_KIND__KIND_SME, 9, 0 },
+	    "Contract manufacturing", { "machining" }, { "25" },
+	    SD__MEMBER_KIND__KIND_SME, 9, 0 },
 	[M_OSLO_CLEANTECH] = { "Oslo Cleantech AS", "NO", "NO081", "Oslo",
-		"Clean processes for heavy industry and polar sites",
-		{ "recycling mining waste", "water treatment" }, { "38.32" },
-		SD__MEMBER_KIND__KIND_SME, 15, 0 },
+	    "Clean processes for heavy industry and polar sites",
+	    { "recycling mining waste", "water treatment" }, { "38.32" },
+	    SD__MEMBER_KIND__KIND_SME, 15, 0 },
 	[M_NORDIC_MINING] = { "Nordic Mining Cluster", "NO", "NO081", "Oslo",
-		"Cluster of mining companies", { "mining" }, { "B" },
-		SD__MEMBER_KIND__KIND_CLUSTER, 12, 0 },
+	    "Cluster of mining companies", { "mining" }, { "B" },
+	    SD__MEMBER_KIND__KIND_CLUSTER, 12, 0 },
 	[M_STOCKHOLM_ROBOTICS] = { "Stockholm Robotics AB", "SE", "SE110",
-		"Stockholm", "Robot cells for factories",
-		{ "robotics", "automation" }, { "28.22" },
-		SD__MEMBER_KIND__KIND_SME, 250, 0 },
-	[M_GOTEBORG_HINGES] = { "Göteborg Hinges AB", "SE", "SE232",
-		"Göteborg", "Hinges and locks", { "hinges" }, { "25.62" },
-		SD__MEMBER_KIND__KIND_SME, 49, 0 },
+	    "Stockholm", "Robot cells for factories",
+	    { "robotics", "automation" }, { "28.22" },
+	    SD__MEMBER_KIND__KIND_SME, 250, 0 },
+	[M_GOTEBORG_HINGES] = { "Göteborg Hinges AB", "SE", "SE232", "Göteborg",
+	    "Hinges and locks", { "hinges" }, { "25.62" },
+	    SD__MEMBER_KIND__KIND_SME, 49, 0 },
 	[M_WARSZAWA_TOOLS] = { "Warszawa Tools Sp. z o.o.", "PL", "PL911",
-		"Warszawa", "Hand tools", { "tool making" }, { "25.63" },
-		SD__MEMBER_KIND__KIND_SME, 10, 0 },
-	[M_KRAKOW_WASTE] = { "Kraków Waste Solutions", "PL", "PL213",
-		"Kraków", "Processing of mining waste into aggregates",
-		{ "recycling" }, { "38.2" }, SD__MEMBER_KIND__KIND_LARGE,
-		300, 0 },
+	    "Warszawa", "Hand tools", { "tool making" }, { "25.63" },
+	    SD__MEMBER_KIND__KIND_SME, 10, 0 },
+	[M_KRAKOW_WASTE] = { "Kraków Waste Solutions", "PL", "PL213", "Kraków",
+	    "Processing of mining waste into aggregates", { "recycling" },
+	    { "38.2" }, SD__MEMBER_KIND__KIND_LARGE, 300, 0 },
 	[M_MAZOVIA_AGENCY] = { "Mazovia Innovation Agency", "PL", "PL911",
-		"Warszawa", "Regional development", { "innovation support" },
-		{ 0 }, SD__MEMBER_KIND__KIND_AGENCY, 40, 0 },
+	    "Warszawa", "Regional development", { "innovation support" }, { 0 },
+	    SD__MEMBER_KIND__KIND_AGENCY, 40, 0 },
 	[M_TURKU_MARINE] = { "Turku Polar Marine Oy", "FI", "FI1C1", "Turku",
-		"Ship repair", { "ship repair" }, { "30.11" },
-		SD__MEMBER_KIND__KIND_SME, 60, 0 },
+	    "Ship repair", { "ship repair" }, { "30.11" },
+	    SD__MEMBER_KIND__KIND_SME, 60, 0 },
 	[M_JKL_ENERGY] = { "Central Finland Energy Oy", "FI", "FI198",
-		"Jyväskylä", "District heating", { "district heating" },
-		{ "35.1" }, SD__MEMBER_KIND__KIND_SME, -1, 0 },
-	[M_ALAND_SHIPPING] = { "Åland Shipping Ab", "FI", "FI200",
-		"Mariehamn", "Island logistics", { "shipping" }, { 0 },
-		SD__MEMBER_KIND__KIND_SME, -1, 0 },
+	    "Jyväskylä", "District heating", { "district heating" }, { "35.1" },
+	    SD__MEMBER_KIND__KIND_SME, -1, 0 },
+	[M_ALAND_SHIPPING] = { "Åland Shipping Ab", "FI", "FI200", "Mariehamn",
+	    "Island logistics", { "shipping" }, { 0 },
+	    SD__MEMBER_KIND__KIND_SME, -1, 0 },
 	[M_FI_NETWORK] = { "Finnish Export Network", "FI", NULL, NULL,
-		"Exporters' network", { "export" }, { 0 },
-		SD__MEMBER_KIND__KIND_NETWORK, -1, 0 },
+	    "Exporters' network", { "export" }, { 0 },
+	    SD__MEMBER_KIND__KIND_NETWORK, -1, 0 },
 	[M_VILNIUS_CODE] = { "Vilnius Code UAB", "LT", "LT011", "Vilnius",
-		"Software house", { "software development" }, { "62.01" },
-		SD__MEMBER_KIND__KIND_SME, 5, 1 },
+	    "Software house", { "software development" }, { "62.01" },
+	    SD__MEMBER_KIND__KIND_SME, 5, 1 },
 };
 
 static uint8_t member_keys[M_COUNT][STORE_KEY_BYTES];
@@ -131,67 +115,22 @@ strv_len(const char *const *v, size_t max)
 static int
 load_member(int i)
 {
-	const struct mspec *s = &dataset[i];
-	Sd__RecordBody b = SD__RECORD_BODY__INIT;
-	Sd__Member m = SD__MEMBER__INIT;
-	struct record r = { 0 };
-	struct store_item it;
-	uint8_t id[MEMBER_ID_BYTES] = { 0x51, 0x7e }, *body = NULL,
-	    *rec = NULL;
-	size_t blen, rlen = 0;
-	char err[256] = "";
+	struct sdtest_rec t;
+	uint8_t id[MEMBER_ID_BYTES] = { 0x51, 0x7e };
 	int rc;
 
 	/* Ids in reverse dataset order, so key order is not insertion order. */
 	id[15] = (uint8_t)(M_COUNT - i);
-	m.id.data = id;
-	m.id.len = MEMBER_ID_BYTES;
-	m.name = (char *)s->name;
-	m.kind = (Sd__MemberKind)s->kind;
-	m.country = (char *)s->country;
-	m.region = (char *)s->region;
-	m.city = (char *)s->city;
-	m.description = (char *)s->desc;
-	m.capabilities = (char **)s->caps;
-	m.n_capabilities = strv_len(s->caps, 4);
-	m.sectors = (char **)s->sectors;
-	m.n_sectors = strv_len(s->sectors, 4);
-	if (s->employees >= 0) {
-		m.has_employees = 1;
-		m.employees = (uint32_t)s->employees;
+	if ((rc = sdtest_rec_member(
+	         &t, codes, origin, (uint64_t)i + 1, id, &dataset[i])) != 0) {
+		fprintf(
+		    stderr, "member %d (%s) not made\n", i, dataset[i].name);
+		return rc;
 	}
-	if (s->rev2) {
-		m.has_nace_rev = 1;
-		m.nace_rev = SD__NACE_REV__NACE_REV2;
-	}
-	b.signed_at_ms = record_now_ms();
-	b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
-	b.member = &m;
-	blen = sd__record_body__get_packed_size(&b);
-	if ((body = malloc(blen)) == NULL)
-		return -ENOMEM;
-	sd__record_body__pack(&b, body);
-	if ((rc = record_sign(origin, (uint64_t)i + 1, body, blen, &rec,
-	    &rlen)) != 0)
-		goto out;
-	if ((rc = record_open(codes, rec, rlen, record_now_ms(), &r, err,
-	    sizeof(err))) != 0) {
-		fprintf(stderr, "member %d (%s): %s\n", i, s->name, err);
-		goto out;
-	}
-	it.bytes = rec;
-	it.len = rlen;
-	it.r = &r;
-	it.result = -1;
-	if ((rc = store_apply(st, &it, 1, origin->pk, (uint64_t)i,
-	    (uint64_t)i + 1)) == 0)
-		rc = it.result;
+	rc = sdtest_rec_apply(st, &t, origin->pk, (uint64_t)i, (uint64_t)i + 1);
 	memcpy(member_keys[i], origin->pk, KEY_PUBLIC_BYTES);
 	memcpy(member_keys[i] + KEY_PUBLIC_BYTES, id, MEMBER_ID_BYTES);
-	record_close(&r);
-out:
-	free(rec);
-	free(body);
+	sdtest_rec_free(&t);
 	return rc;
 }
 
@@ -802,46 +741,26 @@ load_fillers(void)
 {
 	enum { NFILL = 2000, BATCH = 250 };
 	struct store_item it[BATCH];
-	struct record r[BATCH];
-	uint8_t *rec[BATCH];
+	struct sdtest_rec t[BATCH];
 	size_t i, j;
 	int rc = 0;
 
 	for (i = 0; i < NFILL && rc == 0; i += BATCH) {
-		memset(r, 0, sizeof(r));
-		memset(rec, 0, sizeof(rec));
+		memset(t, 0, sizeof(t));
 		for (j = 0; j < BATCH && rc == 0; j++) {
-			Sd__RecordBody b = SD__RECORD_BODY__INIT;
-			Sd__Member m = SD__MEMBER__INIT;
-			uint8_t id[MEMBER_ID_BYTES] = { 0xf1 }, *body;
-			char name[32], err[256], *caps[1] = { "padding" };
-			size_t blen, rlen;
-			uint64_t seq = M_COUNT + i + j + 1;
+			uint8_t id[MEMBER_ID_BYTES] = { 0xf1 };
+			char name[32];
+			struct sdtest_member m = { .name = name,
+				.kind = SD__MEMBER_KIND__KIND_LARGE,
+				.country = "EE",
+				.caps = { "padding" },
+				.employees = -1 };
 			id[14] = (uint8_t)((i + j) >> 8);
 			id[15] = (uint8_t)(i + j);
 			snprintf(name, sizeof(name), "Filler %zu Oy", i + j);
-			m.id.data = id;
-			m.id.len = MEMBER_ID_BYTES;
-			m.name = name;
-			m.kind = SD__MEMBER_KIND__KIND_LARGE;
-			m.country = "EE";
-			m.capabilities = caps;
-			m.n_capabilities = 1;
-			b.signed_at_ms = record_now_ms();
-			b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
-			b.member = &m;
-			blen = sd__record_body__get_packed_size(&b);
-			if ((body = malloc(blen)) == NULL)
-				return -ENOMEM;
-			sd__record_body__pack(&b, body);
-			if ((rc = record_sign(origin, seq, body, blen, &rec[j],
-			         &rlen)) == 0)
-				rc = record_open(codes, rec[j], rlen,
-				    record_now_ms(), &r[j], err, sizeof(err));
-			free(body);
-			it[j].bytes = rec[j];
-			it[j].len = rlen;
-			it[j].r = &r[j];
+			rc = sdtest_rec_member(
+			    &t[j], codes, origin, M_COUNT + i + j + 1, id, &m);
+			it[j] = sdtest_rec_item(&t[j]);
 		}
 		if (rc == 0)
 			rc = store_apply(st, it, BATCH, origin->pk,
@@ -849,8 +768,7 @@ load_fillers(void)
 		for (j = 0; j < BATCH; j++) {
 			if (rc == 0 && it[j].result != 0)
 				rc = it[j].result;
-			record_close(&r[j]);
-			free(rec[j]);
+			sdtest_rec_free(&t[j]);
 		}
 	}
 	return rc;
@@ -915,7 +833,7 @@ main(void)
 	}
 	test_employees_parse();
 	snprintf(dir, sizeof(dir), "%s", check_tmpdir());
-	rc = store_open(dir, codes, 64, 0, &st);
+	rc = sdtest_store_open(dir, codes, 0, &st);
 	CHECK_INT(rc, 0);
 	if (rc != 0)
 		return check_done("test_query");
@@ -955,11 +873,6 @@ main(void)
 	key_free(origin);
 	codes_free(codes);
 	rc = check_done("test_query");
-	{
-		char cmd[400];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-	}
+	sdtest_rmtree(dir);
 	return rc;
 }

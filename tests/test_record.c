@@ -19,6 +19,7 @@
 #include "err.h"
 #include "key.h"
 #include "record.h"
+#include "sdtest.h"
 
 static struct codes *codes;
 
@@ -55,14 +56,12 @@ unhex(const char *hex, uint8_t *out, size_t n)
 	}
 }
 
-/* Pack a RecordBody (caller frees *out). */
+/* Pack a RecordBody (caller frees *out); out of memory ends the test. */
 static void
 body_pack(const Sd__RecordBody *b, uint8_t **out, size_t *len)
 {
-	*len = sd__record_body__get_packed_size(b);
-	if ((*out = malloc(*len ? *len : 1)) == NULL)
+	if (sdtest_body_pack(b, out, len) != 0)
 		exit(2);
-	sd__record_body__pack(b, *out);
 }
 
 /* ---- known-answer tests ------------------------------------------------ */
@@ -669,16 +668,12 @@ sign_member(const struct key *k, uint64_t seq, const Sd__Member *m,
     uint64_t signed_at, size_t *len)
 {
 	Sd__RecordBody b = SD__RECORD_BODY__INIT;
-	uint8_t *body, *out = NULL;
-	size_t bodylen;
+	uint8_t *out;
 
-	b.signed_at_ms = signed_at;
 	b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
 	b.member = (Sd__Member *)m;
-	body_pack(&b, &body, &bodylen);
-	if (record_sign(k, seq, body, bodylen, &out, len) != 0)
-		out = NULL;
-	free(body);
+	if (sdtest_record_sign(k, seq, &b, signed_at, &out, len) != 0)
+		return NULL;
 	return out;
 }
 

@@ -16,168 +16,33 @@
 #include "key.h"
 #include "query.h"
 #include "record.h"
+#include "sdtest.h"
 #include "store.h"
 
 static struct codes *codes;
 static char *root; /* the temporary directory of this test */
 
-/* ---- building records ---- */
+/* ---- building records (the rest is tests/support/sdtest.h) ---- */
 
-/* A signed, opened record as a store_item needs it. */
-struct trec {
-	uint8_t *bytes;
-	size_t len;
-	struct record r;
-};
-
-static void
-trec_free(struct trec *t)
-{
-	record_close(&t->r);
-	free(t->bytes);
-	memset(t, 0, sizeof(*t));
-}
-
-/* Packs b (signed_at_ms set here), signs it as record seq of k, opens it. */
+/* A certificate of node for FI and SE, valid for a day, signed by rootk
+ * as record seq. */
 static int
-trec_make(struct trec *t, const struct key *k, uint64_t seq, Sd__RecordBody *b)
-{
-	uint8_t *body;
-	size_t blen;
-	char err[256] = "";
-	int rc;
-
-	memset(t, 0, sizeof(*t));
-	b->signed_at_ms = record_now_ms();
-	blen = sd__record_body__get_packed_size(b);
-	if ((body = malloc(blen ? blen : 1)) == NULL)
-		return -ENOMEM;
-	sd__record_body__pack(b, body);
-	rc = record_sign(k, seq, body, blen, &t->bytes, &t->len);
-	free(body);
-	if (rc != 0) {
-		fprintf(stderr, "record_sign: %s\n", sd_strerror(rc));
-		return rc;
-	}
-	rc = record_open(codes, t->bytes, t->len, record_now_ms(), &t->r, err,
-	    sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "record_open: %s (%s)\n", err, sd_strerror(rc));
-		free(t->bytes);
-		t->bytes = NULL;
-	}
-	return rc;
-}
-
-struct mspec {
-	const char *name;
-	const char *country;
-	const char *region;
-	const char *city;
-	const char *desc;
-	const char *caps[4];
-	const char *sectors[4];
-	int kind;      /* 0: SME */
-	int employees; /* < 0: none */
-};
-
-static size_t
-strv_len(const char *const *v, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max && v[n] != NULL)
-		n++;
-	return n;
-}
-
-static int
-make_member(struct trec *t, const struct key *k, uint64_t seq,
-    const uint8_t id[MEMBER_ID_BYTES], const struct mspec *s)
-{
-	Sd__RecordBody b = SD__RECORD_BODY__INIT;
-	Sd__Member m = SD__MEMBER__INIT;
-
-	m.id.data = (uint8_t *)id;
-	m.id.len = MEMBER_ID_BYTES;
-	m.name = (char *)s->name;
-	m.kind = s->kind ? (Sd__MemberKind)s->kind : SD__MEMBER_KIND__KIND_SME;
-	m.country = (char *)s->country;
-	m.region = (char *)s->region;
-	m.city = (char *)s->city;
-	m.description = (char *)s->desc;
-	m.n_capabilities = strv_len(s->caps, 4);
-	m.capabilities = (char **)s->caps;
-	m.n_sectors = strv_len(s->sectors, 4);
-	m.sectors = (char **)s->sectors;
-	if (s->employees >= 0) {
-		m.has_employees = 1;
-		m.employees = (uint32_t)s->employees;
-	}
-	b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
-	b.member = &m;
-	return trec_make(t, k, seq, &b);
-}
-
-static int
-make_tombstone(struct trec *t, const struct key *k, uint64_t seq,
-    const uint8_t id[MEMBER_ID_BYTES])
-{
-	Sd__RecordBody b = SD__RECORD_BODY__INIT;
-	Sd__Tombstone ts = SD__TOMBSTONE__INIT;
-
-	ts.member_id.data = (uint8_t *)id;
-	ts.member_id.len = MEMBER_ID_BYTES;
-	b.kind_case = SD__RECORD_BODY__KIND_TOMBSTONE;
-	b.tombstone = &ts;
-	return trec_make(t, k, seq, &b);
-}
-
-static int
-make_cert(struct trec *t, const struct key *rootk, uint64_t seq,
+make_cert(struct sdtest_rec *t, const struct key *rootk, uint64_t seq,
     const uint8_t node[KEY_PUBLIC_BYTES], const char *name)
 {
-	Sd__RecordBody b = SD__RECORD_BODY__INIT;
-	Sd__NodeCert nc = SD__NODE_CERT__INIT;
-	char *countries[] = { "FI", "SE" };
+	struct sdtest_cert c = { .name = name,
+		.countries = { "FI", "SE" },
+		.not_after_ms = record_now_ms() + 86400000ull };
 
-	nc.node_key.data = (uint8_t *)node;
-	nc.node_key.len = KEY_PUBLIC_BYTES;
-	nc.name = (char *)name;
-	nc.countries = countries;
-	nc.n_countries = 2;
-	nc.not_after_ms = record_now_ms() + 86400000ull;
-	b.kind_case = SD__RECORD_BODY__KIND_NODE_CERT;
-	b.node_cert = &nc;
-	return trec_make(t, rootk, seq, &b);
-}
-
-static int
-make_revocation(struct trec *t, const struct key *rootk, uint64_t seq,
-    const uint8_t node[KEY_PUBLIC_BYTES])
-{
-	Sd__RecordBody b = SD__RECORD_BODY__INIT;
-	Sd__Revocation rv = SD__REVOCATION__INIT;
-
-	rv.node_key.data = (uint8_t *)node;
-	rv.node_key.len = KEY_PUBLIC_BYTES;
-	rv.reason = "compromised";
-	b.kind_case = SD__RECORD_BODY__KIND_REVOCATION;
-	b.revocation = &rv;
-	return trec_make(t, rootk, seq, &b);
+	return sdtest_rec_cert(t, codes, rootk, seq, node, &c);
 }
 
 /* Applies one record alone (no watermark); returns the item's result, or
  * the call's error if store_apply itself failed. */
 static int
-apply1(struct store *st, const struct trec *t)
+apply1(struct store *st, const struct sdtest_rec *t)
 {
-	struct store_item it = { t->bytes, t->len, &t->r, 12345 };
-	int rc;
-
-	if ((rc = store_apply(st, &it, 1, NULL, 0, 0)) != 0)
-		return rc;
-	return it.result;
+	return sdtest_rec_apply(st, t, NULL, 0, 0);
 }
 
 static void
@@ -228,7 +93,7 @@ blob_free(struct blob *b)
 }
 
 static int
-blob_is(const struct blob *b, const struct trec *t)
+blob_is(const struct blob *b, const struct sdtest_rec *t)
 {
 	return b->p != NULL && b->len == t->len &&
 	    memcmp(b->p, t->bytes, t->len) == 0;
@@ -237,7 +102,7 @@ blob_is(const struct blob *b, const struct trec *t)
 /* The live record bytes of (origin, id) equal t's. */
 static int
 member_is(struct store *st, const uint8_t *origin, const uint8_t *id,
-    const struct trec *t)
+    const struct sdtest_rec *t)
 {
 	struct blob b = { 0 };
 	int rc, ok;
@@ -378,13 +243,10 @@ open_store(const char *name, int flags)
 {
 	char path[512];
 	struct store *st = NULL;
-	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", root, name);
-	if ((rc = store_open(path, codes, 64, flags, &st)) != 0) {
-		fprintf(stderr, "store_open(%s): %s\n", path, sd_strerror(rc));
+	if (sdtest_store_open(path, codes, flags, &st) != 0)
 		return NULL;
-	}
 	return st;
 }
 
@@ -395,24 +257,34 @@ test_member_versions(void)
 {
 	struct store *st = open_store("versions", 0);
 	struct key *k = NULL, *kb = NULL;
-	struct trec v1, v2, v3, stale, eq, tomb, old, revive, by;
+	struct sdtest_rec v1, v2, v3, stale, eq, tomb, old, revive, by;
 	struct store_stats base, s0, s;
 	uint8_t id[MEMBER_ID_BYTES], key[STORE_KEY_BYTES];
-	struct mspec m1 = { .name = "Lappi Laser Oy", .country = "FI",
-		.region = "FI1D7", .city = "Rovaniemi",
+	struct sdtest_member m1 = { .name = "Lappi Laser Oy",
+		.country = "FI",
+		.region = "FI1D7",
+		.city = "Rovaniemi",
 		.desc = "Precision cutting for arctic industry",
 		.caps = { "laser cutting", "sheet metal" },
-		.sectors = { "25.62" }, .employees = 8 };
-	struct mspec m2 = { .name = "Nordlaser Svenska AB", .country = "SE",
-		.region = "SE110", .city = "Stockholm",
-		.desc = "Robotised welding", .caps = { "robotic welding" },
-		.sectors = { "28.22" }, .employees = 120 };
-	struct mspec m3 = { .name = "Nordlaser Equivocal AB", .country = "SE",
+		.sectors = { "25.62" },
+		.employees = 8 };
+	struct sdtest_member m2 = { .name = "Nordlaser Svenska AB",
+		.country = "SE",
+		.region = "SE110",
+		.city = "Stockholm",
+		.desc = "Robotised welding",
+		.caps = { "robotic welding" },
+		.sectors = { "28.22" },
+		.employees = 120 };
+	struct sdtest_member m3 = { .name = "Nordlaser Equivocal AB",
+		.country = "SE",
 		.employees = -1 };
 	/* A bystander of another origin sharing only the capability words
 	 * "sheet metal": what happens to the member must not touch it. */
-	struct mspec mb = { .name = "Bystander Fjord AS", .country = "NO",
-		.caps = { "sheet metal" }, .kind = SD__MEMBER_KIND__KIND_CLUSTER,
+	struct sdtest_member mb = { .name = "Bystander Fjord AS",
+		.country = "NO",
+		.caps = { "sheet metal" },
+		.kind = SD__MEMBER_KIND__KIND_CLUSTER,
 		.employees = -1 };
 	uint8_t byid[MEMBER_ID_BYTES], bykey[STORE_KEY_BYTES];
 	struct seqs sq;
@@ -431,7 +303,7 @@ test_member_versions(void)
 	CHECK_INT(key_generate(&kb), 0);
 	make_id(byid, 7, 7);
 	make_key(bykey, kb->pk, byid);
-	CHECK_INT(make_member(&by, kb, 1, byid, &mb), 0);
+	CHECK_INT(sdtest_rec_member(&by, codes, kb, 1, byid, &mb), 0);
 	CHECK_INT(apply1(st, &by), 0);
 	base = stats(st);
 	CHECK_INT(base.members, 1);
@@ -440,7 +312,7 @@ test_member_versions(void)
 	CHECK_INT(df(st, STORE_F_CAPABILITY, "sheet"), 1);
 
 	/* v1 stored and returned byte for byte. */
-	CHECK_INT(make_member(&v1, k, 1, id, &m1), 0);
+	CHECK_INT(sdtest_rec_member(&v1, codes, k, 1, id, &m1), 0);
 	CHECK_INT(apply1(st, &v1), 0);
 	CHECK(member_is(st, k->pk, id, &v1));
 	CHECK(member_is(st, NULL, id, &v1)); /* any origin */
@@ -469,7 +341,7 @@ test_member_versions(void)
 	CHECK(found);
 
 	/* v2 (other name, country, capabilities) replaces v1 entirely. */
-	CHECK_INT(make_member(&v2, k, 2, id, &m2), 0);
+	CHECK_INT(sdtest_rec_member(&v2, codes, k, 2, id, &m2), 0);
 	CHECK_INT(apply1(st, &v2), 0);
 	CHECK(member_is(st, k->pk, id, &v2));
 	CHECK_INT(range_count(st, k->pk, 0, 2, &sq), 1);
@@ -501,7 +373,8 @@ test_member_versions(void)
 	CHECK_INT(apply1(st, &v1), SD_ESTALE); /* older, bytes purged */
 	CHECK_INT(apply1(st, &v2), SD_ESTALE); /* the same record again */
 	CHECK(member_is(st, k->pk, id, &v2));
-	CHECK_INT(make_member(&stale, k, 1, id, &m1), 0); /* re-signed seq 1 */
+	CHECK_INT(sdtest_rec_member(&stale, codes, k, 1, id, &m1),
+	    0); /* re-signed seq 1 */
 	CHECK_INT(apply1(st, &stale), SD_ESTALE);
 	s = stats(st);
 	CHECK_INT(s.members, s0.members);
@@ -511,7 +384,7 @@ test_member_versions(void)
 	CHECK_INT(range_count(st, k->pk, 0, 10, NULL), 1);
 
 	/* Same (origin, seq), other bytes: equivocation, the first stays. */
-	CHECK_INT(make_member(&eq, k, 2, id, &m3), 0);
+	CHECK_INT(sdtest_rec_member(&eq, codes, k, 2, id, &m3), 0);
 	CHECK_INT(apply1(st, &eq), SD_EEXIST);
 	CHECK(member_is(st, k->pk, id, &v2));
 	CHECK_INT(df(st, STORE_F_NAME, "equivocal"), 0);
@@ -520,12 +393,12 @@ test_member_versions(void)
 	CHECK_INT(s.records, s0.records);
 
 	/* v3 at seq 3, then a tombstone at seq 5. */
-	CHECK_INT(make_member(&v3, k, 3, id, &m1), 0);
+	CHECK_INT(sdtest_rec_member(&v3, codes, k, 3, id, &m1), 0);
 	CHECK_INT(apply1(st, &v3), 0);
 	CHECK(member_is(st, k->pk, id, &v3));
 	{
 		/* The index is back to what it was before the member came. */
-		CHECK_INT(make_tombstone(&tomb, k, 5, id), 0);
+		CHECK_INT(sdtest_rec_tombstone(&tomb, codes, k, 5, id), 0);
 		CHECK_INT(apply1(st, &tomb), 0);
 		s = stats(st);
 		CHECK_INT(s.members, base.members);
@@ -553,14 +426,14 @@ test_member_versions(void)
 		CHECK_INT(query_find(st, "FI", "lappi", NULL, NULL), 0);
 	}
 	/* A member record older than the tombstone does not resurrect. */
-	CHECK_INT(make_member(&old, k, 4, id, &m1), 0);
+	CHECK_INT(sdtest_rec_member(&old, codes, k, 4, id, &m1), 0);
 	CHECK_INT(apply1(st, &old), SD_ESTALE);
 	CHECK(member_absent(st, k->pk, id));
 	CHECK_INT(stats(st).members, base.members);
 	CHECK_INT(stats(st).postings, base.postings);
 	CHECK_INT(apply1(st, &tomb), SD_ESTALE);
 	/* A newer one does, and replaces the tombstone. */
-	CHECK_INT(make_member(&revive, k, 6, id, &m2), 0);
+	CHECK_INT(sdtest_rec_member(&revive, codes, k, 6, id, &m2), 0);
 	CHECK_INT(apply1(st, &revive), 0);
 	CHECK(member_is(st, k->pk, id, &revive));
 	s = stats(st);
@@ -574,29 +447,29 @@ test_member_versions(void)
 	/* A tombstone for a member never seen is stored (it must win over a
 	 * later-arriving older version) and counts no member. */
 	{
-		struct trec t2, late;
+		struct sdtest_rec t2, late;
 		uint8_t id2[MEMBER_ID_BYTES];
 		make_id(id2, 1, 2);
-		CHECK_INT(make_tombstone(&t2, k, 8, id2), 0);
+		CHECK_INT(sdtest_rec_tombstone(&t2, codes, k, 8, id2), 0);
 		CHECK_INT(apply1(st, &t2), 0);
 		CHECK_INT(stats(st).members, base.members + 1);
-		CHECK_INT(make_member(&late, k, 7, id2, &m1), 0);
+		CHECK_INT(sdtest_rec_member(&late, codes, k, 7, id2, &m1), 0);
 		CHECK_INT(apply1(st, &late), SD_ESTALE);
 		CHECK(member_absent(st, k->pk, id2));
 		CHECK_INT(df(st, STORE_F_NAME, "lappi"), 0);
-		trec_free(&t2);
-		trec_free(&late);
+		sdtest_rec_free(&t2);
+		sdtest_rec_free(&late);
 	}
 
-	trec_free(&v1);
-	trec_free(&v2);
-	trec_free(&v3);
-	trec_free(&stale);
-	trec_free(&eq);
-	trec_free(&tomb);
-	trec_free(&old);
-	trec_free(&revive);
-	trec_free(&by);
+	sdtest_rec_free(&v1);
+	sdtest_rec_free(&v2);
+	sdtest_rec_free(&v3);
+	sdtest_rec_free(&stale);
+	sdtest_rec_free(&eq);
+	sdtest_rec_free(&tomb);
+	sdtest_rec_free(&old);
+	sdtest_rec_free(&revive);
+	sdtest_rec_free(&by);
 	key_free(k);
 	key_free(kb);
 	store_close(st);
@@ -607,11 +480,12 @@ test_watermark_and_batch(void)
 {
 	struct store *st = open_store("marks", 0);
 	struct key *k = NULL, *k2 = NULL;
-	struct trec t[6], bad, good;
+	struct sdtest_rec t[6], bad, good;
 	struct store_item items[6];
 	uint8_t id[MEMBER_ID_BYTES];
-	struct mspec m = { .name = "Batch Member Oy", .country = "FI",
-		.employees = 3 };
+	struct sdtest_member m = {
+		.name = "Batch Member Oy", .country = "FI", .employees = 3
+	};
 	size_t i;
 
 	CHECK(st != NULL);
@@ -624,11 +498,8 @@ test_watermark_and_batch(void)
 	/* Several items in one call all land together. */
 	for (i = 0; i < 6; i++) {
 		make_id(id, 2, (int)i);
-		CHECK_INT(make_member(&t[i], k, i + 1, id, &m), 0);
-		items[i].bytes = t[i].bytes;
-		items[i].len = t[i].len;
-		items[i].r = &t[i].r;
-		items[i].result = 777;
+		CHECK_INT(sdtest_rec_member(&t[i], codes, k, i + 1, id, &m), 0);
+		items[i] = sdtest_rec_item(&t[i]);
 	}
 	CHECK_INT(store_apply(st, items, 3, k->pk, 0, 3), 0);
 	for (i = 0; i < 3; i++)
@@ -667,7 +538,8 @@ test_watermark_and_batch(void)
 	 * items nor the watermark. The bad item is a record whose body holds
 	 * no known kind (record_open would refuse it; store_apply must too). */
 	{
-		struct mspec m2 = { .name = "Atomic Member Oy", .country = "FI",
+		struct sdtest_member m2 = { .name = "Atomic Member Oy",
+			.country = "FI",
 			.employees = 3 };
 		struct store_item bi[2];
 		struct store_stats s0 = stats(st), s1;
@@ -676,15 +548,11 @@ test_watermark_and_batch(void)
 		int rc;
 
 		make_id(id2, 2, 100);
-		CHECK_INT(make_member(&bad, k2, 3, id2, &m2), 0);
+		CHECK_INT(sdtest_rec_member(&bad, codes, k2, 3, id2, &m2), 0);
 		make_id(id2, 2, 101);
-		CHECK_INT(make_member(&good, k2, 4, id2, &m2), 0);
-		bi[0].bytes = good.bytes;
-		bi[0].len = good.len;
-		bi[0].r = &good.r;
-		bi[1].bytes = bad.bytes;
-		bi[1].len = bad.len;
-		bi[1].r = &bad.r;
+		CHECK_INT(sdtest_rec_member(&good, codes, k2, 4, id2, &m2), 0);
+		bi[0] = sdtest_rec_item(&good);
+		bi[1] = sdtest_rec_item(&bad);
 		saved = bad.r.body->kind_case;
 		bad.r.body->kind_case = SD__RECORD_BODY__KIND__NOT_SET;
 		rc = store_apply(st, bi, 2, k2->pk, 2, 4);
@@ -705,9 +573,9 @@ test_watermark_and_batch(void)
 	}
 
 	for (i = 0; i < 6; i++)
-		trec_free(&t[i]);
-	trec_free(&bad);
-	trec_free(&good);
+		sdtest_rec_free(&t[i]);
+	sdtest_rec_free(&bad);
+	sdtest_rec_free(&good);
 	key_free(k);
 	key_free(k2);
 	store_close(st);
@@ -723,23 +591,11 @@ static int
 keylist_cb(void *arg, const uint8_t *rec, size_t len)
 {
 	struct keylist *kl = arg;
-	Sd__SignedRecord *sr = sd__signed_record__unpack(NULL, len, rec);
-	Sd__RecordBody *b = NULL;
 
-	if (sr == NULL || (b = sd__record_body__unpack(NULL, sr->body.len,
-	    sr->body.data)) == NULL ||
-	    b->kind_case != SD__RECORD_BODY__KIND_MEMBER || kl->n >= 64) {
+	if (kl->n >= 64 || sdtest_record_key(rec, len, kl->k[kl->n]) != 0)
 		kl->bad++;
-	} else {
-		memcpy(kl->k[kl->n], sr->origin.data, KEY_PUBLIC_BYTES);
-		memcpy(kl->k[kl->n] + KEY_PUBLIC_BYTES, b->member->id.data,
-		    MEMBER_ID_BYTES);
+	else
 		kl->n++;
-	}
-	if (b)
-		sd__record_body__free_unpacked(b, NULL);
-	if (sr)
-		sd__signed_record__free_unpacked(sr, NULL);
 	return 0;
 }
 
@@ -748,16 +604,20 @@ test_certs_and_revocation(void)
 {
 	struct store *st = open_store("certs", 0);
 	struct key *rootk = NULL, *node = NULL, *other = NULL;
-	struct trec c1, c2, rev, rev2, mem[4], om;
+	struct sdtest_rec c1, c2, rev, rev2, mem[4], om;
 	struct blob b = { 0 };
 	struct store_stats s_before, s;
 	struct keylist kl;
 	uint8_t id[MEMBER_ID_BYTES], okey[STORE_KEY_BYTES];
-	struct mspec m = { .name = "Revokee Metsa Oy", .country = "FI",
-		.region = "FI1B1", .caps = { "forestry robots" },
+	struct sdtest_member m = { .name = "Revokee Metsa Oy",
+		.country = "FI",
+		.region = "FI1B1",
+		.caps = { "forestry robots" },
 		.employees = 20 };
-	struct mspec mo = { .name = "Survivor Teollisuus Oy", .country = "FI",
-		.region = "FI1B1", .caps = { "forestry robots" },
+	struct sdtest_member mo = { .name = "Survivor Teollisuus Oy",
+		.country = "FI",
+		.region = "FI1B1",
+		.caps = { "forestry robots" },
 		.employees = 20 };
 	int revoked = -1, found = 0;
 	size_t i;
@@ -795,7 +655,7 @@ test_certs_and_revocation(void)
 	/* Another origin's member, which must survive the revocation. */
 	make_id(id, 9, 1);
 	make_key(okey, other->pk, id);
-	CHECK_INT(make_member(&om, other, 1, id, &mo), 0);
+	CHECK_INT(sdtest_rec_member(&om, codes, other, 1, id, &mo), 0);
 	CHECK_INT(apply1(st, &om), 0);
 	s_before = stats(st);
 
@@ -804,14 +664,14 @@ test_certs_and_revocation(void)
 		struct store_item it[4];
 		for (i = 0; i < 3; i++) {
 			make_id(id, 3, (int)i);
-			CHECK_INT(make_member(&mem[i], node, i + 1, id, &m), 0);
+			CHECK_INT(sdtest_rec_member(
+			              &mem[i], codes, node, i + 1, id, &m),
+			    0);
 		}
 		make_id(id, 3, 0);
-		CHECK_INT(make_tombstone(&mem[3], node, 4, id), 0);
+		CHECK_INT(sdtest_rec_tombstone(&mem[3], codes, node, 4, id), 0);
 		for (i = 0; i < 4; i++) {
-			it[i].bytes = mem[i].bytes;
-			it[i].len = mem[i].len;
-			it[i].r = &mem[i].r;
+			it[i] = sdtest_rec_item(&mem[i]);
 		}
 		CHECK_INT(store_apply(st, it, 4, node->pk, 0, 4), 0);
 		for (i = 0; i < 4; i++)
@@ -827,7 +687,9 @@ test_certs_and_revocation(void)
 	CHECK_INT(range_count(st, node->pk, 0, 10, NULL), 3);
 
 	/* The revocation: node marked revoked, its origin purged. */
-	CHECK_INT(make_revocation(&rev, rootk, 3, node->pk), 0);
+	CHECK_INT(sdtest_rec_revocation(
+	              &rev, codes, rootk, 3, node->pk, "compromised"),
+	    0);
 	CHECK_INT(apply1(st, &rev), 0);
 	CHECK_INT(store_cert(st, node->pk, blob_cb, &b, &revoked), 0);
 	CHECK_INT(revoked, 1);
@@ -862,33 +724,35 @@ test_certs_and_revocation(void)
 	/* Records of the revoked origin that arrive afterwards (raced with
 	 * the revocation, or relayed late) are refused. */
 	{
-		struct trec late;
+		struct sdtest_rec late;
 		make_id(id, 3, 9);
-		CHECK_INT(make_member(&late, node, 9, id, &m), 0);
+		CHECK_INT(sdtest_rec_member(&late, codes, node, 9, id, &m), 0);
 		CHECK_INT(apply1(st, &late), SD_EREVOKED);
 		CHECK(member_absent(st, node->pk, id));
 		CHECK_INT(stats(st).members, s_before.members);
-		trec_free(&late);
+		sdtest_rec_free(&late);
 	}
 	/* A second revocation of the same node is a no-op. */
-	CHECK_INT(make_revocation(&rev2, rootk, 4, node->pk), 0);
+	CHECK_INT(sdtest_rec_revocation(
+	              &rev2, codes, rootk, 4, node->pk, "compromised"),
+	    0);
 	CHECK_INT(apply1(st, &rev2), SD_ESTALE);
 	CHECK_INT(apply1(st, &rev), SD_ESTALE);
 	CHECK_INT(stats(st).records, s.records);
 
 	blob_free(&b);
-	trec_free(&c1);
-	trec_free(&c2);
-	trec_free(&rev);
-	trec_free(&rev2);
-	trec_free(&om);
+	sdtest_rec_free(&c1);
+	sdtest_rec_free(&c2);
+	sdtest_rec_free(&rev);
+	sdtest_rec_free(&rev2);
+	sdtest_rec_free(&om);
 	for (i = 0; i < 4; i++)
-		trec_free(&mem[i]);
+		sdtest_rec_free(&mem[i]);
 	/* The root set arrives as a set: a watermark past a certificate the
 	 * sender did not hold yet (seq 101 here) must not make that
 	 * certificate "stale" when it arrives later. */
 	{
-		struct trec c3, c4, c5;
+		struct sdtest_rec c3, c4, c5;
 		struct key *k3, *k4;
 		struct store_item it[2];
 		uint8_t b5[32];
@@ -899,12 +763,8 @@ test_certs_and_revocation(void)
 		CHECK_INT(make_cert(&c4, rootk, 101, k4->pk, "four"), 0);
 		CHECK_INT(make_cert(&c5, rootk, 102, b5, "five"), 0);
 		memset(it, 0, sizeof(it));
-		it[0].bytes = c3.bytes;
-		it[0].len = c3.len;
-		it[0].r = &c3.r;
-		it[1].bytes = c5.bytes;
-		it[1].len = c5.len;
-		it[1].r = &c5.r;
+		it[0] = sdtest_rec_item(&c3);
+		it[1] = sdtest_rec_item(&c5);
 		CHECK_INT(store_apply(st, it, 2, rootk->pk, mark(st, rootk->pk),
 		              102),
 		    0);
@@ -916,9 +776,9 @@ test_certs_and_revocation(void)
 		CHECK(blob_is(&b, &c4));
 		CHECK_INT(apply1(st, &c4), SD_ESTALE); /* now a duplicate */
 		blob_free(&b);
-		trec_free(&c3);
-		trec_free(&c4);
-		trec_free(&c5);
+		sdtest_rec_free(&c3);
+		sdtest_rec_free(&c4);
+		sdtest_rec_free(&c5);
 		key_free(k3);
 		key_free(k4);
 	}
@@ -947,7 +807,7 @@ struct rmember {
 	int live;
 	int country;  /* index into r_countries */
 	int word;     /* shared name word */
-	struct trec last; /* the latest record (member or tombstone) */
+	struct sdtest_rec last; /* the latest record (member or tombstone) */
 };
 
 static uint64_t r_state = 0x9e3779b97f4a7c15ull;
@@ -991,7 +851,7 @@ test_random_consistency(void)
 		CHECK_INT(key_generate(&keys[o]), 0);
 	for (op = 0; op < R_OPS; op++) {
 		struct rmember *rm;
-		struct trec t;
+		struct sdtest_rec t;
 		int kind = (int)rnd(10), rc;
 		o = (int)rnd(R_ORIGINS);
 		i = (int)rnd(R_IDS);
@@ -1008,11 +868,13 @@ test_random_consistency(void)
 		}
 		seq[o]++;
 		if (kind <= 2 && rm->live) {
-			rc = make_tombstone(&t, keys[o], seq[o], id);
+			rc = sdtest_rec_tombstone(
+			    &t, codes, keys[o], seq[o], id);
 			rm->live = 0;
 			n_tomb++;
 		} else {
-			struct mspec ms = { .name = name, .employees = -1 };
+			struct sdtest_member ms = { .name = name,
+				.employees = -1 };
 			if (rm->ver > 0)
 				n_update++;
 			rm->ver++;
@@ -1026,7 +888,8 @@ test_random_consistency(void)
 			ms.region = r_countries[rm->country][1];
 			ms.caps[0] = r_words[(rm->word + 1) % 5];
 			ms.employees = (int)rnd(400);
-			rc = make_member(&t, keys[o], seq[o], id, &ms);
+			rc = sdtest_rec_member(
+			    &t, codes, keys[o], seq[o], id, &ms);
 		}
 		CHECK_INT(rc, 0);
 		if (rc != 0)
@@ -1039,7 +902,7 @@ test_random_consistency(void)
 			if (apply1(st, &rm->last) != SD_ESTALE)
 				bad_results++;
 		}
-		trec_free(&rm->last);
+		sdtest_rec_free(&rm->last);
 		rm->last = t;
 	}
 	CHECK_INT(bad_results, 0);
@@ -1123,7 +986,7 @@ test_random_consistency(void)
 
 	for (o = 0; o < R_ORIGINS; o++) {
 		for (i = 0; i < R_IDS; i++)
-			trec_free(&model[o][i].last);
+			sdtest_rec_free(&model[o][i].last);
 		key_free(keys[o]);
 	}
 	store_close(st);
@@ -1134,12 +997,13 @@ test_reopen_and_walk(void)
 {
 	struct store *st = open_store("reopen", 0), *ro = NULL;
 	struct key *k = NULL, *k2 = NULL;
-	struct trec t[7], other;
+	struct sdtest_rec t[7], other;
 	struct store_item it[7];
 	struct keylist all, page;
 	uint8_t id[MEMBER_ID_BYTES], next[STORE_KEY_BYTES];
-	struct mspec m = { .name = "Walker Oy", .country = "FI",
-		.employees = 5 };
+	struct sdtest_member m = {
+		.name = "Walker Oy", .country = "FI", .employees = 5
+	};
 	struct store_stats s0;
 	size_t i, j, pages;
 	int rc, sorted = 1, dup = 0;
@@ -1153,18 +1017,16 @@ test_reopen_and_walk(void)
 	 * walk must skip it. */
 	for (i = 0; i < 6; i++) {
 		make_id(id, 4, (int)(10 - i)); /* inserted out of key order */
-		CHECK_INT(make_member(&t[i], k, i + 1, id, &m), 0);
+		CHECK_INT(sdtest_rec_member(&t[i], codes, k, i + 1, id, &m), 0);
 	}
 	make_id(id, 4, 10 - 2);
-	CHECK_INT(make_tombstone(&t[6], k, 7, id), 0);
+	CHECK_INT(sdtest_rec_tombstone(&t[6], codes, k, 7, id), 0);
 	for (i = 0; i < 7; i++) {
-		it[i].bytes = t[i].bytes;
-		it[i].len = t[i].len;
-		it[i].r = &t[i].r;
+		it[i] = sdtest_rec_item(&t[i]);
 	}
 	CHECK_INT(store_apply(st, it, 7, k->pk, 0, 7), 0);
 	make_id(id, 5, 1);
-	CHECK_INT(make_member(&other, k2, 1, id, &m), 0);
+	CHECK_INT(sdtest_rec_member(&other, codes, k2, 1, id, &m), 0);
 	CHECK_INT(apply1(st, &other), 0);
 	s0 = stats(st);
 	CHECK_INT(s0.members, 6);
@@ -1205,18 +1067,21 @@ test_reopen_and_walk(void)
 		CHECK(store_apply(ro, &wi, 1, NULL, 0, 0) != 0);
 		/* A reader sees what the writer commits meanwhile. */
 		{
-			struct trec extra, gone;
+			struct sdtest_rec extra, gone;
 			uint8_t eid[MEMBER_ID_BYTES];
 			make_id(eid, 5, 2);
-			CHECK_INT(make_member(&extra, k2, 2, eid, &m), 0);
+			CHECK_INT(
+			    sdtest_rec_member(&extra, codes, k2, 2, eid, &m),
+			    0);
 			CHECK_INT(apply1(st, &extra), 0);
 			CHECK(member_is(ro, k2->pk, eid, &extra));
 			CHECK_INT(stats(ro).members, 7);
-			CHECK_INT(make_tombstone(&gone, k2, 3, eid), 0);
+			CHECK_INT(
+			    sdtest_rec_tombstone(&gone, codes, k2, 3, eid), 0);
 			CHECK_INT(apply1(st, &gone), 0);
 			CHECK(member_absent(ro, k2->pk, eid));
-			trec_free(&extra);
-			trec_free(&gone);
+			sdtest_rec_free(&extra);
+			sdtest_rec_free(&gone);
 		}
 		store_close(ro);
 	}
@@ -1294,8 +1159,8 @@ test_reopen_and_walk(void)
 	CHECK_INT(page.n, 6);
 out:
 	for (i = 0; i < 7; i++)
-		trec_free(&t[i]);
-	trec_free(&other);
+		sdtest_rec_free(&t[i]);
+	sdtest_rec_free(&other);
 	key_free(k);
 	key_free(k2);
 	store_close(st);
@@ -1311,13 +1176,15 @@ test_replay_below_watermark(void)
 {
 	struct store *st = open_store("replay", 0);
 	struct key *k = NULL;
-	struct trec v1, v2, other;
+	struct sdtest_rec v1, v2, other;
 	struct store_item it;
 	uint8_t id[MEMBER_ID_BYTES], id2[MEMBER_ID_BYTES];
-	struct mspec a = { .name = "Replay Target Oy", .country = "FI",
-		.employees = -1 };
-	struct mspec b = { .name = "Replay Forgery Oy", .country = "FI",
-		.employees = -1 };
+	struct sdtest_member a = {
+		.name = "Replay Target Oy", .country = "FI", .employees = -1
+	};
+	struct sdtest_member b = {
+		.name = "Replay Forgery Oy", .country = "FI", .employees = -1
+	};
 	uint64_t seq;
 	int live;
 
@@ -1327,54 +1194,36 @@ test_replay_below_watermark(void)
 	CHECK_INT(key_generate(&k), 0);
 	make_id(id, 7, 1);
 	make_id(id2, 7, 2);
-	CHECK_INT(make_member(&v1, k, 1, id, &a), 0);
+	CHECK_INT(sdtest_rec_member(&v1, codes, k, 1, id, &a), 0);
 	a.name = "Replay Target Renamed Oy";
-	CHECK_INT(make_member(&v2, k, 2, id, &a), 0);
-	CHECK_INT(make_member(&other, k, 1, id2, &b), 0);
+	CHECK_INT(sdtest_rec_member(&v2, codes, k, 2, id, &a), 0);
+	CHECK_INT(sdtest_rec_member(&other, codes, k, 1, id2, &b), 0);
 	memset(&it, 0, sizeof(it));
-	it.bytes = v1.bytes;
-	it.len = v1.len;
-	it.r = &v1.r;
+	it = sdtest_rec_item(&v1);
 	CHECK_INT(store_apply(st, &it, 1, k->pk, 0, 1), 0);
 	CHECK_INT(it.result, 0);
-	it.bytes = v2.bytes;
-	it.len = v2.len;
-	it.r = &v2.r;
+	it = sdtest_rec_item(&v2);
 	CHECK_INT(store_apply(st, &it, 1, k->pk, 1, 2), 0);
 	CHECK_INT(it.result, 0);
 	CHECK_INT(mark(st, k->pk), 2);
 	/* The replayed first version is stale, and stays purged. */
-	it.bytes = v1.bytes;
-	it.len = v1.len;
-	it.r = &v1.r;
+	it = sdtest_rec_item(&v1);
 	CHECK_INT(store_apply(st, &it, 1, k->pk, 2, 2), 0);
 	CHECK_INT(it.result, SD_ESTALE);
 	CHECK_INT(range_count(st, k->pk, 0, 2, NULL), 1);
 	/* Another record under seq 1 is refused: the new member never
 	 * appears. */
-	it.bytes = other.bytes;
-	it.len = other.len;
-	it.r = &other.r;
+	it = sdtest_rec_item(&other);
 	CHECK_INT(store_apply(st, &it, 1, k->pk, 2, 2), 0);
 	CHECK_INT(it.result, SD_ESTALE);
 	CHECK_INT(store_member_state(st, k->pk, id2, &seq, &live),
 	    SD_ENOTFOUND);
 	CHECK_INT(df(st, STORE_F_NAME, "forgery"), 0);
-	trec_free(&v1);
-	trec_free(&v2);
-	trec_free(&other);
+	sdtest_rec_free(&v1);
+	sdtest_rec_free(&v2);
+	sdtest_rec_free(&other);
 	key_free(k);
 	store_close(st);
-}
-
-static void
-rm_rf(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* A schema-1 store (postings without frequencies, no token sums) is
@@ -1384,18 +1233,18 @@ rm_rf(const char *dir)
 static void
 test_reindex_schema1(void)
 {
-	static const struct mspec ms[3] = {
+	static const struct sdtest_member ms[3] = {
 		{ "Recycling Robots Oy", "FI", "FI1D7", "Rovaniemi",
-		    "Robots that sort recycled metals", { "robotics", "metal recycling" },
-		    { "28.99" }, 0, 30 },
-		{ "Nordlaser AB", "SE", NULL, "Luleå", NULL, { "laser cutting" },
-		    { "25.62" }, 0, 8 },
+		    "Robots that sort recycled metals",
+		    { "robotics", "metal recycling" }, { "28.99" }, 0, 30 },
+		{ "Nordlaser AB", "SE", NULL, "Luleå", NULL,
+		    { "laser cutting" }, { "25.62" }, 0, 8 },
 		{ "Jyväskylä Recyclers", "FI", NULL, "Jyväskylä", NULL,
 		    { "recycling" }, { 0 }, 0, -1 },
 	};
 	struct store *st;
 	struct key *k = NULL;
-	struct trec t[3];
+	struct sdtest_rec t[3];
 	struct store_stats before, after;
 	uint8_t id[MEMBER_ID_BYTES];
 	char path[512];
@@ -1412,7 +1261,8 @@ test_reindex_schema1(void)
 	}
 	for (i = 0; i < 3; i++) {
 		make_id(id, 7, (int)i);
-		CHECK_INT(make_member(&t[i], k, i + 1, id, &ms[i]), 0);
+		CHECK_INT(
+		    sdtest_rec_member(&t[i], codes, k, i + 1, id, &ms[i]), 0);
 		CHECK_INT(apply1(st, &t[i]), 0);
 	}
 	before = stats(st);
@@ -1471,7 +1321,7 @@ test_reindex_schema1(void)
 		store_close(st);
 	}
 	for (i = 0; i < 3; i++)
-		trec_free(&t[i]);
+		sdtest_rec_free(&t[i]);
 	key_free(k);
 }
 
@@ -1483,10 +1333,11 @@ test_filter_chunks(void)
 {
 	struct store *st = open_store("chunks", 0);
 	struct key *k = NULL;
-	struct mspec m = { .name = "Chunk Oy", .country = "EE",
-		.employees = 20 };
+	struct sdtest_member m = {
+		.name = "Chunk Oy", .country = "EE", .employees = 20
+	};
 	enum { N = 300 };
-	struct trec *t = calloc(2 * N, sizeof(*t));
+	struct sdtest_rec *t = calloc(2 * N, sizeof(*t));
 	struct store_item *it = calloc(N, sizeof(*it));
 	uint8_t id[MEMBER_ID_BYTES];
 	size_t i;
@@ -1501,10 +1352,8 @@ test_filter_chunks(void)
 		snprintf(name, sizeof(name), "Chunk %zu Oy", i);
 		m.name = name;
 		make_id(id, 11, (int)i);
-		CHECK_INT(make_member(&t[i], k, i + 1, id, &m), 0);
-		it[i].bytes = t[i].bytes;
-		it[i].len = t[i].len;
-		it[i].r = &t[i].r;
+		CHECK_INT(sdtest_rec_member(&t[i], codes, k, i + 1, id, &m), 0);
+		it[i] = sdtest_rec_item(&t[i]);
 	}
 	/* 10 first (an array), then the other 290 (a bitmap). */
 	CHECK_INT(store_apply(st, it, 10, k->pk, 0, 10), 0);
@@ -1517,10 +1366,10 @@ test_filter_chunks(void)
 	/* 250 leave: back to an array of 50. */
 	for (i = 0; i < 250; i++) {
 		make_id(id, 11, (int)i);
-		CHECK_INT(make_tombstone(&t[N + i], k, N + i + 1, id), 0);
-		it[i].bytes = t[N + i].bytes;
-		it[i].len = t[N + i].len;
-		it[i].r = &t[N + i].r;
+		CHECK_INT(
+		    sdtest_rec_tombstone(&t[N + i], codes, k, N + i + 1, id),
+		    0);
+		it[i] = sdtest_rec_item(&t[N + i]);
 	}
 	CHECK_INT(store_apply(st, it, 250, k->pk, N, N + 250), 0);
 	CHECK_INT(df(st, STORE_F_COUNTRY, "EE"), 50);
@@ -1542,10 +1391,10 @@ test_filter_chunks(void)
 	/* The rest leave: the chunk is gone. */
 	for (i = 250; i < N; i++) {
 		make_id(id, 11, (int)i);
-		CHECK_INT(make_tombstone(&t[N + i], k, N + i + 1, id), 0);
-		it[i - 250].bytes = t[N + i].bytes;
-		it[i - 250].len = t[N + i].len;
-		it[i - 250].r = &t[N + i].r;
+		CHECK_INT(
+		    sdtest_rec_tombstone(&t[N + i], codes, k, N + i + 1, id),
+		    0);
+		it[i - 250] = sdtest_rec_item(&t[N + i]);
 	}
 	CHECK_INT(store_apply(st, it, 50, k->pk, N + 250, 2 * N), 0);
 	CHECK_INT(df(st, STORE_F_COUNTRY, "EE"), 0);
@@ -1555,7 +1404,7 @@ test_filter_chunks(void)
 	CHECK_INT(live_of(st, k->pk), 0);
 out:
 	for (i = 0; t != NULL && i < 2 * N; i++)
-		trec_free(&t[i]);
+		sdtest_rec_free(&t[i]);
 	free(t);
 	free(it);
 	key_free(k);
@@ -1567,11 +1416,11 @@ out:
 static void
 test_stale_posting(void)
 {
-	static const struct mspec ms = { "Stale Robotics Oy", "FI", NULL,
-		"Oulu", NULL, { "robotics" }, { 0 }, 0, -1 };
+	static const struct sdtest_member ms = { "Stale Robotics Oy", "FI",
+		NULL, "Oulu", NULL, { "robotics" }, { 0 }, 0, -1 };
 	struct store *st = open_store("stale", 0);
 	struct key *k = NULL;
-	struct trec t, tomb;
+	struct sdtest_rec t, tomb;
 	uint8_t id[MEMBER_ID_BYTES];
 	char path[512];
 	MDB_env *env = NULL;
@@ -1586,7 +1435,7 @@ test_stale_posting(void)
 		return;
 	}
 	make_id(id, 12, 1);
-	CHECK_INT(make_member(&t, k, 1, id, &ms), 0);
+	CHECK_INT(sdtest_rec_member(&t, codes, k, 1, id, &ms), 0);
 	CHECK_INT(apply1(st, &t), 0);
 	CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 1);
 	store_close(st);
@@ -1612,14 +1461,14 @@ test_stale_posting(void)
 		goto out;
 	}
 	CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 2);
-	CHECK_INT(make_tombstone(&tomb, k, 2, id), 0);
+	CHECK_INT(sdtest_rec_tombstone(&tomb, codes, k, 2, id), 0);
 	CHECK_INT(apply1(st, &tomb), 0);
 	CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 0);
 	CHECK_INT(query_find(st, NULL, "robotics", NULL, NULL), 0);
 	store_close(st);
 out:
-	trec_free(&t);
-	trec_free(&tomb);
+	sdtest_rec_free(&t);
+	sdtest_rec_free(&tomb);
 	key_free(k);
 }
 
@@ -1660,17 +1509,17 @@ fsck_run(const char *name, struct fsck_log *l)
 static void
 test_fsck(void)
 {
-	static const struct mspec ms[3] = {
+	static const struct sdtest_member ms[3] = {
 		{ "Fsck Laser Oy", "FI", "FI1D7", "Rovaniemi", "Lasers",
 		    { "laser cutting" }, { "25.62" }, 0, 8 },
 		{ "Fsck Robots AB", "SE", NULL, "Luleå", NULL, { "robotics" },
 		    { 0 }, 0, 30 },
-		{ "Fsck Waste Sp", "PL", NULL, NULL, NULL, { "recycling" }, { 0 },
-		    0, -1 },
+		{ "Fsck Waste Sp", "PL", NULL, NULL, NULL, { "recycling" },
+		    { 0 }, 0, -1 },
 	};
 	struct store *st = open_store("fsck", 0);
 	struct key *k = NULL;
-	struct trec t[4];
+	struct sdtest_rec t[4];
 	struct store_item it[4];
 	struct fsck_log log;
 	uint8_t id[MEMBER_ID_BYTES];
@@ -1688,14 +1537,13 @@ test_fsck(void)
 	}
 	for (i = 0; i < 3; i++) {
 		make_id(id, 13, (int)i);
-		CHECK_INT(make_member(&t[i], k, i + 1, id, &ms[i]), 0);
+		CHECK_INT(
+		    sdtest_rec_member(&t[i], codes, k, i + 1, id, &ms[i]), 0);
 	}
 	make_id(id, 13, 2);
-	CHECK_INT(make_tombstone(&t[3], k, 4, id), 0);
+	CHECK_INT(sdtest_rec_tombstone(&t[3], codes, k, 4, id), 0);
 	for (i = 0; i < 4; i++) {
-		it[i].bytes = t[i].bytes;
-		it[i].len = t[i].len;
-		it[i].r = &t[i].r;
+		it[i] = sdtest_rec_item(&t[i]);
 	}
 	CHECK_INT(store_apply(st, it, 4, k->pk, 0, 4), 0);
 	store_close(st);
@@ -1747,7 +1595,7 @@ test_fsck(void)
 	CHECK_CONTAINS(log.text, "latest record (seq 1) is missing");
 	CHECK_CONTAINS(log.text, "watermark (99) is above");
 	for (i = 0; i < 4; i++)
-		trec_free(&t[i]);
+		sdtest_rec_free(&t[i]);
 	key_free(k);
 }
 
@@ -1773,7 +1621,7 @@ main(void)
 	test_stale_posting();
 	test_fsck();
 	rc = check_done("test_store");
-	rm_rf(root);
+	sdtest_rmtree(root);
 	free(root);
 	codes_free(codes);
 	return rc;

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "sdtest.h"
 
 /* A real file: config_load resolves its path (a memfd has none). */
 static char fz_dir[512];
@@ -22,12 +23,9 @@ fz_write(const char *path, const void *p, size_t n)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)argc;
 	(void)argv;
-	snprintf(fz_dir, sizeof(fz_dir), "%s/sdfuzzc.XXXXXX", tmp ? tmp : "/tmp");
-	if (mkdtemp(fz_dir) == NULL)
+	if (sdtest_tmpdir("sdfuzzc", fz_dir, sizeof(fz_dir)) != 0)
 		abort();
 	return 0;
 }

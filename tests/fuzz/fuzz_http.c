@@ -19,13 +19,13 @@
 #include "hreq.h"
 #include "key.h"
 #include "node.h"
+#include "sdtest.h"
 
 static struct node *fz_node;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
 	char dir[512], path[600], hex[65], err[512];
 	struct key *nk = NULL, *rk = NULL;
 	struct config *cfg = NULL;
@@ -33,9 +33,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "%s/sdfuzzh.XXXXXX", tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL || key_generate(&nk) != 0 ||
-	    key_generate(&rk) != 0)
+	if (sdtest_tmpdir("sdfuzzh", dir, sizeof(dir)) != 0 ||
+	    key_generate(&nk) != 0 || key_generate(&rk) != 0)
 		abort();
 	snprintf(path, sizeof(path), "%s/node.key", dir);
 	if (key_save(nk, path) != 0)

@@ -13,95 +13,77 @@
 #include "key.h"
 #include "query.h"
 #include "record.h"
+#include "sdtest.h"
 #include "store.h"
 
 static struct codes *fz_codes;
 static struct store *fz_st;
 static struct key *fz_key;
 
-static const struct {
-	const char *name, *country, *region, *sector, *cap, *offer, *seek;
-	uint32_t employees;
-} fz_members[] = {
-	{ "Lappi Laser Oy", "FI", "FI1D7", "25.62", "laser cutting",
-	    "laser cutting of steel", "metal recycling", 8 },
-	{ "Vilnius Laser Works UAB", "LT", "LT011", "26.70", "laser welding",
-	    "laser micromachining", "mining waste recycling", 40 },
-	{ "Jyväskylä Recyclers", "FI", "FI198", "38.32",
-	    "recycling mining waste", "tailings processing", "laser sensors",
-	    12 },
-	{ "Tallinn Robotics OÜ", "EE", "EE001", "28.99", "robotics",
-	    "robot welding cells", "laser welding", 20 },
-	{ "Kraków Waste", "PL", "PL213", "38.21", "waste management",
-	    "aggregates", "robotics", 300 },
+static const struct sdtest_member fz_members[] = {
+	{ .name = "Lappi Laser Oy",
+	    .country = "FI",
+	    .region = "FI1D7",
+	    .sectors = { "25.62" },
+	    .caps = { "laser cutting" },
+	    .offers = { "laser cutting of steel" },
+	    .seeks = { "metal recycling" },
+	    .employees = 8 },
+	{ .name = "Vilnius Laser Works UAB",
+	    .country = "LT",
+	    .region = "LT011",
+	    .sectors = { "26.70" },
+	    .caps = { "laser welding" },
+	    .offers = { "laser micromachining" },
+	    .seeks = { "mining waste recycling" },
+	    .employees = 40 },
+	{ .name = "Jyväskylä Recyclers",
+	    .country = "FI",
+	    .region = "FI198",
+	    .sectors = { "38.32" },
+	    .caps = { "recycling mining waste" },
+	    .offers = { "tailings processing" },
+	    .seeks = { "laser sensors" },
+	    .employees = 12 },
+	{ .name = "Tallinn Robotics OÜ",
+	    .country = "EE",
+	    .region = "EE001",
+	    .sectors = { "28.99" },
+	    .caps = { "robotics" },
+	    .offers = { "robot welding cells" },
+	    .seeks = { "laser welding" },
+	    .employees = 20 },
+	{ .name = "Kraków Waste",
+	    .country = "PL",
+	    .region = "PL213",
+	    .sectors = { "38.21" },
+	    .caps = { "waste management" },
+	    .offers = { "aggregates" },
+	    .seeks = { "robotics" },
+	    .employees = 300 },
 };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
 	char dir[512];
 	size_t i;
 
 	(void)argc;
 	(void)argv;
-	snprintf(dir, sizeof(dir), "%s/sdfuzzq.XXXXXX", tmp ? tmp : "/tmp");
 	if (codes_new(&fz_codes) != 0 || key_generate(&fz_key) != 0 ||
-	    mkdtemp(dir) == NULL ||
-	    store_open(dir, fz_codes, 64, 0, &fz_st) != 0)
+	    sdtest_tmpdir("sdfuzzq", dir, sizeof(dir)) != 0 ||
+	    sdtest_store_open(dir, fz_codes, 0, &fz_st) != 0)
 		abort();
 	for (i = 0; i < sizeof(fz_members) / sizeof(fz_members[0]); i++) {
-		Sd__RecordBody b = SD__RECORD_BODY__INIT;
-		Sd__Member m = SD__MEMBER__INIT;
-		uint8_t id[MEMBER_ID_BYTES] = { 0 }, *body, *rec;
-		char *caps[1], *offers[1], *seeks[1], *sectors[1];
-		struct store_item it;
-		struct record r;
-		size_t blen, rlen;
-		char err[256];
+		uint8_t id[MEMBER_ID_BYTES] = { 0 };
+		struct sdtest_rec t;
 		id[15] = (uint8_t)(i + 1);
-		m.id.data = id;
-		m.id.len = sizeof(id);
-		m.name = (char *)fz_members[i].name;
-		m.kind = SD__MEMBER_KIND__KIND_SME;
-		m.country = (char *)fz_members[i].country;
-		m.region = (char *)fz_members[i].region;
-		sectors[0] = (char *)fz_members[i].sector;
-		caps[0] = (char *)fz_members[i].cap;
-		offers[0] = (char *)fz_members[i].offer;
-		seeks[0] = (char *)fz_members[i].seek;
-		m.sectors = sectors;
-		m.n_sectors = 1;
-		m.capabilities = caps;
-		m.n_capabilities = 1;
-		m.offers = offers;
-		m.n_offers = 1;
-		m.seeks = seeks;
-		m.n_seeks = 1;
-		m.has_employees = 1;
-		m.employees = fz_members[i].employees;
-		b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
-		b.member = &m;
-		b.signed_at_ms = record_now_ms();
-		blen = sd__record_body__get_packed_size(&b);
-		if ((body = malloc(blen)) == NULL)
+		if (sdtest_rec_member(
+		        &t, fz_codes, fz_key, i + 1, id, &fz_members[i]) != 0 ||
+		    sdtest_rec_apply(fz_st, &t, fz_key->pk, i, i + 1) != 0)
 			abort();
-		sd__record_body__pack(&b, body);
-		if (record_sign(fz_key, i + 1, body, blen, &rec, &rlen) != 0 ||
-		    record_open(fz_codes, rec, rlen, record_now_ms(), &r, err,
-		        sizeof(err)) != 0) {
-			fprintf(stderr, "fuzz_query: %s\n", err);
-			abort();
-		}
-		it.bytes = rec;
-		it.len = rlen;
-		it.r = &r;
-		if (store_apply(fz_st, &it, 1, fz_key->pk, i, i + 1) != 0 ||
-		    it.result != 0)
-			abort();
-		record_close(&r);
-		free(rec);
-		free(body);
+		sdtest_rec_free(&t);
 	}
 	return 0;
 }

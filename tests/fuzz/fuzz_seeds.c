@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "key.h"
 #include "record.h"
+#include "sdtest.h"
 
 static const char *fs_dir;
 
@@ -46,20 +47,19 @@ fs_record(const struct key *k, uint64_t seq, Sd__RecordBody *b,
 	char nm[64];
 
 	b->signed_at_ms = 1760000000000ull;
-	blen = sd__record_body__get_packed_size(b);
-	if ((body = malloc(blen + 1)) == NULL)
-		exit(1);
-	sd__record_body__pack(b, body + 1);
-	body[0] = 1;
-	if (record_sign(k, seq, body + 1, blen, &rec, &rlen) != 0 ||
-	    (buf = malloc(rlen + 1 + FRAME_HEADER_BYTES)) == NULL)
+	if (sdtest_body_pack(b, &body, &blen) != 0 ||
+	    record_sign(k, seq, body, blen, &rec, &rlen) != 0 ||
+	    (buf = malloc(
+	         (blen > rlen ? blen : rlen) + 1 + FRAME_HEADER_BYTES)) == NULL)
 		exit(1);
 	buf[0] = 0;
 	memcpy(buf + 1, rec, rlen);
 	snprintf(nm, sizeof(nm), "%s-signed", name);
 	fs_put("record", nm, buf, rlen + 1);
+	buf[0] = 1;
+	memcpy(buf + 1, body, blen);
 	snprintf(nm, sizeof(nm), "%s-body", name);
-	fs_put("record", nm, body, blen + 1);
+	fs_put("record", nm, buf, blen + 1);
 	frame_header(rlen, hdr);
 	buf[0] = 5; /* piece size for fuzz_frame */
 	memcpy(buf + 1, hdr, FRAME_HEADER_BYTES);
@@ -70,16 +70,38 @@ fs_record(const struct key *k, uint64_t seq, Sd__RecordBody *b,
 	free(body);
 }
 
+/* The seeds' records: a member with every kind of field, its tombstone,
+ * a certificate with regions and an address, and a revocation. */
+static const struct sdtest_member fs_member = { .name = "Lappi Laser Oy",
+	.country = "FI",
+	.region = "FI1D7",
+	.city = "Rovaniemi",
+	.website = "https://lappilaser.example.fi",
+	.email = "info@lappilaser.example.fi",
+	.desc = "Precision parts for arctic industry.",
+	.sectors = { "25.62" },
+	.caps = { "laser cutting", "sheet metal" },
+	.offers = { "laser cutting of steel" },
+	.seeks = { "metal recycling" },
+	.langs = { "fi", "en" },
+	.employees = 8,
+	.founded = 2009 };
+static const struct sdtest_cert fs_cert = { .name = "Lapland",
+	.countries = { "FI", "SE" },
+	.nuts = { "FI1D" },
+	.addresses = { "127.0.0.1:7401" },
+	.not_after_ms = 1900000000000ull };
+
 int
 main(int argc, char **argv)
 {
 	struct key *root, *node;
-	uint8_t id[16] = { 0xa0, 1 };
-	char *caps[] = { "laser cutting", "sheet metal" }, *secs[] = { "25.62" },
-	     *offers[] = { "laser cutting of steel" },
-	     *seeks[] = { "metal recycling" }, *langs[] = { "fi", "en" },
-	     *countries[] = { "FI", "SE" }, *nuts[] = { "FI1D" },
-	     *addrs[] = { "127.0.0.1:7401" };
+	uint8_t id[MEMBER_ID_BYTES] = { 0xa0, 1 };
+	Sd__RecordBody b;
+	Sd__Member m;
+	Sd__Tombstone t;
+	Sd__NodeCert nc;
+	Sd__Revocation rv;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: fuzz_seeds DIR\n");
@@ -89,73 +111,14 @@ main(int argc, char **argv)
 	if ((mkdir(fs_dir, 0755) != 0 && errno != EEXIST) ||
 	    key_generate(&root) != 0 || key_generate(&node) != 0)
 		return 1;
-	{
-		Sd__RecordBody b = SD__RECORD_BODY__INIT;
-		Sd__Member m = SD__MEMBER__INIT;
-		m.id.data = id;
-		m.id.len = 16;
-		m.name = "Lappi Laser Oy";
-		m.kind = SD__MEMBER_KIND__KIND_SME;
-		m.country = "FI";
-		m.region = "FI1D7";
-		m.city = "Rovaniemi";
-		m.website = "https://lappilaser.example.fi";
-		m.email = "info@lappilaser.example.fi";
-		m.description = "Precision parts for arctic industry.";
-		m.sectors = secs;
-		m.n_sectors = 1;
-		m.capabilities = caps;
-		m.n_capabilities = 2;
-		m.offers = offers;
-		m.n_offers = 1;
-		m.seeks = seeks;
-		m.n_seeks = 1;
-		m.languages = langs;
-		m.n_languages = 2;
-		m.has_employees = 1;
-		m.employees = 8;
-		m.has_founded = 1;
-		m.founded = 2009;
-		b.kind_case = SD__RECORD_BODY__KIND_MEMBER;
-		b.member = &m;
-		fs_record(node, 2, &b, "member");
-	}
-	{
-		Sd__RecordBody b = SD__RECORD_BODY__INIT;
-		Sd__Tombstone t = SD__TOMBSTONE__INIT;
-		t.member_id.data = id;
-		t.member_id.len = 16;
-		b.kind_case = SD__RECORD_BODY__KIND_TOMBSTONE;
-		b.tombstone = &t;
-		fs_record(node, 3, &b, "tombstone");
-	}
-	{
-		Sd__RecordBody b = SD__RECORD_BODY__INIT;
-		Sd__NodeCert nc = SD__NODE_CERT__INIT;
-		nc.node_key.data = node->pk;
-		nc.node_key.len = KEY_PUBLIC_BYTES;
-		nc.name = "Lapland";
-		nc.countries = countries;
-		nc.n_countries = 2;
-		nc.nuts_prefixes = nuts;
-		nc.n_nuts_prefixes = 1;
-		nc.addresses = addrs;
-		nc.n_addresses = 1;
-		nc.not_after_ms = 1900000000000ull;
-		b.kind_case = SD__RECORD_BODY__KIND_NODE_CERT;
-		b.node_cert = &nc;
-		fs_record(root, 1, &b, "cert");
-	}
-	{
-		Sd__RecordBody b = SD__RECORD_BODY__INIT;
-		Sd__Revocation rv = SD__REVOCATION__INIT;
-		rv.node_key.data = node->pk;
-		rv.node_key.len = KEY_PUBLIC_BYTES;
-		rv.reason = "key lost";
-		b.kind_case = SD__RECORD_BODY__KIND_REVOCATION;
-		b.revocation = &rv;
-		fs_record(root, 2, &b, "revocation");
-	}
+	sdtest_member_body(&b, &m, id, &fs_member);
+	fs_record(node, 2, &b, "member");
+	sdtest_tombstone_body(&b, &t, id);
+	fs_record(node, 3, &b, "tombstone");
+	sdtest_cert_body(&b, &nc, node->pk, &fs_cert);
+	fs_record(root, 1, &b, "cert");
+	sdtest_revocation_body(&b, &rv, node->pk, "key lost");
+	fs_record(root, 2, &b, "revocation");
 	{
 		static const char conf[] =
 		    "# a node\nname = Lapland\n"
