@@ -2,8 +2,8 @@
 # a new user would set one up (sourced after lib.sh by e2e_scale.sh and
 # bench/scale.sh). Each node is admitted with `federation admit --nuts`,
 # configured with two earlier nodes as `peers` and defaults otherwise
-# (gossip_ms 1000, max_outbound 8, max_inbound 16), and imports M members
-# of its region.
+# (gossip_ms 1000, max_outbound 8 unless SCALE_MAX_OUTBOUND says,
+# max_inbound 16), and imports M members of its region.
 
 declare -A SCALE_CODE SCALE_PORT
 
@@ -40,6 +40,8 @@ scale_up() {
 		sed -i 's/^log_level = .*/log_level = debug/' "$T/$n/stardust.conf"
 		{
 			echo "listen = 127.0.0.1:${SCALE_PORT[$n]}"
+			[ -n "${SCALE_MAX_OUTBOUND:-}" ] &&
+				echo "max_outbound = $SCALE_MAX_OUTBOUND"
 			if [ "$i" -ge 2 ]; then
 				echo "peers = 127.0.0.1:${SCALE_PORT[$pfx$((i - 1))]}, 127.0.0.1:${SCALE_PORT[$pfx$((i - 2))]}"
 			elif [ "$i" -eq 1 ]; then
@@ -82,9 +84,10 @@ scale_converged() {
 	return 1
 }
 
-# scale_counters: for every node, "pid bytes_out_by_connection cpu_ticks"
-# snapshots into SCALE_SNAP_<n> (bytes per connection address, so that a
-# connection that closed meanwhile does not count as negative traffic).
+# scale_snap TAG: for every node, the bytes it sent on each certified
+# connection (by address, so that a connection that closed meanwhile
+# does not count as negative traffic), its CPU ticks and the time, into
+# $T/{snap,cpu,at}.TAG.NODE.
 scale_snap() {
 	local n pid
 	for n in "${SCALE_NODES[@]}"; do
@@ -96,6 +99,7 @@ for l in sys.stdin:
     if "address" in p and p.get("state") == "certified":
         print(p["address"] + ("o" if p["outbound"] else "i"), p["bytes_out"])' > "$T/snap.$1.$n"
 		awk '{ print $14 + $15 }' "/proc/$pid/stat" > "$T/cpu.$1.$n"
+		date +%s%3N > "$T/at.$1.$n"
 	done
 }
 
@@ -120,8 +124,10 @@ def snap(tag, n):
 rates, cpu = [], 0.0
 for n in nodes:
     a, b = snap("a", n), snap("b", n)
-    rates.append(sum(b[k] - a[k] for k in b if k in a and b[k] >= a[k]) / secs)
-    cpu += (int(open(f"{t}/cpu.b.{n}").read()) - int(open(f"{t}/cpu.a.{n}").read())) / hz / secs
+    # Each node's own interval: snapshots of many nodes take a while.
+    el = (int(open(f"{t}/at.b.{n}").read()) - int(open(f"{t}/at.a.{n}").read())) / 1000
+    rates.append(sum(b[k] - a[k] for k in b if k in a and b[k] >= a[k]) / el)
+    cpu += (int(open(f"{t}/cpu.b.{n}").read()) - int(open(f"{t}/cpu.a.{n}").read())) / hz / el
 print(f"{sum(rates) / len(rates):.0f} {max(rates):.0f} {cpu:.4f}")
 EOF
 )
