@@ -4,6 +4,7 @@
 # Others: make build, make install (PREFIX, DESTDIR), make test-asan
 #         (ASan+UBSan build of the suite),
 #         make bench, make bench-sync, make bench-query, make bench-junk,
+#         make bench-scale, make sim [SEEDS=N NODES=K],
 #         make fuzz, make clean.
 
 BUILD ?= build
@@ -12,7 +13,7 @@ JOBS ?= 2
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build install test test-asan valgrind demo bench bench-sync bench-query bench-junk fuzz clean
+.PHONY: all deps build install test test-asan valgrind demo bench bench-sync bench-query bench-junk bench-scale sim fuzz clean
 
 all: build
 
@@ -52,6 +53,18 @@ bench-query: build
 
 bench-junk: build
 	./bench/junk.sh $(BUILD)
+
+# K = 20, 40, 80 daemons on loopback (SD_SCALE_KS): idle traffic and CPU,
+# convergence rate against the two-node full sync, duplicates, latency.
+bench-scale: build
+	./bench/scale.sh $(BUILD)
+
+# The deterministic simulator of the sync code (tests/sim.c): SEEDS seeds
+# of NODES nodes with faults; a failing seed prints its replay command.
+SEEDS ?= 10
+NODES ?= 100
+sim: build
+	$(BUILD)/tests/sdsim --nodes $(NODES) --seeds $(SEEDS)
 
 # End-to-end runs with every daemon under valgrind (no error, no definite
 # leak); slow, so not part of `make test`.

@@ -7,9 +7,12 @@
 
 declare -A SCALE_CODE SCALE_PORT
 
-# scale_json FIELD: FIELD of the JSON object on standard input.
-scale_json() {
-	python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+# scale_field NODE FIELD: a numeric field of NODE's `status --json`,
+# without starting python (polling 80 nodes must not load the machine).
+scale_field() {
+	local js
+	js=$(sdc "$1" status --json)
+	[[ $js =~ \"$2\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
 }
 
 # scale_regions K: K NUTS-2 codes whose NUTS prefix is their ISO country
@@ -72,7 +75,7 @@ scale_converged() {
 	while [ $SECONDS -lt $deadline ]; do
 		all=1
 		for n in "${SCALE_NODES[@]}"; do
-			c=$(sdc "$n" status --json | scale_json members 2>/dev/null || echo 0)
+			c=$(scale_field "$n" members || echo 0)
 			[ "$c" = "$want" ] || { all=0; break; }
 		done
 		if [ $all = 1 ]; then
@@ -92,7 +95,7 @@ scale_snap() {
 	local n pid
 	for n in "${SCALE_NODES[@]}"; do
 		eval "pid=\$PID_$n"
-		sdc "$n" peers --json | python3 -c '
+		sdc "$n" peers --json | python3 -S -c '
 import json, sys
 for l in sys.stdin:
     p = json.loads(l)
@@ -112,7 +115,7 @@ scale_idle() {
 	scale_snap a
 	sleep "$s"
 	scale_snap b
-	read -r SCALE_IDLE_BYTES SCALE_IDLE_MAX SCALE_IDLE_CPU < <(python3 - "$T" "$s" "$(getconf CLK_TCK)" "${SCALE_NODES[@]}" <<'EOF'
+	read -r SCALE_IDLE_BYTES SCALE_IDLE_MAX SCALE_IDLE_CPU < <(python3 -S - "$T" "$s" "$(getconf CLK_TCK)" "${SCALE_NODES[@]}" <<'EOF'
 import sys
 t, secs, hz, nodes = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
 def snap(tag, n):
@@ -138,7 +141,7 @@ scale_dups() {
 	local n
 	for n in "${SCALE_NODES[@]}"; do
 		sdc "$n" status --json
-	done | python3 -c '
+	done | python3 -S -c '
 import json, sys
 got = dup = 0
 for l in sys.stdin:
@@ -152,12 +155,12 @@ print(f"{dup / got if got else 0:.3f} {dup} {got}")'
 # node stored it, from the nodes' log timestamps (debug lines).
 scale_reach() {
 	local n=$1 key seq
-	key=$(sdc "$n" status --json | scale_json node_key)
+	key=$(json_field "$n" node_key)
 	sdc "$n" member add --name "Reach Test Ltd" --kind sme \
 		--country "${SCALE_CODE[$n]:0:2}" --region "${SCALE_CODE[$n]}" >/dev/null
-	seq=$(sdc "$n" status --json | scale_json own_seq)
+	seq=$(scale_field "$n" own_seq)
 	sleep 3
-	python3 - "$T" "$n" "${key:0:8}" "$seq" "${SCALE_NODES[@]}" <<'EOF'
+	python3 -S - "$T" "$n" "${key:0:8}" "$seq" "${SCALE_NODES[@]}" <<'EOF'
 import datetime, re, sys
 t, pub, key, seq, nodes = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
 def ts(line):
