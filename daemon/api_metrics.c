@@ -234,6 +234,12 @@ api_metrics_node(struct api_buf *b, struct node *n, const Sd__Status *s)
 	    "Records received and stored over the open peer connections.", in);
 	api_scalar(b, "stardust_records_out", "gauge",
 	    "Records sent over the open peer connections.", out);
+	api_scalar(b, "stardust_records_received_total", "counter",
+	    "Records from peers that moved a watermark, since the start.",
+	    s->records_received);
+	api_scalar(b, "stardust_records_duplicate_total", "counter",
+	    "Records from peers that were held already, since the start.",
+	    s->records_duplicate);
 	api_metric(b, "stardust_rejected_total", "counter",
 	    "Messages of certified peers refused, by reason.");
 	for (i = 0; i < s->n_rejected; i++)

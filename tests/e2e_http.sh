@@ -144,6 +144,8 @@ expect_eq "metrics: the peer is up" "$(metric stardust_peer_up)" 1
 expect_eq "metrics: its lag" "$(metric stardust_peer_lag)" 0
 # (nor's ten members and its certificate)
 expect_eq "metrics: records from it" "$(metric stardust_peer_records_in_total)" 11
+expect_contains "metrics: records received since the start" "$H_body" $'\nstardust_records_received_total 11\n'
+expect_contains "metrics: none received twice" "$H_body" $'\nstardust_records_duplicate_total 0\n'
 expect_contains "metrics: rejected by reason" "$H_body" 'stardust_rejected_total{reason="replay"} 0'
 expect_contains "metrics: in sync" "$H_body" $'\nstardust_in_sync 1\n'
 # Every sample line is well formed, and the request counters add up.
