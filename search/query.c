@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "err.h"
-#include "store_int.h"
+#include "hex.h"
+#include "store_snap.h"
 #include "text.h"
 
 #define QKEY_MAX (1 + TEXT_TOKEN_MAX)
@@ -43,10 +44,10 @@ static const struct qfield {
 
 struct qkey {
 	uint8_t len;
-	int8_t fi;  /* index into query_fields; -1 for a filter key */
+	int8_t fi; /* index into query_fields; -1 for a filter key */
 	double idf; /* scored keys: BM25 idf times the field's weight */
 	uint64_t cnt; /* postings */
-	double *tf1;  /* long lists: BM25 for tf 1 by field length, or NULL */
+	double *tf1; /* long lists: BM25 for tf 1 by field length, or NULL */
 	char k[QKEY_MAX];
 };
 
@@ -70,21 +71,19 @@ struct qclauses {
 /* Words in quotes: stems (raw in the city) that must be adjacent. */
 struct qphrase {
 	char toks[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1]; /* stemmed */
-	char raw[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1];  /* for the city */
+	char raw[QUERY_TERMS_MAX][TEXT_TOKEN_MAX + 1]; /* for the city */
 	size_t n;
 };
 
 struct qplan {
 	struct qclauses must, should;
-	struct qclause not;
+	struct qclause not ;
 	struct qphrase phrases[QUERY_TERMS_MAX];
 	size_t nphrases;
 	size_t nterms;
 	unsigned fields;
 	struct text_stem *stem;
-	MDB_txn *txn;
-	MDB_cursor *cur;  /* on postings */
-	MDB_cursor *bcur; /* on bitmaps */
+	struct store_snap *sn; /* the search's one read snapshot */
 	struct store *st;
 	double nmembers;
 	double avg[QUERY_NFIELDS]; /* mean field length in tokens */
@@ -99,10 +98,10 @@ struct qplan {
 	size_t nscored; /* scored clauses, numbered in plan order */
 	size_t cnscored; /* scored clauses the cursor has statistics for */
 	uint64_t skip_doc; /* 0: none */
-	uint64_t maxdoc;   /* the highest doc number handed out */
-	uint64_t total;    /* candidates, when the list holds only a page */
-	size_t limit;      /* hits on a page */
-	int partial;       /* the list holds only the page's candidates */
+	uint64_t maxdoc; /* the highest doc number handed out */
+	uint64_t total; /* candidates, when the list holds only a page */
+	size_t limit; /* hits on a page */
+	int partial; /* the list holds only the page's candidates */
 	char *err;
 	size_t errlen;
 };
@@ -203,44 +202,42 @@ qplan_free(struct qplan *p)
 {
 	qclauses_free(&p->must);
 	qclauses_free(&p->should);
-	free(p->not.keys);
+	free(p->not .keys);
 	text_stem_free(p->stem);
-	if (p->cur)
-		mdb_cursor_close(p->cur);
-	if (p->bcur)
-		mdb_cursor_close(p->bcur);
-	if (p->txn)
-		mdb_txn_abort(p->txn);
+	store_snap_end(p->sn);
 }
 
-/* Every index key that starts with (field, pfx); keys of a field run
- * contiguously in the postings, so this is one range scan. */
-static int
-qclause_expand(struct qplan *p, struct qclause *c, int fi, const char *pfx,
-    size_t plen)
-{
-	char kb[QKEY_MAX];
-	MDB_val k, v;
-	int field = query_fields[fi].field, rc, mrc;
+struct qexpand {
+	struct qplan *p;
+	struct qclause *c;
+	int fi;
+};
 
-	kb[0] = (char)field;
+/* One index key of a prefix: a further key of its clause. */
+static int
+qexpand_cb(void *arg, const uint8_t *key, size_t klen)
+{
+	struct qexpand *x = arg;
+
+	if (x->c->n >= QUERY_EXPAND_MAX)
+		return query_err(x->p,
+		    "prefix '%s' matches more than %d words; make it longer",
+		    x->c->label, QUERY_EXPAND_MAX);
+	return qclause_add(x->c, query_fields[x->fi].field, x->fi,
+	    (const char *)key + 1, klen - 1);
+}
+
+/* Every index key that starts with (field, pfx): one range scan. */
+static int
+qclause_expand(
+    struct qplan *p, struct qclause *c, int fi, const char *pfx, size_t plen)
+{
+	struct qexpand x = { p, c, fi };
+	char kb[QKEY_MAX];
+
+	kb[0] = (char)query_fields[fi].field;
 	memcpy(kb + 1, pfx, plen);
-	k.mv_size = plen + 1;
-	k.mv_data = kb;
-	for (mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-	     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_NODUP)) {
-		if (k.mv_size < plen + 1 || memcmp(k.mv_data, kb, plen + 1) != 0)
-			break;
-		if (c->n >= QUERY_EXPAND_MAX)
-			return query_err(p,
-			    "prefix '%s' matches more than %d words; make it "
-			    "longer",
-			    c->label, QUERY_EXPAND_MAX);
-		if ((rc = qclause_add(c, field, fi, (char *)k.mv_data + 1,
-		         k.mv_size - 1)) != 0)
-			return rc;
-	}
-	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(mrc);
+	return store_snap_terms(p->sn, kb, plen + 1, plen + 1, qexpand_cb, &x);
 }
 
 /* A scored clause for one word over the plan's text fields. */
@@ -290,9 +287,9 @@ qplan_word(struct qplan *p, struct qclauses *into, int slot, unsigned fields,
 		if (!(fields & query_fields[fi].bit))
 			continue;
 		if (!prefix) {
-			rc = store_field_stemmed(field) ?
-			    qclause_add(c, field, (int)fi, stem, sl) :
-			    qclause_add(c, field, (int)fi, tok, len);
+			rc = store_field_stemmed(field)
+			    ? qclause_add(c, field, (int)fi, stem, sl)
+			    : qclause_add(c, field, (int)fi, tok, len);
 		} else if (!store_field_stemmed(field) ||
 		    (sl <= len && memcmp(stem, tok, sl) == 0)) {
 			/* The stem of a prefix is usually a prefix of it:
@@ -332,8 +329,8 @@ qtext_cb(void *arg, const char *tok, size_t len)
 	struct qtext *t = arg;
 	int rc;
 
-	if ((rc = qplan_word(t->p, t->into, t->slot, t->fields, tok, len,
-	         0)) != 0)
+	if ((rc = qplan_word(t->p, t->into, t->slot, t->fields, tok, len, 0)) !=
+	    0)
 		return rc;
 	if (t->phrase != NULL && t->phrase->n < QUERY_TERMS_MAX) {
 		size_t sl;
@@ -387,8 +384,9 @@ qplan_text(struct qplan *p, struct qclauses *into, int slot, unsigned fields,
 		t.phrase = NULL;
 		if (syntax && *s == '"') {
 			if ((e = strchr(s + 1, '"')) == NULL)
-				return query_err(p, "unterminated quote in the "
-				                    "search text");
+				return query_err(p,
+				    "unterminated quote in the "
+				    "search text");
 			if (p->nphrases == QUERY_TERMS_MAX)
 				return query_err(p, "too many phrases");
 			t.phrase = &p->phrases[p->nphrases];
@@ -459,16 +457,6 @@ query_nace(const struct codes *codes, const char *in, char *out, size_t outlen)
 	return 0;
 }
 
-static int
-query_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Cursor bytes: version 1, be64 score bits, then varints: doc, member
  * count, the text fields' token sums, the number of scored clauses and
  * each one's document frequency. Written as hex. */
@@ -531,8 +519,7 @@ query_cursor_put(const struct qplan *p, char *out, double score, uint64_t doc)
 		out[0] = '\0';
 		return;
 	}
-	for (i = 0; i < q.n; i++)
-		snprintf(out + 2 * i, 3, "%02x", q.b[i]);
+	hex_encode(q.b, q.n, out);
 }
 
 static int
@@ -541,16 +528,16 @@ query_cursor_get(struct qplan *p, const char *s)
 	struct qbuf q = { .n = 0 };
 	uint64_t bits = 0, n;
 	size_t i, len = strlen(s);
-	int hi, lo;
 
 	if (len < 2 * 10 || len % 2 != 0 || len > QUERY_CURSOR_MAX)
 		goto bad;
-	for (i = 0; i < len; i += 2) {
-		if ((hi = query_hexval((unsigned char)s[i])) < 0 ||
-		    (lo = query_hexval((unsigned char)s[i + 1])) < 0)
+	/* Lower case only, as written (hex_decode takes either case). */
+	for (i = 0; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'F')
 			goto bad;
-		q.b[q.n++] = (uint8_t)(hi << 4 | lo);
-	}
+	q.n = len / 2;
+	if (hex_decode(s, len, q.b, q.n) != 0)
+		goto bad;
 	if (q.b[0] != 1)
 		goto bad;
 	for (i = 1; i <= 8; i++)
@@ -573,8 +560,9 @@ query_cursor_get(struct qplan *p, const char *s)
 	p->cnscored = (size_t)n; /* checked against the plan's later */
 	return 0;
 bad:
-	return query_err(p, "malformed cursor (expected the 'next' value of "
-	                    "a previous page of the same query)");
+	return query_err(p,
+	    "malformed cursor (expected the 'next' value of "
+	    "a previous page of the same query)");
 }
 
 static int
@@ -593,11 +581,30 @@ qplan_filter(struct qplan *p)
 	return qclauses_new(&p->must);
 }
 
+struct qemployees {
+	struct qclause *c;
+	uint64_t hi;
+};
+
+/* An employee count at or above the range's low end: a key of the
+ * clause, or 1 (stop) past the high end. */
+static int
+qemployees_cb(void *arg, const uint8_t *e, size_t klen)
+{
+	struct qemployees *x = arg;
+
+	if (klen != 5 ||
+	    ((uint64_t)e[1] << 24 | (uint64_t)e[2] << 16 | (uint64_t)e[3] << 8 |
+	        e[4]) > x->hi)
+		return 1;
+	return qclause_add(x->c, STORE_F_EMPLOYEES, -1, (const char *)e + 1, 4);
+}
+
 /* Filters: one unscored clause each, values OR-ed. */
 static int
 qplan_filters(struct qplan *p, const struct query *q)
 {
-	const struct codes *codes = p->st->codes;
+	const struct codes *codes = store_codes(p->st);
 	struct qclause *c;
 	size_t i;
 	int rc;
@@ -653,8 +660,8 @@ qplan_filters(struct qplan *p, const struct query *q)
 		if ((c = qplan_filter(p)) == NULL)
 			return -ENOMEM;
 		for (i = 0; i < q->n_sectors; i++) {
-			if (query_nace(codes, q->sectors[i], code,
-			        sizeof(code)) != 0)
+			if (query_nace(
+			        codes, q->sectors[i], code, sizeof(code)) != 0)
 				return query_err(p,
 				    "malformed or unknown NACE code '%.12s' "
 				    "(expected e.g. C, C25, 25.6 or 25.62)",
@@ -697,10 +704,8 @@ qplan_filters(struct qplan *p, const struct query *q)
 			return -ENOMEM;
 		for (i = 0; i < q->n_member_of; i++) {
 			char hex[2 * MEMBER_ID_BYTES + 1];
-			size_t j;
-			for (j = 0; j < MEMBER_ID_BYTES; j++)
-				snprintf(hex + 2 * j, 3, "%02x",
-				    q->member_of[i * MEMBER_ID_BYTES + j]);
+			hex_encode(q->member_of + i * MEMBER_ID_BYTES,
+			    MEMBER_ID_BYTES, hex);
 			if ((rc = qclause_add(c, STORE_F_MEMBERSHIP, -1, hex,
 			         2 * MEMBER_ID_BYTES)) != 0)
 				return rc;
@@ -711,9 +716,8 @@ qplan_filters(struct qplan *p, const struct query *q)
 		                                    : 0,
 		         hi = q->employees_max >= 0 ? (uint64_t)q->employees_max
 		                                    : UINT32_MAX;
+		struct qemployees x;
 		uint8_t kb[5];
-		MDB_val k, v;
-		int mrc;
 		if (lo > UINT32_MAX || hi > UINT32_MAX || lo > hi)
 			return query_err(p,
 			    "bad employee range %lld-%lld (0 <= min <= max)",
@@ -726,22 +730,11 @@ qplan_filters(struct qplan *p, const struct query *q)
 		kb[2] = (uint8_t)(lo >> 16);
 		kb[3] = (uint8_t)(lo >> 8);
 		kb[4] = (uint8_t)lo;
-		k.mv_size = 5;
-		k.mv_data = kb;
-		for (mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET_RANGE);
-		     mrc == 0;
-		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_NODUP)) {
-			const uint8_t *e = k.mv_data;
-			if (k.mv_size != 5 || e[0] != STORE_F_EMPLOYEES ||
-			    ((uint64_t)e[1] << 24 | (uint64_t)e[2] << 16 |
-			        (uint64_t)e[3] << 8 | e[4]) > hi)
-				break;
-			if ((rc = qclause_add(c, STORE_F_EMPLOYEES, -1,
-			         (const char *)e + 1, 4)) != 0)
-				return rc;
-		}
-		if (mrc != 0 && mrc != MDB_NOTFOUND)
-			return store_err(mrc);
+		x.c = c;
+		x.hi = hi;
+		rc = store_snap_terms(p->sn, kb, 5, 1, qemployees_cb, &x);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -763,33 +756,12 @@ qkey_bitmap(const struct qkey *qk)
 	return qk->fi < 0 && store_field_bitmap(qk->k[0]);
 }
 
-/* Calls fn for each chunk of bitmap key qk, in chunk order, with its
- * words (copied: LMDB values need not be aligned). */
-typedef int (*qchunk_fn)(void *arg, uint64_t chunk, const uint64_t *words);
-
+/* Calls fn for each chunk of bitmap key qk, in chunk order. */
 static int
-qkey_chunks(struct qplan *p, const struct qkey *qk, qchunk_fn fn, void *arg)
+qkey_chunks(
+    struct qplan *p, const struct qkey *qk, store_snap_chunk_cb fn, void *arg)
 {
-	uint8_t b0[STORE_BKEY_MAX];
-	uint64_t words[STORE_CHUNK_WORDS];
-	size_t bl = store_bkey(b0, qk->k, qk->len, 0);
-	MDB_val k = { bl, b0 }, v;
-	int rc, mrc;
-
-	for (mrc = mdb_cursor_get(p->bcur, &k, &v, MDB_SET_RANGE); mrc == 0;
-	     mrc = mdb_cursor_get(p->bcur, &k, &v, MDB_NEXT)) {
-		const uint8_t *kb = k.mv_data;
-		if (k.mv_size != bl || memcmp(kb, b0, bl - 4) != 0)
-			break;
-		if (store_chunk_decode(v.mv_data, v.mv_size, words) != 0)
-			return SD_ESTORE;
-		if ((rc = fn(arg, (uint64_t)kb[bl - 4] << 24 |
-		                 (uint64_t)kb[bl - 3] << 16 |
-		                 (uint64_t)kb[bl - 2] << 8 | kb[bl - 1],
-		         words)) != 0)
-			return rc;
-	}
-	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(mrc);
+	return store_snap_chunks(p->sn, qk->k, qk->len, fn, arg);
 }
 
 static int
@@ -800,31 +772,6 @@ qchunk_count(void *arg, uint64_t chunk, const uint64_t *w)
 	(void)chunk;
 	for (i = 0; i < STORE_CHUNK_WORDS; i++)
 		*(uint64_t *)arg += (uint64_t)__builtin_popcountll(w[i]);
-	return 0;
-}
-
-/* 1 if doc is in bitmap key qk. */
-static int
-qkey_bit(struct qplan *p, const struct qkey *qk, uint64_t doc)
-{
-	uint8_t kb[STORE_BKEY_MAX];
-	MDB_val k, v;
-	uint64_t d = doc & (STORE_CHUNK_DOCS - 1), word;
-	size_t i;
-
-	k.mv_size = store_bkey(kb, qk->k, qk->len, doc >> STORE_CHUNK_SHIFT);
-	k.mv_data = kb;
-	if (mdb_get(p->txn, p->st->bitmaps, &k, &v) != 0)
-		return 0;
-	if (v.mv_size == STORE_CHUNK_BYTES) {
-		memcpy(&word, (const uint8_t *)v.mv_data + (d >> 6) * 8, 8);
-		return (word >> (d & 63)) & 1;
-	}
-	for (i = 0; i + 1 < v.mv_size; i += 2) {
-		const uint8_t *b = (const uint8_t *)v.mv_data + i;
-		if (((uint64_t)b[0] << 8 | b[1]) == d)
-			return 1;
-	}
 	return 0;
 }
 
@@ -861,29 +808,24 @@ qkey_bm25(const struct qplan *p, const struct qkey *qk, const uint8_t *val)
 static int
 qclause_size(struct qplan *p, struct qclause *c)
 {
-	MDB_val k, v;
-	size_t i, cnt;
+	size_t i;
+	uint64_t cnt;
 	double df = 0, n;
-	int mrc;
+	int rc;
 
 	c->count = 0;
 	for (i = 0; i < c->n; i++) {
 		struct qkey *qk = &c->keys[i];
-		k.mv_size = qk->len;
-		k.mv_data = qk->k;
-		cnt = 0;
 		if (qkey_bitmap(qk)) {
 			uint64_t bits = 0;
-			if ((mrc = qkey_chunks(p, qk, qchunk_count, &bits)) != 0)
-				return mrc;
+			if ((rc = qkey_chunks(p, qk, qchunk_count, &bits)) != 0)
+				return rc;
 			c->count += bits;
 			continue;
 		}
-		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
-		if (mrc == 0)
-			mrc = mdb_cursor_count(p->cur, &cnt);
-		if (mrc != 0 && mrc != MDB_NOTFOUND)
-			return store_err(mrc);
+		if ((rc = store_snap_postings_count(
+		         p->sn, qk->k, qk->len, &cnt)) != 0)
+			return rc;
 		c->count += cnt;
 		qk->cnt = cnt;
 		if ((double)cnt > df)
@@ -913,7 +855,6 @@ qclause_size(struct qplan *p, struct qclause *c)
 }
 
 /* ---- evaluation ---- */
-
 
 static int
 qlist_grow(struct qlist *l, size_t need)
@@ -954,7 +895,8 @@ qlist_union(struct qlist *l, size_t *b, size_t nruns)
 			size_t i = b[r], ie = b[r + 1], j, je;
 			b[nb++] = w;
 			if (r + 1 == nruns) {
-				memcpy(dst + w, src + i, (ie - i) * sizeof(*dst));
+				memcpy(
+				    dst + w, src + i, (ie - i) * sizeof(*dst));
 				w += ie - i;
 				continue;
 			}
@@ -1024,8 +966,8 @@ qchunk_list(void *arg, uint64_t chunk, const uint64_t *w)
 static int
 qclause_read(struct qplan *p, const struct qclause *c, struct qlist *out)
 {
-	size_t *b = NULL, i, j;
-	MDB_val k, v;
+	size_t *b = NULL, i, j, nv;
+	const uint8_t *pg;
 	int rc = 0, mrc;
 
 	out->n = 0;
@@ -1042,19 +984,14 @@ qclause_read(struct qplan *p, const struct qclause *c, struct qlist *out)
 			b[i + 1] = out->n;
 			continue;
 		}
-		k.mv_size = qk->len;
-		k.mv_data = (void *)qk->k;
-		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
-		if (mrc == 0)
-			mrc = mdb_cursor_get(p->cur, &k, &v, MDB_GET_MULTIPLE);
-		for (; mrc == 0;
-		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_MULTIPLE)) {
-			if ((rc = qlist_grow(out,
-			         v.mv_size / STORE_POSTING_VAL)) != 0)
+		for (mrc = store_snap_postings_first(
+		         p->sn, qk->k, qk->len, &pg, &nv);
+		     mrc == 0;
+		     mrc = store_snap_postings_next(p->sn, &pg, &nv)) {
+			if ((rc = qlist_grow(out, nv)) != 0)
 				goto out;
-			for (j = 0; j + STORE_POSTING_VAL <= v.mv_size;
-			     j += STORE_POSTING_VAL) {
-				const uint8_t *e = (uint8_t *)v.mv_data + j;
+			for (j = 0; j < nv; j++) {
+				const uint8_t *e = pg + j * STORE_POSTING_VAL;
 				struct qent *q = &out->v[out->n++];
 				q->doc = qdoc(e);
 				q->part[0] = q->part[1] = 0;
@@ -1062,8 +999,8 @@ qclause_read(struct qplan *p, const struct qclause *c, struct qlist *out)
 					q->part[c->slot] = qkey_bm25(p, qk, e);
 			}
 		}
-		if (mrc != MDB_NOTFOUND) {
-			rc = store_err(mrc);
+		if (mrc != SD_ENOTFOUND) {
+			rc = mrc;
 			goto out;
 		}
 		b[i + 1] = out->n;
@@ -1076,45 +1013,38 @@ out:
 
 /* 1 if doc is in any list of c (adding its score to e), 0 if not. */
 static int
-qclause_probe(struct qplan *p, const struct qclause *c, struct qent *e,
-    unsigned *fmask)
+qclause_probe(
+    struct qplan *p, const struct qclause *c, struct qent *e, unsigned *fmask)
 {
-	uint8_t val[STORE_POSTING_VAL] = { 0 };
-	MDB_val k, v;
+	const uint8_t *val;
 	size_t i;
 	int found = 0;
 
 	for (i = 0; i < c->n; i++) {
 		const struct qkey *qk = &c->keys[i];
 		if (qkey_bitmap(qk)) {
-			if (qkey_bit(p, qk, e->doc))
+			if (store_snap_chunk_has(p->sn, qk->k, qk->len, e->doc))
 				return 1;
 			continue;
 		}
-		store_be64_put(val, e->doc);
-		val[8] = val[9] = 0;
-		k.mv_size = qk->len;
-		k.mv_data = (void *)qk->k;
-		v.mv_size = STORE_POSTING_VAL;
-		v.mv_data = val;
-		if (mdb_cursor_get(p->cur, &k, &v, MDB_GET_BOTH_RANGE) != 0 ||
-		    v.mv_size != STORE_POSTING_VAL ||
-		    store_be64_get(v.mv_data) != e->doc)
+		if (store_snap_postings_seek(
+		        p->sn, qk->k, qk->len, e->doc, &val) != 0 ||
+		    qdoc(val) != e->doc)
 			continue;
 		found = 1;
 		if (fmask != NULL && qk->fi >= 0)
 			*fmask |= 1u << qk->fi;
 		if (!c->scored)
 			return 1; /* a filter: one key is enough */
-		e->part[c->slot] += qkey_bm25(p, qk, v.mv_data);
+		e->part[c->slot] += qkey_bm25(p, qk, val);
 	}
 	return found;
 }
 
 /* Keeps the candidates in (keep) or not in (!keep) clause c. */
 static int
-qlist_filter(struct qplan *p, struct qlist *cand, const struct qclause *c,
-    int keep)
+qlist_filter(
+    struct qplan *p, struct qlist *cand, const struct qclause *c, int keep)
 {
 	struct qlist l = { 0 };
 	size_t i, j, out = 0;
@@ -1160,30 +1090,6 @@ qclause_count_cmp(const void *a, const void *b)
 	const struct qclause *x = a, *y = b;
 
 	return x->count < y->count ? -1 : x->count > y->count;
-}
-
-/* The live member key and record of doc, valid in the plan's txn. */
-static int
-query_doc(struct qplan *p, uint64_t doc, const uint8_t **key, MDB_val *rec)
-{
-	uint8_t dkey[8], rkey[KEY_PUBLIC_BYTES + 8];
-	MDB_val dk = { 8, dkey }, dv, mv, rk = { sizeof(rkey), rkey };
-	int rc;
-
-	store_be64_put(dkey, doc);
-	if ((rc = mdb_get(p->txn, p->st->docs, &dk, &dv)) != 0 ||
-	    dv.mv_size != STORE_KEY_BYTES)
-		return rc == MDB_NOTFOUND ? SD_ENOTFOUND : SD_ESTORE;
-	mv.mv_size = 0;
-	if ((rc = mdb_get(p->txn, p->st->members, &dv, &mv)) != 0 ||
-	    mv.mv_size != STORE_MEMBER_VAL)
-		return SD_ESTORE;
-	memcpy(rkey, dv.mv_data, KEY_PUBLIC_BYTES);
-	memcpy(rkey + KEY_PUBLIC_BYTES, mv.mv_data, 8);
-	if ((rc = store_err(mdb_get(p->txn, p->st->records, &rk, rec))) != 0)
-		return rc;
-	*key = dv.mv_data;
-	return 0;
 }
 
 /* ---- phrases ---- */
@@ -1244,8 +1150,7 @@ qphrase_member(struct qplan *p, const struct qphrase *ph, const Sd__Member *m,
 	if ((p->fields & QUERY_F_DESCRIPTION) &&
 	    qphrase_in(p, ph, m->description, 1, buf))
 		return 1;
-	for (i = 0; (p->fields & QUERY_F_CAPABILITIES) &&
-	     i < m->n_capabilities;
+	for (i = 0; (p->fields & QUERY_F_CAPABILITIES) && i < m->n_capabilities;
 	     i++)
 		if (qphrase_in(p, ph, m->capabilities[i], 1, buf))
 			return 1;
@@ -1262,7 +1167,7 @@ qphrase_member(struct qplan *p, const struct qphrase *ph, const Sd__Member *m,
 static int
 qlist_phrases(struct qplan *p, struct qlist *cand)
 {
-	char (*buf)[TEXT_TOKEN_MAX + 1];
+	char(*buf)[TEXT_TOKEN_MAX + 1];
 	size_t i, j, out = 0;
 	int rc = 0;
 
@@ -1271,31 +1176,24 @@ qlist_phrases(struct qplan *p, struct qlist *cand)
 	if ((buf = malloc(QUERY_PHRASE_TOKENS * sizeof(*buf))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < cand->n; i++) {
-		const uint8_t *key;
-		MDB_val rv;
-		Sd__SignedRecord *sr = NULL;
-		Sd__RecordBody *b = NULL;
+		const uint8_t *key, *rec;
+		size_t len;
+		struct record r = { 0 };
 		int ok = 0;
-		if ((rc = query_doc(p, cand->v[i].doc, &key, &rv)) ==
-		    SD_ENOTFOUND) {
+		if ((rc = store_snap_doc(p->sn, cand->v[i].doc, &key, &rec,
+		         &len)) == SD_ENOTFOUND) {
 			rc = 0; /* a stale index entry: drop it */
 			continue;
 		}
 		if (rc != 0)
 			break;
-		if ((sr = sd__signed_record__unpack(
-		         NULL, rv.mv_size, rv.mv_data)) != NULL &&
-		    (b = sd__record_body__unpack(
-		         NULL, sr->body.len, sr->body.data)) != NULL &&
-		    b->kind_case == SD__RECORD_BODY__KIND_MEMBER) {
+		if (record_decode(rec, len, &r) == 0 &&
+		    r.body->kind_case == SD__RECORD_BODY__KIND_MEMBER) {
 			for (j = 0, ok = 1; j < p->nphrases && ok; j++)
 				ok = qphrase_member(
-				    p, &p->phrases[j], b->member, buf);
+				    p, &p->phrases[j], r.body->member, buf);
 		}
-		if (b)
-			sd__record_body__free_unpacked(b, NULL);
-		if (sr)
-			sd__signed_record__free_unpacked(sr, NULL);
+		record_close(&r);
 		if (ok)
 			cand->v[out++] = cand->v[i];
 	}
@@ -1429,7 +1327,8 @@ qplan_all(struct qplan *p)
 		const char *kn = record_kind_name(k);
 		if (strcmp(kn, "unknown") == 0)
 			continue;
-		if ((rc = qclause_add(c, STORE_F_KIND, -1, kn, strlen(kn))) != 0)
+		if ((rc = qclause_add(c, STORE_F_KIND, -1, kn, strlen(kn))) !=
+		    0)
 			return rc;
 	}
 	return qclause_size(p, c);
@@ -1438,12 +1337,12 @@ qplan_all(struct qplan *p)
 /* Working state of a broad query: bitmaps of doc numbers and, per score
  * slot, a dense array of partial scores valid where a bitmap says so. */
 struct qdense {
-	size_t nw;            /* 64-bit words of each bitmap */
-	uint64_t *cb;         /* the candidates so far */
-	uint64_t *tb;         /* the clause being read */
-	double *acc[2];       /* scores, by doc number */
+	size_t nw; /* 64-bit words of each bitmap */
+	uint64_t *cb; /* the candidates so far */
+	uint64_t *tb; /* the clause being read */
+	double *acc[2]; /* scores, by doc number */
 	uint64_t *touched[2]; /* slots of a match: docs with a valid acc */
-	int acc_valid;        /* acc[0] is valid for every doc in cb */
+	int acc_valid; /* acc[0] is valid for every doc in cb */
 };
 
 /* tb |= a chunk of a filter's bitmap. */
@@ -1467,14 +1366,14 @@ qchunk_or(void *arg, uint64_t chunk, const uint64_t *w)
  * has), later fields of the same word add to it.
  */
 static int
-qdense_read(struct qplan *p, struct qdense *d, const struct qclause *c,
-    int filter)
+qdense_read(
+    struct qplan *p, struct qdense *d, const struct qclause *c, int filter)
 {
 	uint64_t *seen = d->tb;
 	double *acc = c->scored ? d->acc[c->slot] : NULL;
 	int keep_acc = d->acc_valid && c->slot == 0;
-	MDB_val k, v;
-	size_t i, j;
+	const uint8_t *pg;
+	size_t i, j, nv;
 	int mrc;
 
 	if (c->scored && p->should.n > 0)
@@ -1487,16 +1386,11 @@ qdense_read(struct qplan *p, struct qdense *d, const struct qclause *c,
 				return rc;
 			continue;
 		}
-		k.mv_size = qk->len;
-		k.mv_data = (void *)qk->k;
-		mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET);
-		if (mrc == 0)
-			mrc = mdb_cursor_get(p->cur, &k, &v, MDB_GET_MULTIPLE);
-		for (; mrc == 0;
-		     mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT_MULTIPLE))
-			for (j = 0; j + STORE_POSTING_VAL <= v.mv_size;
-			     j += STORE_POSTING_VAL) {
-				const uint8_t *e = (uint8_t *)v.mv_data + j;
+		for (mrc = store_snap_postings_first(
+		         p->sn, qk->k, qk->len, &pg, &nv);
+		     mrc == 0; mrc = store_snap_postings_next(p->sn, &pg, &nv))
+			for (j = 0; j < nv; j++) {
+				const uint8_t *e = pg + j * STORE_POSTING_VAL;
 				uint64_t doc = qdoc(e), w = doc >> 6,
 				         bit = 1ULL << (doc & 63);
 				int first;
@@ -1519,8 +1413,8 @@ qdense_read(struct qplan *p, struct qdense *d, const struct qclause *c,
 				else
 					acc[doc] += qkey_bm25(p, qk, e);
 			}
-		if (mrc != MDB_NOTFOUND)
-			return store_err(mrc);
+		if (mrc != SD_ENOTFOUND)
+			return mrc;
 	}
 	return 0;
 }
@@ -1588,8 +1482,8 @@ qplan_dense(struct qplan *p, struct qlist *cand)
 			goto oom;
 	if (p->should.n > 0) {
 		for (slot = 0; slot < 2; slot++)
-			if ((d.touched[slot] = calloc(d.nw, sizeof(uint64_t))) ==
-			    NULL)
+			if ((d.touched[slot] =
+			            calloc(d.nw, sizeof(uint64_t))) == NULL)
 				goto oom;
 		/* Any optional word: their union, then the filters. */
 		for (i = 0; i < p->should.n && rc == 0; i++)
@@ -1612,7 +1506,7 @@ qplan_dense(struct qplan *p, struct qlist *cand)
 		for (i = 1; i < p->must.n && rc == 0; i++)
 			rc = qdense_and(p, &d, &p->must.v[i]);
 	}
-	if (rc == 0 && p->not.n > 0) {
+	if (rc == 0 && p->not .n > 0) {
 		memset(d.tb, 0, d.nw * sizeof(*d.tb));
 		if ((rc = qdense_read(p, &d, &p->not, 0)) == 0)
 			for (w = 0; w < d.nw; w++)
@@ -1650,9 +1544,10 @@ qplan_dense(struct qplan *p, struct qlist *cand)
 			for (slot = 0; slot < 2; slot++) {
 				if (d.acc[slot] == NULL)
 					continue;
-				if (d.touched[slot] == NULL ?
-				        (uint64_t)d.acc_valid :
-				        (d.touched[slot][w] >> (doc & 63)) & 1)
+				if (d.touched[slot] == NULL
+				        ? (uint64_t)d.acc_valid
+				        : (d.touched[slot][w] >> (doc & 63)) &
+				            1)
 					e.part[slot] = d.acc[slot][doc];
 			}
 			if (!p->partial)
@@ -1684,7 +1579,7 @@ qplan_candidates(struct qplan *p, struct qlist *cand)
 	for (i = 0; i < p->should.n; i++)
 		if ((rc = qclause_size(p, &p->should.v[i])) != 0)
 			return rc;
-	if ((rc = qclause_size(p, &p->not)) != 0)
+	if ((rc = qclause_size(p, &p->not )) != 0)
 		return rc;
 	if (p->must.n == 0 && p->should.n == 0 && (rc = qplan_all(p)) != 0)
 		return rc;
@@ -1693,7 +1588,8 @@ qplan_candidates(struct qplan *p, struct qlist *cand)
 		qsort(p->must.v, p->must.n, sizeof(p->must.v[0]),
 		    qclause_count_cmp);
 	{
-		uint64_t drive = p->must.n > 0 ? p->must.v[0].count : UINT64_MAX;
+		uint64_t drive =
+		    p->must.n > 0 ? p->must.v[0].count : UINT64_MAX;
 		if (p->should.n > 0) {
 			uint64_t u = 0;
 			for (i = 0; i < p->should.n; i++)
@@ -1736,7 +1632,7 @@ qplan_candidates(struct qplan *p, struct qlist *cand)
 		for (i = 1; i < p->must.n && rc == 0; i++)
 			rc = qlist_filter(p, cand, &p->must.v[i], 1);
 	}
-	if (rc == 0 && p->not.n > 0)
+	if (rc == 0 && p->not .n > 0)
 		rc = qlist_filter(p, cand, &p->not, 0);
 	if (rc == 0 && p->skip_doc != 0) {
 		for (i = 0, out = 0; i < cand->n; i++)
@@ -1751,8 +1647,8 @@ qplan_candidates(struct qplan *p, struct qlist *cand)
 
 /* The page of hits from the candidates, after the cursor. */
 static int
-qplan_page(struct qplan *p, struct qlist *cand, size_t limit,
-    struct query_result *res)
+qplan_page(
+    struct qplan *p, struct qlist *cand, size_t limit, struct query_result *res)
 {
 	struct qent *heap = NULL;
 	size_t i, nh = 0;
@@ -1775,21 +1671,21 @@ qplan_page(struct qplan *p, struct qlist *cand, size_t limit,
 	}
 	for (i = 0; i < nh; i++) {
 		struct query_hit *h = &res->hits[res->n];
-		const uint8_t *key;
-		MDB_val rv;
-		if ((rc = query_doc(p, heap[i].doc, &key, &rv)) ==
-		    SD_ENOTFOUND) {
+		const uint8_t *key, *rec;
+		size_t len;
+		if ((rc = store_snap_doc(p->sn, heap[i].doc, &key, &rec,
+		         &len)) == SD_ENOTFOUND) {
 			rc = 0; /* a stale index entry: no such member */
 			continue;
 		}
 		if (rc != 0)
 			goto out;
-		if ((h->rec = malloc(rv.mv_size)) == NULL) {
+		if ((h->rec = malloc(len)) == NULL) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		memcpy(h->rec, rv.mv_data, rv.mv_size);
-		h->len = rv.mv_size;
+		memcpy(h->rec, rec, len);
+		h->len = len;
 		memcpy(h->key, key, STORE_KEY_BYTES);
 		h->score = qent_score(&heap[i]);
 		h->part[0] = heap[i].part[0];
@@ -1823,12 +1719,7 @@ qplan_open(struct qplan *p, struct store *st, char *err, size_t errlen)
 	p->errlen = errlen;
 	err[0] = '\0';
 	if ((rc = text_stem_new(&p->stem)) != 0 ||
-	    (rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY,
-	         &p->txn))) != 0 ||
-	    (rc = store_err(mdb_cursor_open(p->txn, st->postings, &p->cur))) !=
-	        0 ||
-	    (rc = store_err(mdb_cursor_open(p->txn, st->bitmaps, &p->bcur))) !=
-	        0)
+	    (rc = store_snap_begin(st, &p->sn)) != 0)
 		return rc;
 	return 0;
 }
@@ -1837,51 +1728,27 @@ qplan_open(struct qplan *p, struct store *st, char *err, size_t errlen)
 static void
 qplan_stats(struct qplan *p)
 {
-	MDB_val k, v;
-	char name[16];
+	struct store_snap_counts sc;
 	size_t i;
 
-	for (i = 0; i < QUERY_NFIELDS && !p->frozen; i++) {
-		const char *fp =
-		    strchr(STORE_TEXT_FIELDS, query_fields[i].field);
-		snprintf(name, sizeof(name), "tokens_%c", *fp);
-		k.mv_size = strlen(name);
-		k.mv_data = name;
-		if (mdb_get(p->txn, p->st->meta, &k, &v) == 0 &&
-		    v.mv_size == 8)
-			p->stokens[i] = store_be64_get(v.mv_data);
-	}
-	k.mv_size = 8;
-	k.mv_data = "next_doc";
-	if (mdb_get(p->txn, p->st->meta, &k, &v) == 0 && v.mv_size == 8)
-		p->maxdoc = store_be64_get(v.mv_data);
-	k.mv_size = 7;
-	k.mv_data = "members";
-	if (!p->frozen && mdb_get(p->txn, p->st->meta, &k, &v) == 0 &&
-	    v.mv_size == 8)
-		p->snmembers = store_be64_get(v.mv_data);
+	store_snap_counts(p->sn, &sc);
+	for (i = 0; i < QUERY_NFIELDS && !p->frozen; i++)
+		p->stokens[i] =
+		    sc.tokens[strchr(STORE_TEXT_FIELDS, query_fields[i].field) -
+		        STORE_TEXT_FIELDS];
+	p->maxdoc = sc.last_doc;
+	if (!p->frozen)
+		p->snmembers = sc.members;
 	p->nmembers = (double)p->snmembers;
 	for (i = 0; i < QUERY_NFIELDS; i++)
-		p->avg[i] = p->snmembers > 0 && p->stokens[i] > 0 ?
-		    (double)p->stokens[i] / (double)p->snmembers :
-		    1.0;
-}
-
-/* The doc number of member key, 0 if none. */
-static uint64_t
-qplan_doc_of(struct qplan *p, const uint8_t *key)
-{
-	MDB_val k = { STORE_KEY_BYTES, (void *)key }, v;
-
-	if (mdb_get(p->txn, p->st->members, &k, &v) != 0 ||
-	    v.mv_size != STORE_MEMBER_VAL)
-		return 0;
-	return store_be64_get((uint8_t *)v.mv_data + 9);
+		p->avg[i] = p->snmembers > 0 && p->stokens[i] > 0
+		    ? (double)p->stokens[i] / (double)p->snmembers
+		    : 1.0;
 }
 
 /* Text of a member profile for a match: one string per side. */
 struct qmatch {
-	char *seeks;  /* the member's seeks */
+	char *seeks; /* the member's seeks */
 	char *offers; /* its offers and capabilities */
 };
 
@@ -1901,8 +1768,8 @@ query_exec(struct store *st, const struct query *q, const struct qmatch *m,
 	limit = q->limit ? q->limit : QUERY_LIMIT_DEFAULT;
 	p.limit = limit;
 	if (q->limit > QUERY_LIMIT_MAX) {
-		rc = query_err(&p, "limit %zu is above %d", q->limit,
-		    QUERY_LIMIT_MAX);
+		rc = query_err(
+		    &p, "limit %zu is above %d", q->limit, QUERY_LIMIT_MAX);
 		goto out;
 	}
 	if (q->cursor != NULL && q->cursor[0] != '\0' &&
@@ -1939,13 +1806,14 @@ query_exec(struct store *st, const struct query *q, const struct qmatch *m,
 		}
 	}
 	if (p.frozen && p.cnscored != p.nscored) {
-		rc = query_err(&p, "malformed cursor (it belongs to another "
-		                   "query)");
+		rc = query_err(&p,
+		    "malformed cursor (it belongs to another "
+		    "query)");
 		goto out;
 	}
 	qplan_stats(&p);
 	if (q->skip_key != NULL)
-		p.skip_doc = qplan_doc_of(&p, q->skip_key);
+		store_snap_doc_of(p.sn, q->skip_key, &p.skip_doc);
 	if ((rc = qplan_candidates(&p, &cand)) != 0 ||
 	    (rc = qplan_page(&p, &cand, limit, res)) != 0)
 		goto out;
@@ -1992,22 +1860,19 @@ static int
 query_profile_cb(void *arg, const uint8_t *rec, size_t len)
 {
 	struct query_profile *pr = arg;
-	Sd__SignedRecord *sr;
-	Sd__RecordBody *b = NULL;
+	struct record r = { 0 };
 	const Sd__Member *m;
 	size_t i, sl = 0, ol = 0;
 	int rc = 0;
 
-	if ((sr = sd__signed_record__unpack(NULL, len, rec)) == NULL ||
-	    (b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) ==
-	        NULL ||
-	    b->kind_case != SD__RECORD_BODY__KIND_MEMBER ||
-	    sr->origin.len != KEY_PUBLIC_BYTES) {
+	if (record_decode(rec, len, &r) != 0 ||
+	    r.body->kind_case != SD__RECORD_BODY__KIND_MEMBER ||
+	    r.rec->origin.len != KEY_PUBLIC_BYTES) {
 		rc = SD_ESTORE;
 		goto out;
 	}
-	m = b->member;
-	memcpy(pr->key, sr->origin.data, KEY_PUBLIC_BYTES);
+	m = r.body->member;
+	memcpy(pr->key, r.rec->origin.data, KEY_PUBLIC_BYTES);
 	memcpy(pr->key + KEY_PUBLIC_BYTES, m->id.data, MEMBER_ID_BYTES);
 	snprintf(pr->country, sizeof(pr->country), "%s", m->country);
 	for (i = 0; i < m->n_seeks && rc == 0; i++)
@@ -2017,10 +1882,7 @@ query_profile_cb(void *arg, const uint8_t *rec, size_t len)
 	for (i = 0; i < m->n_capabilities && rc == 0; i++)
 		rc = query_cat(&pr->m.offers, &ol, m->capabilities[i]);
 out:
-	if (b)
-		sd__record_body__free_unpacked(b, NULL);
-	if (sr)
-		sd__signed_record__free_unpacked(sr, NULL);
+	record_close(&r);
 	return rc;
 }
 
@@ -2042,8 +1904,7 @@ query_match(struct store *st, const struct query *q, const uint8_t *origin,
 		snprintf(err, errlen, "a match takes filters, not text");
 		return SD_EINVAL;
 	}
-	if ((rc = store_member_get(st, origin, id, query_profile_cb, &pr)) !=
-	    0)
+	if ((rc = store_member_get(st, origin, id, query_profile_cb, &pr)) != 0)
 		goto out;
 	if (abroad) {
 		if (q->n_not_countries >= QUERY_VALUES_MAX) {
@@ -2110,15 +1971,16 @@ query_uint(const char *s, size_t n, uint32_t *out)
 }
 
 int
-query_employees_parse(const char *s, uint32_t *min, int *has_min,
-    uint32_t *max, int *has_max, char *err, size_t errlen)
+query_employees_parse(const char *s, uint32_t *min, int *has_min, uint32_t *max,
+    int *has_max, char *err, size_t errlen)
 {
 	const char *dash = strchr(s, '-');
 
 	*has_min = *has_max = 0;
 	if (dash == NULL || strchr(dash + 1, '-') != NULL ||
 	    (dash == s && dash[1] == '\0')) {
-		snprintf(err, errlen, "takes MIN-MAX, MIN- or -MAX, e.g. 10-249");
+		snprintf(
+		    err, errlen, "takes MIN-MAX, MIN- or -MAX, e.g. 10-249");
 		return SD_EINVAL;
 	}
 	if ((dash > s && query_uint(s, (size_t)(dash - s), min) != 0) ||
