@@ -44,19 +44,13 @@ consortium_pool_find(struct consortium_ctx *c, const uint8_t *key)
 static void
 consortium_country(const uint8_t *rec, size_t len, char out[3])
 {
-	Sd__SignedRecord *sr;
-	Sd__RecordBody *b = NULL;
+	struct record r = { 0 };
 
 	out[0] = '\0';
-	if ((sr = sd__signed_record__unpack(NULL, len, rec)) != NULL &&
-	    (b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) !=
-	        NULL &&
-	    b->kind_case == SD__RECORD_BODY__KIND_MEMBER)
-		snprintf(out, 3, "%s", b->member->country);
-	if (b)
-		sd__record_body__free_unpacked(b, NULL);
-	if (sr)
-		sd__signed_record__free_unpacked(sr, NULL);
+	if (record_decode(rec, len, &r) == 0 &&
+	    r.body->kind_case == SD__RECORD_BODY__KIND_MEMBER)
+		snprintf(out, 3, "%s", r.body->member->country);
+	record_close(&r);
 }
 
 /* 1 if the pool already holds a candidate of need i from country cc. */

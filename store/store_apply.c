@@ -25,8 +25,7 @@ store_drop_record(struct store_wtx *w, const uint8_t *origin, uint64_t seq,
 {
 	uint8_t rkey[STORE_RKEY_BYTES];
 	MDB_val k = { sizeof(rkey), rkey }, v;
-	Sd__SignedRecord *sr = NULL;
-	Sd__RecordBody *b = NULL;
+	struct record r = { 0 };
 	int rc;
 
 	store_rkey(rkey, origin, seq);
@@ -36,24 +35,19 @@ store_drop_record(struct store_wtx *w, const uint8_t *origin, uint64_t seq,
 	if (rc != 0)
 		return store_err(rc);
 	if (live) {
-		if ((sr = sd__signed_record__unpack(
-		         NULL, v.mv_size, v.mv_data)) == NULL ||
-		    (b = sd__record_body__unpack(
-		         NULL, sr->body.len, sr->body.data)) == NULL ||
-		    b->kind_case != SD__RECORD_BODY__KIND_MEMBER) {
+		if (record_decode(v.mv_data, v.mv_size, &r) != 0 ||
+		    r.body->kind_case != SD__RECORD_BODY__KIND_MEMBER) {
 			rc = SD_ESTORE;
 			goto out;
 		}
-		if ((rc = store_postings_update(w, b->member, doc, 0)) != 0)
+		if ((rc = store_postings_update(w, r.body->member, doc, 0)) !=
+		    0)
 			goto out;
 	}
 	if ((rc = store_err(mdb_del(w->txn, w->st->records, &k, NULL))) == 0)
 		rc = store_held_add(w, origin, -1);
 out:
-	if (b)
-		sd__record_body__free_unpacked(b, NULL);
-	if (sr)
-		sd__signed_record__free_unpacked(sr, NULL);
+	record_close(&r);
 	return rc;
 }
 

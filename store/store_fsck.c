@@ -159,8 +159,8 @@ fsck_member(struct fsck *f, MDB_cursor *pc, struct text_stem *stem,
 	int live = val[8] == 1;
 	uint8_t rkey[STORE_RKEY_BYTES], dkey[8];
 	MDB_val rk = { sizeof(rkey), rkey }, rv, dk = { 8, dkey }, dv;
-	Sd__SignedRecord *sr = NULL;
-	Sd__RecordBody *b = NULL;
+	struct record r = { 0 };
+	const Sd__RecordBody *b;
 	struct store_pkeys ks;
 	size_t i, o;
 
@@ -171,14 +171,12 @@ fsck_member(struct fsck *f, MDB_cursor *pc, struct text_stem *stem,
 		    (unsigned long long)seq);
 		return;
 	}
-	if ((sr = sd__signed_record__unpack(NULL, rv.mv_size, rv.mv_data)) ==
-	        NULL ||
-	    (b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) ==
-	        NULL) {
+	if (record_decode(rv.mv_data, rv.mv_size, &r) != 0) {
 		fsck_problem(f, "record seq %llu does not decode",
 		    (unsigned long long)seq);
-		goto out;
+		return;
 	}
+	b = r.body;
 	if (live ? b->kind_case != SD__RECORD_BODY__KIND_MEMBER ||
 	            b->member->id.len != MEMBER_ID_BYTES ||
 	            memcmp(b->member->id.data, key + KEY_PUBLIC_BYTES,
@@ -228,10 +226,7 @@ fsck_member(struct fsck *f, MDB_cursor *pc, struct text_stem *stem,
 	}
 	free(ks.v);
 out:
-	if (b)
-		sd__record_body__free_unpacked(b, NULL);
-	if (sr)
-		sd__signed_record__free_unpacked(sr, NULL);
+	record_close(&r);
 }
 
 static int

@@ -45,8 +45,7 @@ store_reindex(struct store *st, MDB_txn *txn)
 	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint8_t rkey[STORE_RKEY_BYTES];
 		MDB_val rk = { sizeof(rkey), rkey }, rv;
-		Sd__SignedRecord *sr = NULL;
-		Sd__RecordBody *b = NULL;
+		struct record r = { 0 };
 		if (k.mv_size != STORE_KEY_BYTES ||
 		    v.mv_size != STORE_MEMBER_VAL) {
 			rc = SD_ESTORE;
@@ -62,19 +61,13 @@ store_reindex(struct store *st, MDB_txn *txn)
 		store_rkey(rkey, k.mv_data, store_be64_get(v.mv_data));
 		if ((rc = store_err(mdb_get(txn, st->records, &rk, &rv))) != 0)
 			goto out;
-		if ((sr = sd__signed_record__unpack(
-		         NULL, rv.mv_size, rv.mv_data)) != NULL &&
-		    (b = sd__record_body__unpack(
-		         NULL, sr->body.len, sr->body.data)) != NULL &&
-		    b->kind_case == SD__RECORD_BODY__KIND_MEMBER)
-			rc = store_postings_update(&w, b->member,
+		if (record_decode(rv.mv_data, rv.mv_size, &r) == 0 &&
+		    r.body->kind_case == SD__RECORD_BODY__KIND_MEMBER)
+			rc = store_postings_update(&w, r.body->member,
 			    store_be64_get((uint8_t *)v.mv_data + 9), 1);
 		else
 			rc = SD_ESTORE;
-		if (b)
-			sd__record_body__free_unpacked(b, NULL);
-		if (sr)
-			sd__signed_record__free_unpacked(sr, NULL);
+		record_close(&r);
 		if (rc != 0)
 			goto out;
 		if (++batch % 2000 == 0 && (rc = store_postings_flush(&w)) != 0)
