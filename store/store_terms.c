@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "hex.h"
 #include "text.h"
 
 int
@@ -106,9 +107,8 @@ int
 store_pkeys_of_member(const struct codes *codes, struct text_stem *stem,
     const Sd__Member *m, struct store_pkeys *ks)
 {
-	size_t i, j, out;
+	size_t i, out;
 	char hex[2 * MEMBER_ID_BYTES + 1];
-	const char *hexd = "0123456789abcdef";
 	int rev = m->has_nace_rev ? (int)m->nace_rev : CODES_NACE_REV2_1;
 
 	memset(ks, 0, sizeof(*ks));
@@ -144,10 +144,7 @@ store_pkeys_of_member(const struct codes *codes, struct text_stem *stem,
 		pkeys_add(ks, STORE_F_EMPLOYEES, (const char *)e, 4);
 	}
 	for (i = 0; i < m->n_memberships; i++) {
-		for (j = 0; j < MEMBER_ID_BYTES; j++) {
-			hex[2 * j] = hexd[m->memberships[i].data[j] >> 4];
-			hex[2 * j + 1] = hexd[m->memberships[i].data[j] & 15];
-		}
+		hex_encode(m->memberships[i].data, MEMBER_ID_BYTES, hex);
 		pkeys_add(ks, STORE_F_MEMBERSHIP, hex, 2 * MEMBER_ID_BYTES);
 	}
 	pkeys_text(ks, STORE_F_NAME, m->name);
