@@ -265,6 +265,17 @@ out:
 	return rc;
 }
 
+/* The per-origin counter under meta key (STORE_OKEY_BYTES), 0 if none. */
+static uint64_t
+fsck_counter(struct fsck *f, const uint8_t *key)
+{
+	MDB_val k = { STORE_OKEY_BYTES, (void *)key }, v;
+
+	if (mdb_get(f->txn, f->st->meta, &k, &v) == 0 && v.mv_size == 8)
+		return store_be64_get(v.mv_data);
+	return 0;
+}
+
 /* Docs that no live member claims, counters, watermarks, extra index
  * entries. */
 static int
@@ -307,13 +318,10 @@ fsck_totals(struct fsck *f)
 			    (long long)f->tokens[i]);
 	}
 	for (i = 0; i < f->norigins; i++) {
-		uint8_t lk[4 + KEY_PUBLIC_BYTES];
-		MDB_val mk = { sizeof(lk), lk }, mv, wk, wv;
+		uint8_t lk[STORE_OKEY_BYTES];
+		MDB_val wk, wv;
 		store_live_key(lk, f->origins[i].origin);
-		n = 0;
-		if (mdb_get(f->txn, f->st->meta, &mk, &mv) == 0 &&
-		    mv.mv_size == 8)
-			n = store_be64_get(mv.mv_data);
+		n = fsck_counter(f, lk);
 		if (n != f->origins[i].live)
 			fsck_problem(f,
 			    "an origin's live counter says %llu, "
@@ -321,10 +329,7 @@ fsck_totals(struct fsck *f)
 			    (unsigned long long)n,
 			    (unsigned long long)f->origins[i].live);
 		store_held_key(lk, f->origins[i].origin);
-		n = 0;
-		if (mdb_get(f->txn, f->st->meta, &mk, &mv) == 0 &&
-		    mv.mv_size == 8)
-			n = store_be64_get(mv.mv_data);
+		n = fsck_counter(f, lk);
 		if (n != f->origins[i].records)
 			fsck_problem(f,
 			    "an origin's record counter says %llu, "
