@@ -1,6 +1,6 @@
 /*
- * test_store: store/store.c — applying members, tombstones, certificates
- * and revocations; versions, equivocation, watermarks, atomic batches,
+ * test_store: store/ (store.c and its store_*.c family) — applying
+ * members, tombstones, certificates and revocations; versions, equivocation, watermarks, atomic batches,
  * index consistency after many random operations, reopening, paging.
  */
 #include <errno.h>
