@@ -87,8 +87,9 @@ consortium_add_hits(
 		    consortium_has_country(c, need, cc))
 			continue;
 		if ((at = consortium_pool_find(c, h->key)) < 0) {
+			/* Cannot happen: 2 * CONSORTIUM_TOP a need. */
 			if (c->npool == CONSORTIUM_POOL_MAX)
-				continue; /* cannot happen: 2 * CONSORTIUM_TOP a need */
+				continue;
 			m = &c->pool[c->npool++];
 			memset(m, 0, sizeof(*m));
 			memcpy(m->key, h->key, STORE_KEY_BYTES);

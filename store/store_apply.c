@@ -537,8 +537,9 @@ store_apply(struct store *st, struct store_item *items, size_t n,
 			goto out_abort;
 		}
 		uint64_t nw = wm == from && to > from ? to : wm;
-		/* Records already held just above the watermark (applied out
-		 * of order earlier) extend it: everything up to them is held. */
+		/* Records already held just above the watermark (applied
+		 * out of order earlier) extend it: everything up to them is
+		 * held. */
 		for (;;) {
 			uint8_t rkey[STORE_RKEY_BYTES];
 			MDB_val rk = { sizeof(rkey), rkey }, rv;
