@@ -524,17 +524,6 @@ query_plan_filters(struct query_plan *p, const struct query *q)
 	return 0;
 }
 
-static int
-qchunk_count(void *arg, uint64_t chunk, const uint64_t *w)
-{
-	size_t i;
-
-	(void)chunk;
-	for (i = 0; i < STORE_CHUNK_WORDS; i++)
-		*(uint64_t *)arg += (uint64_t)__builtin_popcountll(w[i]);
-	return 0;
-}
-
 /*
  * Counts every key's postings. A scored clause (one word, or the words of
  * one prefix) gets one idf, from its largest document frequency over its
@@ -554,8 +543,9 @@ query_clause_size(struct query_plan *p, struct query_clause *c)
 	for (i = 0; i < c->n; i++) {
 		struct query_key *qk = &c->keys[i];
 		if (qkey_bitmap(qk)) {
-			uint64_t bits = 0;
-			if ((rc = qkey_chunks(p, qk, qchunk_count, &bits)) != 0)
+			uint64_t bits;
+			if ((rc = store_snap_chunks_count(
+			         p->sn, qk->k, qk->len, &bits)) != 0)
 				return rc;
 			c->count += bits;
 			continue;

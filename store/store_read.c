@@ -480,13 +480,10 @@ int
 store_df(
     struct store *st, int field, const char *term, size_t len, uint64_t *df)
 {
-	MDB_txn *txn;
-	MDB_cursor *cur;
+	struct store_snap *sn;
 	struct text_stem *stem = NULL;
 	char kb[STORE_PKEY_MAX];
-	MDB_val k, v;
-	size_t cnt = 0;
-	int rc, mrc;
+	int rc;
 
 	*df = 0;
 	if (len + 1 > sizeof(kb))
@@ -499,45 +496,12 @@ store_df(
 	kb[0] = (char)field;
 	memcpy(kb + 1, term, len);
 	text_stem_free(stem);
-	k.mv_size = len + 1;
-	k.mv_data = kb;
-	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
-	    0)
+	if ((rc = store_snap_begin(st, &sn)) != 0)
 		return rc;
-	if (store_field_bitmap(field)) {
-		uint8_t b0[STORE_BKEY_MAX];
-		size_t bl = store_bkey(b0, kb, len + 1, 0), i;
-		if ((rc = store_err(mdb_cursor_open(txn, st->bitmaps, &cur))) !=
-		    0)
-			goto out;
-		k.mv_size = bl;
-		k.mv_data = b0;
-		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		     mrc == 0 && k.mv_size == bl &&
-		     memcmp(k.mv_data, b0, bl - 4) == 0;
-		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			if (store_chunk_bits(v.mv_size) > 0) {
-				*df += store_chunk_bits(v.mv_size);
-				continue;
-			}
-			for (i = 0; i < v.mv_size; i++)
-				*df += (uint64_t)__builtin_popcount(
-				    ((uint8_t *)v.mv_data)[i]);
-		}
-		if (mrc != 0 && mrc != MDB_NOTFOUND)
-			rc = store_err(mrc);
-		mdb_cursor_close(cur);
-		goto out;
-	}
-	if ((rc = store_err(mdb_cursor_open(txn, st->postings, &cur))) != 0)
-		goto out;
-	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET);
-	if (mrc == 0 && mdb_cursor_count(cur, &cnt) == 0)
-		*df = cnt;
-	else if (mrc != MDB_NOTFOUND)
-		rc = store_err(mrc);
-	mdb_cursor_close(cur);
-out:
-	mdb_txn_abort(txn);
+	if (store_field_bitmap(field))
+		rc = store_snap_chunks_count(sn, kb, len + 1, df);
+	else
+		rc = store_snap_postings_count(sn, kb, len + 1, df);
+	store_snap_end(sn);
 	return rc;
 }

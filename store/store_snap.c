@@ -105,8 +105,8 @@ store_snap_postings_count(
 }
 
 int
-store_snap_postings_first(struct store_snap *sn, const void *key,
-    size_t klen, const uint8_t **page, size_t *n)
+store_snap_postings_first(struct store_snap *sn, const void *key, size_t klen,
+    const uint8_t **page, size_t *n)
 {
 	MDB_val k = { klen, (void *)key }, v;
 	int mrc;
@@ -122,8 +122,7 @@ store_snap_postings_first(struct store_snap *sn, const void *key,
 }
 
 int
-store_snap_postings_next(
-    struct store_snap *sn, const uint8_t **page, size_t *n)
+store_snap_postings_next(struct store_snap *sn, const uint8_t **page, size_t *n)
 {
 	MDB_val k, v;
 	int mrc;
@@ -203,6 +202,26 @@ store_snap_chunks(struct store_snap *sn, const void *key, size_t klen,
 			return rc;
 	}
 	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(mrc);
+}
+
+/* Adds a chunk's docs to *(uint64_t *)arg. */
+static int
+store_snap_chunk_count(void *arg, uint64_t chunk, const uint64_t *words)
+{
+	size_t i;
+
+	(void)chunk;
+	for (i = 0; i < STORE_CHUNK_WORDS; i++)
+		*(uint64_t *)arg += (uint64_t)__builtin_popcountll(words[i]);
+	return 0;
+}
+
+int
+store_snap_chunks_count(
+    struct store_snap *sn, const void *key, size_t klen, uint64_t *n)
+{
+	*n = 0;
+	return store_snap_chunks(sn, key, klen, store_snap_chunk_count, n);
 }
 
 int

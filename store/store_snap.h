@@ -136,6 +136,11 @@ typedef int (*store_snap_chunk_cb)(
 int store_snap_chunks(struct store_snap *sn, const void *key, size_t klen,
     store_snap_chunk_cb cb, void *arg);
 
+/* store_snap_chunks_count(sn, key, klen, n): the number of docs in the
+ * set of filter key (0 if none); errors as store_snap_chunks. */
+int store_snap_chunks_count(
+    struct store_snap *sn, const void *key, size_t klen, uint64_t *n);
+
 /* store_snap_chunk_has(sn, key, klen, doc): 1 if doc is in the set of
  * filter key, 0 if not (or the chunk cannot be read). */
 int store_snap_chunk_has(
