@@ -1,7 +1,8 @@
 /*
- * query_rank: BM25 per key, and the page: the best hits after the cursor
- * (a bounded heap), their records copied out of the snapshot, why each
- * matched ("field:word"), and the next page's cursor.
+ * query_rank: the page: the best hits after the cursor (a bounded heap,
+ * query_int.h), their records copied out of the snapshot, why each
+ * matched ("field:word"), and the next page's cursor. (BM25 itself is
+ * inline in query_int.h: the evaluation calls it per posting.)
  */
 #include "query_int.h"
 
@@ -11,22 +12,6 @@
 #include <string.h>
 
 #include "err.h"
-
-/* BM25 of a term with frequency tf in a field of len tokens, on a grid
- * of 2^-32: every sum of such values below 2^20 is exact, so a member's
- * score does not depend on the order its parts are added in (the list,
- * probe and bitmap paths add in different orders), and a cursor's score
- * compares equal on every page. */
-double
-query_bm25(const struct query_plan *p, const struct query_key *qk, double tf,
-    double len)
-{
-	double b = query_fields[qk->fi].b,
-	       x = qk->idf * tf * (QUERY_K1 + 1) /
-	    (tf + QUERY_K1 * (1 - b + b * len / p->avg[qk->fi]));
-
-	return (double)(int64_t)(x * 4294967296.0 + 0.5) / 4294967296.0;
-}
 
 static int
 qent_rank_cmp(const void *a, const void *b)

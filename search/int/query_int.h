@@ -13,8 +13,9 @@
  *                   or probe) for a selective query, dense bitmaps and
  *                   score arrays for a broad one
  *   query_phrase.c  phrases checked on the candidates' records
- *   query_rank.c    BM25, the page: top-k after the cursor, why each hit
- *                   matched, the next cursor
+ *   query_rank.c    the page: top-k after the cursor, why each hit
+ *                   matched, the next cursor (BM25 and the top-k heap
+ *                   are inline below: called per posting and candidate)
  *
  * A plan lives for one query_run or query_match, on the caller's thread;
  * everything it reads comes from its one snapshot (store_snap.h) and is
@@ -180,10 +181,6 @@ int query_list_phrases(struct query_plan *p, struct query_list *cand);
 
 /* ---- query_rank.c ---- */
 
-/* query_bm25(p, qk, tf, len): the BM25 of key qk for frequency tf in a field
- * of len tokens, on a grid of 2^-32 (see query_rank.c). */
-double query_bm25(const struct query_plan *p, const struct query_key *qk,
-    double tf, double len);
 /* query_plan_page(p, cand, limit, res): the page of hits after the cursor,
  * their records copied, and the next cursor. */
 int query_plan_page(struct query_plan *p, struct query_list *cand, size_t limit,
@@ -214,6 +211,23 @@ qkey_chunks(struct query_plan *p, const struct query_key *qk,
     store_snap_chunk_cb fn, void *arg)
 {
 	return store_snap_chunks(p->sn, qk->k, qk->len, fn, arg);
+}
+
+/* BM25 of a term with frequency tf in a field of len tokens, on a grid
+ * of 2^-32: every sum of such values below 2^20 is exact, so a member's
+ * score does not depend on the order its parts are added in (the list,
+ * probe and bitmap paths add in different orders), and a cursor's score
+ * compares equal on every page. Inline: the evaluation calls it per
+ * posting of a short list. */
+static inline double
+query_bm25(const struct query_plan *p, const struct query_key *qk, double tf,
+    double len)
+{
+	double b = query_fields[qk->fi].b,
+	       x = qk->idf * tf * (QUERY_K1 + 1) /
+	    (tf + QUERY_K1 * (1 - b + b * len / p->avg[qk->fi]));
+
+	return (double)(int64_t)(x * 4294967296.0 + 0.5) / 4294967296.0;
 }
 
 static inline double
