@@ -157,16 +157,30 @@ store_live_add(struct store_wtx *w, const uint8_t *origin, int64_t delta)
 	return 0;
 }
 
+/* Stores the record of item it under its (origin, seq) and counts it. */
+static int
+store_record_put(struct store_wtx *w, const struct store_item *it)
+{
+	const Sd__SignedRecord *sr = it->r->rec;
+	uint8_t rkey[STORE_RKEY_BYTES];
+	MDB_val rk = { sizeof(rkey), rkey },
+	        rv = { it->len, (void *)it->bytes };
+	int rc;
+
+	store_rkey(rkey, sr->origin.data, sr->seq);
+	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0)
+		return rc;
+	return store_held_add(w, sr->origin.data, 1);
+}
+
 /* Applies one member or tombstone record (origin, seq) for member id. */
 static int
 store_apply_member(struct store_wtx *w, const struct store_item *it,
     const uint8_t *id, const Sd__Member *m)
 {
 	const Sd__SignedRecord *sr = it->r->rec;
-	uint8_t mkey[STORE_KEY_BYTES], mval[STORE_MEMBER_VAL],
-	    rkey[KEY_PUBLIC_BYTES + 8], dkey[8];
-	MDB_val k = { sizeof(mkey), mkey }, v, rk = { sizeof(rkey), rkey }, rv,
-	        dk = { 8, dkey }, dv;
+	uint8_t mkey[STORE_KEY_BYTES], mval[STORE_MEMBER_VAL], dkey[8];
+	MDB_val k = { sizeof(mkey), mkey }, v, dk = { 8, dkey }, dv;
 	uint64_t old_seq = 0, doc = 0;
 	int old_live = 0, exists = 0, rc;
 
@@ -204,12 +218,7 @@ store_apply_member(struct store_wtx *w, const struct store_item *it,
 			return rc;
 		doc = 0;
 	}
-	store_rkey(rkey, sr->origin.data, sr->seq);
-	rv.mv_size = it->len;
-	rv.mv_data = (void *)it->bytes;
-	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) !=
-	        0 ||
-	    (rc = store_held_add(w, sr->origin.data, 1)) != 0)
+	if ((rc = store_record_put(w, it)) != 0)
 		return rc;
 	if (m != NULL && (rc = store_postings_update(w, m, doc, 1)) != 0)
 		return rc;
@@ -309,9 +318,8 @@ store_apply_cert(struct store_wtx *w, const struct store_item *it,
     const uint8_t *node, int revocation)
 {
 	const Sd__SignedRecord *sr = it->r->rec;
-	uint8_t cval[STORE_CERT_VAL], rkey[KEY_PUBLIC_BYTES + 8];
-	MDB_val k = { KEY_PUBLIC_BYTES, (void *)node }, v,
-	        rk = { sizeof(rkey), rkey }, rv;
+	uint8_t cval[STORE_CERT_VAL];
+	MDB_val k = { KEY_PUBLIC_BYTES, (void *)node }, v;
 	uint64_t cert_seq = 0, rev_seq = 0;
 	int rc;
 
@@ -337,12 +345,7 @@ store_apply_cert(struct store_wtx *w, const struct store_item *it,
 			return rc;
 		cert_seq = sr->seq;
 	}
-	store_rkey(rkey, sr->origin.data, sr->seq);
-	rv.mv_size = it->len;
-	rv.mv_data = (void *)it->bytes;
-	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) !=
-	        0 ||
-	    (rc = store_held_add(w, sr->origin.data, 1)) != 0)
+	if ((rc = store_record_put(w, it)) != 0)
 		return rc;
 	memcpy(cval, sr->origin.data, KEY_PUBLIC_BYTES);
 	store_be64_put(cval + KEY_PUBLIC_BYTES, cert_seq);
@@ -371,9 +374,8 @@ store_apply_lost(struct store_wtx *w, const struct store_item *it)
 {
 	const Sd__SignedRecord *sr = it->r->rec;
 	const Sd__RecordBody *b = it->r->body;
-	uint8_t mkey[STORE_KEY_BYTES], rkey[KEY_PUBLIC_BYTES + 8];
-	MDB_val k = { sizeof(mkey), mkey }, v, rk = { sizeof(rkey), rkey },
-	        rv = { it->len, (void *)it->bytes };
+	uint8_t mkey[STORE_KEY_BYTES];
+	MDB_val k = { sizeof(mkey), mkey }, v;
 	int rc;
 
 	memcpy(mkey, sr->origin.data, KEY_PUBLIC_BYTES);
@@ -390,10 +392,7 @@ store_apply_lost(struct store_wtx *w, const struct store_item *it)
 	if (v.mv_size != STORE_MEMBER_VAL ||
 	    store_be64_get(v.mv_data) != sr->seq)
 		return SD_ESTALE;
-	store_rkey(rkey, sr->origin.data, sr->seq);
-	if ((rc = store_err(mdb_put(w->txn, w->st->records, &rk, &rv, 0))) != 0)
-		return rc;
-	return store_held_add(w, sr->origin.data, 1);
+	return store_record_put(w, it);
 }
 
 static int
