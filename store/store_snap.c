@@ -182,7 +182,7 @@ store_snap_chunks(struct store_snap *sn, const void *key, size_t klen,
 	int rc, mrc;
 
 	if (klen > STORE_BKEY_MAX - 5)
-		return SD_ENOTFOUND;
+		return 0; /* too long to be a filter term: no chunks */
 	bl = store_bkey(b0, key, klen, 0);
 	k.mv_size = bl;
 	k.mv_data = b0;

@@ -130,8 +130,8 @@ typedef int (*store_snap_chunk_cb)(
 /*
  * store_snap_chunks(sn, key, klen, cb, arg): call cb for each stored
  * chunk of filter key (a field for which store_field_bitmap is 1), in
- * chunk order. 0, cb's non-zero return, SD_ESTORE for a malformed chunk,
- * or a negative error.
+ * chunk order (a key longer than any filter term has none). 0, cb's
+ * non-zero return, SD_ESTORE for a malformed chunk, or a negative error.
  */
 int store_snap_chunks(struct store_snap *sn, const void *key, size_t klen,
     store_snap_chunk_cb cb, void *arg);
