@@ -196,8 +196,8 @@ main(int argc, char **argv)
 	{
 		static const char *needs[] = { "laser cutting", "metal recycling",
 			"robotics" };
-		struct cons_request rq;
-		struct cons_result cr;
+		struct consortium_request rq;
+		struct consortium_result cr;
 		char err[256];
 		size_t groups = 0, cruns = runs < 50 ? runs : 50;
 		if (only != NULL && strcmp(only, "consortium_3_needs") != 0)
@@ -209,14 +209,15 @@ main(int argc, char **argv)
 		rq.min_countries = 3;
 		for (i = 0; i < cruns; i++) {
 			t = bq_now_ms();
-			if (cons_build(st, &rq, &cr, err, sizeof(err)) != 0) {
+			if (consortium_build(
+			        st, &rq, &cr, err, sizeof(err)) != 0) {
 				fprintf(stderr, "bench_query: consortium: %s\n",
 				    err);
 				goto out;
 			}
 			ms[i] = bq_now_ms() - t;
 			groups = cr.n;
-			cons_result_free(&cr);
+			consortium_result_free(&cr);
 		}
 		if (cruns > 0)
 			bq_report("consortium_3_needs", ms, cruns, groups);

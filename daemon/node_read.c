@@ -229,7 +229,7 @@ out:
 }
 
 static int
-node_groups(struct resp *rs, const struct cons_result *cr, size_t nneeds)
+node_groups(struct resp *rs, const struct consortium_result *cr, size_t nneeds)
 {
 	size_t i, j, k;
 
@@ -238,7 +238,7 @@ node_groups(struct resp *rs, const struct cons_result *cr, size_t nneeds)
 	if ((rs->r.groups = calloc(cr->n, sizeof(*rs->r.groups))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < cr->n; i++) {
-		const struct cons_group *g = &cr->groups[i];
+		const struct consortium_group *g = &cr->groups[i];
 		Sd__Group *pg;
 		if ((pg = calloc(1, sizeof(*pg))) == NULL)
 			return -ENOMEM;
@@ -250,7 +250,7 @@ node_groups(struct resp *rs, const struct cons_result *cr, size_t nneeds)
 		if ((pg->members = calloc(g->n, sizeof(*pg->members))) == NULL)
 			return -ENOMEM;
 		for (j = 0; j < g->n; j++) {
-			const struct cons_member *m = &g->members[j];
+			const struct consortium_member *m = &g->members[j];
 			Sd__GroupMember *gm;
 			if ((gm = calloc(1, sizeof(*gm))) == NULL)
 				return -ENOMEM;
@@ -279,8 +279,8 @@ node_groups(struct resp *rs, const struct cons_result *cr, size_t nneeds)
 int
 node_consortium(struct node *n, const Sd__Consortium *c, struct resp *rs)
 {
-	struct cons_request rq;
-	struct cons_result cr;
+	struct consortium_request rq;
+	struct consortium_result cr;
 	struct query qq;
 	struct record own = { 0 };
 	char err[256], **nc = NULL;
@@ -297,7 +297,7 @@ node_consortium(struct node *n, const Sd__Consortium *c, struct resp *rs)
 	rq.min_members = c->has_min_members ? c->min_members : 0;
 	rq.min_countries = c->has_min_countries ? c->min_countries : 0;
 	rq.groups = c->has_groups ? c->groups : 0;
-	if ((rc = cons_build(n->st, &rq, &cr, err, sizeof(err))) != 0) {
+	if ((rc = consortium_build(n->st, &rq, &cr, err, sizeof(err))) != 0) {
 		rc = node_resp_fail(
 		    rs, rc, "%s", rc == SD_EINVAL ? err : sd_strerror(rc));
 		goto out;
@@ -305,7 +305,7 @@ node_consortium(struct node *n, const Sd__Consortium *c, struct resp *rs)
 	if ((rc = node_groups(rs, &cr, c->n_needs)) != 0)
 		rs->oom = 1;
 out:
-	cons_result_free(&cr);
+	consortium_result_free(&cr);
 	free((void *)qq.member_of);
 	free(nc);
 	record_close(&own);

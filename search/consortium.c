@@ -9,28 +9,28 @@
 #include "err.h"
 #include "record.h"
 
-#define CONS_QUERY_LIMIT 200 /* hits read per need */
-#define CONS_TOP 16          /* best hits kept per need */
-#define CONS_POOL_MAX (CONS_NEEDS_MAX * 2 * CONS_TOP)
-#define CONS_BRANCH 8        /* candidates tried per need and state */
-#define CONS_BEAM 64         /* states kept between needs */
+#define CONSORTIUM_QUERY_LIMIT 200 /* hits read per need */
+#define CONSORTIUM_TOP 16 /* best hits kept per need */
+#define CONSORTIUM_POOL_MAX (CONSORTIUM_NEEDS_MAX * 2 * CONSORTIUM_TOP)
+#define CONSORTIUM_BRANCH 8 /* candidates tried per need and state */
+#define CONSORTIUM_BEAM 64 /* states kept between needs */
 
-struct cons_state {
-	uint16_t m[CONS_MEMBERS_MAX]; /* pool indices, ascending */
+struct consortium_state {
+	uint16_t m[CONSORTIUM_MEMBERS_MAX]; /* pool indices, ascending */
 	size_t n;
 	double score;
 };
 
-struct cons_ctx {
-	const struct cons_request *rq;
-	struct cons_member *pool;
+struct consortium_ctx {
+	const struct consortium_request *rq;
+	struct consortium_member *pool;
 	size_t npool;
-	size_t order[CONS_NEEDS_MAX];     /* needs, fewest candidates first */
-	size_t ncand[CONS_NEEDS_MAX];     /* candidates of each need */
+	size_t order[CONSORTIUM_NEEDS_MAX]; /* needs, fewest candidates first */
+	size_t ncand[CONSORTIUM_NEEDS_MAX]; /* candidates of each need */
 };
 
 static int
-cons_pool_find(struct cons_ctx *c, const uint8_t *key)
+consortium_pool_find(struct consortium_ctx *c, const uint8_t *key)
 {
 	size_t i;
 
@@ -42,26 +42,21 @@ cons_pool_find(struct cons_ctx *c, const uint8_t *key)
 
 /* The country of a stored member record ("" if unreadable). */
 static void
-cons_country(const uint8_t *rec, size_t len, char out[3])
+consortium_country(const uint8_t *rec, size_t len, char out[3])
 {
-	Sd__SignedRecord *sr;
-	Sd__RecordBody *b = NULL;
+	struct record r = { 0 };
 
 	out[0] = '\0';
-	if ((sr = sd__signed_record__unpack(NULL, len, rec)) != NULL &&
-	    (b = sd__record_body__unpack(NULL, sr->body.len, sr->body.data)) !=
-	        NULL &&
-	    b->kind_case == SD__RECORD_BODY__KIND_MEMBER)
-		snprintf(out, 3, "%s", b->member->country);
-	if (b)
-		sd__record_body__free_unpacked(b, NULL);
-	if (sr)
-		sd__signed_record__free_unpacked(sr, NULL);
+	if (record_decode(rec, len, &r) == 0 &&
+	    r.body->kind_case == SD__RECORD_BODY__KIND_MEMBER)
+		snprintf(out, 3, "%s", r.body->member->country);
+	record_close(&r);
 }
 
 /* 1 if the pool already holds a candidate of need i from country cc. */
 static int
-cons_has_country(const struct cons_ctx *c, size_t need, const char *cc)
+consortium_has_country(
+    const struct consortium_ctx *c, size_t need, const char *cc)
 {
 	size_t i;
 
@@ -72,26 +67,29 @@ cons_has_country(const struct cons_ctx *c, size_t need, const char *cc)
 	return 0;
 }
 
-/* Adds the hits of need i: the best CONS_TOP, and the best of each
+/* Adds the hits of need i: the best CONSORTIUM_TOP, and the best of each
  * further country (so a constraint on countries can be met), at most
- * 2 * CONS_TOP in all, so every need has its place in the pool. */
+ * 2 * CONSORTIUM_TOP in all, so every need has its place in the pool. */
 static int
-cons_add_hits(struct cons_ctx *c, size_t need, struct query_result *r)
+consortium_add_hits(
+    struct consortium_ctx *c, size_t need, struct query_result *r)
 {
 	size_t i, kept = 0;
 	double best = r->n > 0 ? r->hits[0].score : 0;
 
-	for (i = 0; i < r->n && kept < 2 * CONS_TOP; i++) {
+	for (i = 0; i < r->n && kept < 2 * CONSORTIUM_TOP; i++) {
 		struct query_hit *h = &r->hits[i];
-		struct cons_member *m;
+		struct consortium_member *m;
 		char cc[3];
 		int at;
-		cons_country(h->rec, h->len, cc);
-		if (kept >= CONS_TOP && cons_has_country(c, need, cc))
+		consortium_country(h->rec, h->len, cc);
+		if (kept >= CONSORTIUM_TOP &&
+		    consortium_has_country(c, need, cc))
 			continue;
-		if ((at = cons_pool_find(c, h->key)) < 0) {
-			if (c->npool == CONS_POOL_MAX)
-				continue; /* cannot happen: 2 * CONS_TOP a need */
+		if ((at = consortium_pool_find(c, h->key)) < 0) {
+			/* Cannot happen: 2 * CONSORTIUM_TOP a need. */
+			if (c->npool == CONSORTIUM_POOL_MAX)
+				continue;
 			m = &c->pool[c->npool++];
 			memset(m, 0, sizeof(*m));
 			memcpy(m->key, h->key, STORE_KEY_BYTES);
@@ -111,7 +109,8 @@ cons_add_hits(struct cons_ctx *c, size_t need, struct query_result *r)
 }
 
 static size_t
-cons_countries(const struct cons_ctx *c, const uint16_t *m, size_t n)
+consortium_countries(
+    const struct consortium_ctx *c, const uint16_t *m, size_t n)
 {
 	size_t i, j, k = 0;
 
@@ -126,7 +125,8 @@ cons_countries(const struct cons_ctx *c, const uint16_t *m, size_t n)
 }
 
 static double
-cons_score(const struct cons_ctx *c, const struct cons_state *s)
+consortium_score(
+    const struct consortium_ctx *c, const struct consortium_state *s)
 {
 	size_t i, j;
 	double sum = 0;
@@ -142,7 +142,7 @@ cons_score(const struct cons_ctx *c, const struct cons_state *s)
 }
 
 static int
-cons_state_has(const struct cons_state *s, size_t idx)
+consortium_state_has(const struct consortium_state *s, size_t idx)
 {
 	size_t i;
 
@@ -154,11 +154,11 @@ cons_state_has(const struct cons_state *s, size_t idx)
 
 /* s plus pool member idx (kept ascending); 0, or -1 if full. */
 static int
-cons_state_add(struct cons_state *s, size_t idx)
+consortium_state_add(struct consortium_state *s, size_t idx)
 {
 	size_t i;
 
-	if (s->n == CONS_MEMBERS_MAX)
+	if (s->n == CONSORTIUM_MEMBERS_MAX)
 		return -1;
 	for (i = s->n; i > 0 && s->m[i - 1] > idx; i--)
 		s->m[i] = s->m[i - 1];
@@ -169,9 +169,9 @@ cons_state_add(struct cons_state *s, size_t idx)
 
 /* Better first: higher score, fewer members, then pool order. */
 static int
-cons_state_cmp(const void *a, const void *b)
+consortium_state_cmp(const void *a, const void *b)
 {
-	const struct cons_state *x = a, *y = b;
+	const struct consortium_state *x = a, *y = b;
 	size_t i;
 
 	if (x->score != y->score)
@@ -186,13 +186,13 @@ cons_state_cmp(const void *a, const void *b)
 
 /* Keeps the best `keep` distinct states of v[0..n). */
 static size_t
-cons_prune(struct cons_state *v, size_t n, size_t keep)
+consortium_prune(struct consortium_state *v, size_t n, size_t keep)
 {
 	size_t i, out = 0;
 
-	qsort(v, n, sizeof(*v), cons_state_cmp);
+	qsort(v, n, sizeof(*v), consortium_state_cmp);
 	for (i = 0; i < n && out < keep; i++)
-		if (out == 0 || cons_state_cmp(&v[out - 1], &v[i]) != 0)
+		if (out == 0 || consortium_state_cmp(&v[out - 1], &v[i]) != 0)
 			v[out++] = v[i];
 	return out;
 }
@@ -200,21 +200,23 @@ cons_prune(struct cons_state *v, size_t n, size_t keep)
 /* Pads s with candidates until the constraints hold: a new country first
  * while countries are short, the best coverage otherwise. 0 or -1. */
 static int
-cons_pad(const struct cons_ctx *c, struct cons_state *s)
+consortium_pad(const struct consortium_ctx *c, struct consortium_state *s)
 {
 	unsigned minm = c->rq->min_members, minc = c->rq->min_countries;
 
-	while (s->n < minm || cons_countries(c, s->m, s->n) < minc) {
-		size_t i, best = SIZE_MAX, have = cons_countries(c, s->m, s->n);
+	while (s->n < minm || consortium_countries(c, s->m, s->n) < minc) {
+		size_t i, best = SIZE_MAX,
+		          have = consortium_countries(c, s->m, s->n);
 		double bestv = -1;
 		for (i = 0; i < c->npool; i++) {
-			struct cons_state t = *s;
+			struct consortium_state t = *s;
 			double v = 0;
 			size_t j;
-			if (cons_state_has(s, i) || cons_state_add(&t, i) != 0)
+			if (consortium_state_has(s, i) ||
+			    consortium_state_add(&t, i) != 0)
 				continue;
 			if (have < minc &&
-			    cons_countries(c, t.m, t.n) == have)
+			    consortium_countries(c, t.m, t.n) == have)
 				continue; /* countries short: a new one */
 			for (j = 0; j < c->rq->n_needs; j++)
 				if (c->pool[i].cov[j] > v)
@@ -224,30 +226,31 @@ cons_pad(const struct cons_ctx *c, struct cons_state *s)
 				best = i;
 			}
 		}
-		if (best == SIZE_MAX || cons_state_add(s, best) != 0)
+		if (best == SIZE_MAX || consortium_state_add(s, best) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* The up to CONS_BRANCH best candidates of need not in s, into out. */
+/* The up to CONSORTIUM_BRANCH best candidates of need not in s, into out. */
 static size_t
-cons_best(const struct cons_ctx *c, const struct cons_state *s, size_t need,
-    size_t out[CONS_BRANCH])
+consortium_best(const struct consortium_ctx *c,
+    const struct consortium_state *s, size_t need,
+    size_t out[CONSORTIUM_BRANCH])
 {
 	size_t i, j, n = 0;
 
 	for (i = 0; i < c->npool; i++) {
 		double v = c->pool[i].cov[need];
-		if (v <= 0 || cons_state_has(s, i))
+		if (v <= 0 || consortium_state_has(s, i))
 			continue;
 		/* insertion into the sorted top list */
 		for (j = n; j > 0 && c->pool[out[j - 1]].cov[need] < v; j--)
-			if (j < CONS_BRANCH)
+			if (j < CONSORTIUM_BRANCH)
 				out[j] = out[j - 1];
-		if (j < CONS_BRANCH) {
+		if (j < CONSORTIUM_BRANCH) {
 			out[j] = i;
-			if (n < CONS_BRANCH)
+			if (n < CONSORTIUM_BRANCH)
 				n++;
 		}
 	}
@@ -256,7 +259,8 @@ cons_best(const struct cons_ctx *c, const struct cons_state *s, size_t need,
 
 /* 1 if every need has a member of s covering it. */
 static int
-cons_covers_all(const struct cons_ctx *c, const struct cons_state *s)
+consortium_covers_all(
+    const struct consortium_ctx *c, const struct consortium_state *s)
 {
 	size_t i, j;
 
@@ -275,23 +279,24 @@ cons_covers_all(const struct cons_ctx *c, const struct cons_state *s)
  * costs the least score leaves (an adviser wants no passengers; a
  * slightly better coverage is not worth another partner). */
 static void
-cons_trim(const struct cons_ctx *c, struct cons_state *s)
+consortium_trim(const struct consortium_ctx *c, struct consortium_state *s)
 {
 	for (;;) {
 		size_t i, j, best = SIZE_MAX;
 		double bestv = -1;
 		for (i = 0; i < s->n; i++) {
-			struct cons_state t;
+			struct consortium_state t;
 			double v;
 			t.n = 0;
 			for (j = 0; j < s->n; j++)
 				if (j != i)
 					t.m[t.n++] = s->m[j];
 			if (t.n < c->rq->min_members ||
-			    cons_countries(c, t.m, t.n) < c->rq->min_countries ||
-			    !cons_covers_all(c, &t))
+			    consortium_countries(c, t.m, t.n) <
+			        c->rq->min_countries ||
+			    !consortium_covers_all(c, &t))
 				continue;
-			v = cons_score(c, &t);
+			v = consortium_score(c, &t);
 			if (v > bestv) {
 				bestv = v;
 				best = i;
@@ -306,17 +311,17 @@ cons_trim(const struct cons_ctx *c, struct cons_state *s)
 }
 
 static int
-cons_search(struct cons_ctx *c, struct cons_result *res)
+consortium_search(struct consortium_ctx *c, struct consortium_result *res)
 {
-	struct cons_state *beam, *next;
+	struct consortium_state *beam, *next;
 	size_t nb = 1, nn, step, i, j, k, nbest, want = c->rq->groups;
-	size_t best[CONS_BRANCH];
+	size_t best[CONSORTIUM_BRANCH];
 	int rc = 0;
 
-	if ((beam = calloc(CONS_BEAM * (CONS_BRANCH + 1), sizeof(*beam))) ==
-	        NULL ||
-	    (next = calloc(CONS_BEAM * (CONS_BRANCH + 1), sizeof(*next))) ==
-	        NULL) {
+	if ((beam = calloc(CONSORTIUM_BEAM * (CONSORTIUM_BRANCH + 1),
+	         sizeof(*beam))) == NULL ||
+	    (next = calloc(CONSORTIUM_BEAM * (CONSORTIUM_BRANCH + 1),
+	         sizeof(*next))) == NULL) {
 		free(beam);
 		return -ENOMEM;
 	}
@@ -324,7 +329,7 @@ cons_search(struct cons_ctx *c, struct cons_result *res)
 		size_t need = c->order[step];
 		nn = 0;
 		for (i = 0; i < nb; i++) {
-			struct cons_state *s = &beam[i];
+			struct consortium_state *s = &beam[i];
 			for (j = 0; j < s->n; j++)
 				if (c->pool[s->m[j]].cov[need] > 0)
 					break;
@@ -333,16 +338,17 @@ cons_search(struct cons_ctx *c, struct cons_result *res)
 				continue;
 			}
 			/* Or one of the need's best candidates joins. */
-			nbest = cons_best(c, s, need, best);
+			nbest = consortium_best(c, s, need, best);
 			for (k = 0; k < nbest; k++) {
 				next[nn] = *s;
-				if (cons_state_add(&next[nn], best[k]) != 0)
+				if (consortium_state_add(&next[nn], best[k]) !=
+				    0)
 					break;
-				next[nn].score = cons_score(c, &next[nn]);
+				next[nn].score = consortium_score(c, &next[nn]);
 				nn++;
 			}
 		}
-		nb = cons_prune(next, nn, CONS_BEAM);
+		nb = consortium_prune(next, nn, CONSORTIUM_BEAM);
 		memcpy(beam, next, nb * sizeof(*beam));
 		if (nb == 0)
 			break;
@@ -350,13 +356,13 @@ cons_search(struct cons_ctx *c, struct cons_result *res)
 	/* Meet the size and country constraints, then rank. */
 	for (i = 0, nn = 0; i < nb; i++) {
 		next[nn] = beam[i];
-		if (cons_pad(c, &next[nn]) != 0)
+		if (consortium_pad(c, &next[nn]) != 0)
 			continue;
-		cons_trim(c, &next[nn]);
-		next[nn].score = cons_score(c, &next[nn]);
+		consortium_trim(c, &next[nn]);
+		next[nn].score = consortium_score(c, &next[nn]);
 		nn++;
 	}
-	nn = cons_prune(next, nn, want);
+	nn = consortium_prune(next, nn, want);
 	if (nn == 0)
 		goto out;
 	if ((res->groups = calloc(nn, sizeof(*res->groups))) == NULL) {
@@ -364,7 +370,7 @@ cons_search(struct cons_ctx *c, struct cons_result *res)
 		goto out;
 	}
 	for (i = 0; i < nn; i++) {
-		struct cons_group *g = &res->groups[res->n];
+		struct consortium_group *g = &res->groups[res->n];
 		if ((g->members = calloc(next[i].n, sizeof(*g->members))) ==
 		    NULL) {
 			rc = -ENOMEM;
@@ -372,10 +378,11 @@ cons_search(struct cons_ctx *c, struct cons_result *res)
 		}
 		res->n++;
 		g->score = next[i].score;
-		g->countries = cons_countries(c, next[i].m, next[i].n);
+		g->countries = consortium_countries(c, next[i].m, next[i].n);
 		for (j = 0; j < next[i].n; j++) {
-			const struct cons_member *pm = &c->pool[next[i].m[j]];
-			struct cons_member *gm = &g->members[g->n];
+			const struct consortium_member *pm =
+			    &c->pool[next[i].m[j]];
+			struct consortium_member *gm = &g->members[g->n];
 			*gm = *pm;
 			if ((gm->rec = malloc(pm->len)) == NULL) {
 				rc = -ENOMEM;
@@ -391,12 +398,11 @@ out:
 	return rc;
 }
 
-static int
-cons_problem(struct cons_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static int consortium_problem(struct consortium_result *res, const char *fmt,
+    ...) __attribute__((format(printf, 2, 3)));
 
 static int
-cons_problem(struct cons_result *res, const char *fmt, ...)
+consortium_problem(struct consortium_result *res, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -407,10 +413,10 @@ cons_problem(struct cons_result *res, const char *fmt, ...)
 }
 
 int
-cons_build(struct store *st, const struct cons_request *rq,
-    struct cons_result *res, char *err, size_t errlen)
+consortium_build(struct store *st, const struct consortium_request *rq,
+    struct consortium_result *res, char *err, size_t errlen)
 {
-	struct cons_ctx c;
+	struct consortium_ctx c;
 	struct query q;
 	struct query_result r;
 	size_t i, j, used = 0;
@@ -421,16 +427,16 @@ cons_build(struct store *st, const struct cons_request *rq,
 	memset(&r, 0, sizeof(r));
 	err[0] = '\0';
 	c.rq = rq;
-	if (rq->n_needs == 0 || rq->n_needs > CONS_NEEDS_MAX) {
+	if (rq->n_needs == 0 || rq->n_needs > CONSORTIUM_NEEDS_MAX) {
 		snprintf(err, errlen, "give 1 to %d needs (--need TEXT)",
-		    CONS_NEEDS_MAX);
+		    CONSORTIUM_NEEDS_MAX);
 		return SD_EINVAL;
 	}
-	if (rq->min_members > CONS_MEMBERS_MAX ||
-	    rq->min_countries > CONS_MEMBERS_MAX) {
+	if (rq->min_members > CONSORTIUM_MEMBERS_MAX ||
+	    rq->min_countries > CONSORTIUM_MEMBERS_MAX) {
 		snprintf(err, errlen,
 		    "a group has at most %d members (and countries)",
-		    CONS_MEMBERS_MAX);
+		    CONSORTIUM_MEMBERS_MAX);
 		return SD_EINVAL;
 	}
 	if (rq->min_countries > rq->min_members && rq->min_members > 0) {
@@ -439,15 +445,16 @@ cons_build(struct store *st, const struct cons_request *rq,
 		    rq->min_countries, rq->min_countries, rq->min_members);
 		return SD_EINVAL;
 	}
-	if (rq->groups > CONS_GROUPS_MAX) {
-		snprintf(err, errlen, "at most %d groups", CONS_GROUPS_MAX);
+	if (rq->groups > CONSORTIUM_GROUPS_MAX) {
+		snprintf(
+		    err, errlen, "at most %d groups", CONSORTIUM_GROUPS_MAX);
 		return SD_EINVAL;
 	}
 	if (rq->filters != NULL && rq->filters->text != NULL) {
 		snprintf(err, errlen, "needs take the place of search text");
 		return SD_EINVAL;
 	}
-	if ((c.pool = calloc(CONS_POOL_MAX, sizeof(*c.pool))) == NULL)
+	if ((c.pool = calloc(CONSORTIUM_POOL_MAX, sizeof(*c.pool))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < rq->n_needs; i++) {
 		char qerr[256];
@@ -458,7 +465,7 @@ cons_build(struct store *st, const struct cons_request *rq,
 		q.text = rq->needs[i];
 		q.fields = QUERY_F_NAME | QUERY_F_CAPABILITIES |
 		    QUERY_F_OFFERS | QUERY_F_DESCRIPTION;
-		q.limit = CONS_QUERY_LIMIT;
+		q.limit = CONSORTIUM_QUERY_LIMIT;
 		q.cursor = NULL;
 		if ((rc = query_run(st, &q, &r, qerr, sizeof(qerr))) != 0) {
 			if (rc == SD_EINVAL)
@@ -473,7 +480,7 @@ cons_build(struct store *st, const struct cons_request *rq,
 			if (n > 0 && (size_t)n < sizeof(res->problem) - used)
 				used += (size_t)n;
 		}
-		cons_add_hits(&c, i, &r);
+		consortium_add_hits(&c, i, &r);
 		query_result_free(&r);
 	}
 	if (used > 0) {
@@ -482,14 +489,14 @@ cons_build(struct store *st, const struct cons_request *rq,
 		goto out;
 	}
 	{
-		uint16_t all[CONS_POOL_MAX];
+		uint16_t all[CONSORTIUM_POOL_MAX];
 		size_t ncountries;
 		for (j = 0; j < c.npool; j++)
 			all[j] = (uint16_t)j;
-		ncountries = cons_countries(&c, all, c.npool);
+		ncountries = consortium_countries(&c, all, c.npool);
 		if (c.npool < rq->min_members ||
 		    ncountries < rq->min_countries) {
-			cons_problem(res,
+			consortium_problem(res,
 			    "the members who cover any of the needs are only "
 			    "%zu, from %zu %s; a group of at least %u members "
 			    "from %u countries cannot be formed",
@@ -503,22 +510,23 @@ cons_build(struct store *st, const struct cons_request *rq,
 	for (i = 0; i < rq->n_needs; i++)
 		c.order[i] = i;
 	for (i = 1; i < rq->n_needs; i++)
-		for (j = i; j > 0 && c.ncand[c.order[j]] < c.ncand[c.order[j - 1]];
+		for (j = i;
+		     j > 0 && c.ncand[c.order[j]] < c.ncand[c.order[j - 1]];
 		     j--) {
 			size_t t = c.order[j];
 			c.order[j] = c.order[j - 1];
 			c.order[j - 1] = t;
 		}
 	{
-		struct cons_request r2 = *rq;
+		struct consortium_request r2 = *rq;
 		if (r2.groups == 0)
-			r2.groups = CONS_GROUPS_DEFAULT;
+			r2.groups = CONSORTIUM_GROUPS_DEFAULT;
 		c.rq = &r2;
-		rc = cons_search(&c, res);
+		rc = consortium_search(&c, res);
 		c.rq = rq;
 	}
 	if (rc == 0 && res->n == 0)
-		cons_problem(res,
+		consortium_problem(res,
 		    "no group of at least %u members from at least %u "
 		    "countries covers every need",
 		    rq->min_members, rq->min_countries);
@@ -528,12 +536,12 @@ out:
 		free(c.pool[i].rec);
 	free(c.pool);
 	if (rc != 0)
-		cons_result_free(res);
+		consortium_result_free(res);
 	return rc;
 }
 
 void
-cons_result_free(struct cons_result *res)
+consortium_result_free(struct consortium_result *res)
 {
 	size_t i, j;
 

@@ -1,6 +1,7 @@
 /*
- * store: a node's LMDB environment. The only module (with query.c) that
- * includes lmdb.h.
+ * store: a node's LMDB environment. Only store/ includes lmdb.h; the
+ * search layer reads the index through store_snap.h. The store's files
+ * (one job each) are listed in store/int/store_int.h.
  *
  * Sub-databases (see docs/STORAGE.md):
  *   records   origin(32) || be64(seq) -> SignedRecord bytes, as received
@@ -14,10 +15,11 @@
  *                                          (filter fields)
  *   certs     node key(32)             -> root(32) || be64(cert seq) ||
  *                                          be64(revocation seq)
- *   peers     address                  -> reserved for the federation
  *   meta      name                     -> value (schema, counters;
  *                                          "live" || origin -> live
  *                                          members of origin)
+ * (A store written by an earlier version may also hold an empty "peers"
+ * sub-database, reserved and never used: it is not opened, and left.)
  *
  * Thread rules: a struct store may be used from any number of threads at
  * once (the environment is opened with MDB_NOTLS); LMDB serialises writers
@@ -87,6 +89,9 @@ int store_open(const char *dir, const struct codes *codes, size_t map_mb,
 
 /* store_close(st): close. No call may be in progress. NULL is harmless. */
 void store_close(struct store *st);
+
+/* store_codes(st): the code lists st was opened with. Any thread. */
+const struct codes *store_codes(const struct store *st);
 
 /* One record to apply; the caller has opened (verified, validated) it. */
 struct store_item {

@@ -1,5 +1,5 @@
 /*
- * test_query: search/query.c — partner search filters, prefixes at every
+ * test_query: search/query*.c — partner search filters, prefixes at every
  * level, text AND semantics with case and accent folding, ranking,
  * deterministic order, limits, explanations and errors, over a fixed
  * dataset of members in FI, LT, NO, SE and PL.

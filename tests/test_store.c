@@ -1,6 +1,6 @@
 /*
- * test_store: store/store.c — applying members, tombstones, certificates
- * and revocations; versions, equivocation, watermarks, atomic batches,
+ * test_store: store/ (store.c and its store_*.c family) — applying
+ * members, tombstones, certificates and revocations; versions, equivocation, watermarks, atomic batches,
  * index consistency after many random operations, reopening, paging.
  */
 #include <errno.h>
@@ -1599,6 +1599,73 @@ test_fsck(void)
 	key_free(k);
 }
 
+/* A store written by an earlier version holds a "peers" sub-database
+ * (reserved, never used; this version does not open it): it opens, read
+ * and write, works and checks clean, and the sub-database is left. */
+static void
+test_old_peers_db(void)
+{
+	static const struct sdtest_member ms = { "Peers Laser Oy", "FI", NULL, "Oulu",
+		NULL, { "laser cutting" }, { "25.62" }, 0, 8 };
+	struct store *st = open_store("peers", 0);
+	struct key *k = NULL;
+	struct sdtest_rec t;
+	struct fsck_log log;
+	uint8_t id[MEMBER_ID_BYTES];
+	char path[512];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi peers;
+	MDB_val pk = { 14, "127.0.0.1:7400" }, pv = { 1, "x" };
+
+	memset(&t, 0, sizeof(t));
+	if (st == NULL || key_generate(&k) != 0) {
+		CHECK(0);
+		store_close(st);
+		return;
+	}
+	make_id(id, 17, 0);
+	CHECK_INT(sdtest_rec_member(&t, codes, k, 1, id, &ms), 0);
+	CHECK_INT(apply1(st, &t), 0);
+	store_close(st);
+
+	snprintf(path, sizeof(path), "%s/peers", root);
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "peers", MDB_CREATE, &peers), 0);
+	CHECK_INT(mdb_put(txn, peers, &pk, &pv, 0), 0);
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	if ((st = open_store("peers", STORE_RDONLY)) == NULL) {
+		CHECK(0);
+	} else {
+		CHECK_INT(query_find(st, "FI", "laser", NULL, NULL), 1);
+		store_close(st);
+	}
+	if ((st = open_store("peers", 0)) == NULL) {
+		CHECK(0);
+	} else {
+		CHECK_INT(query_find(st, NULL, "cutting", NULL, NULL), 1);
+		store_close(st);
+	}
+	CHECK_INT(fsck_run("peers", &log), 0);
+
+	env = NULL;
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	CHECK_INT(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "peers", 0, &peers), 0);
+	CHECK_INT(mdb_get(txn, peers, &pk, &pv), 0);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	sdtest_rec_free(&t);
+	key_free(k);
+}
+
 int
 main(void)
 {
@@ -1620,6 +1687,7 @@ main(void)
 	test_filter_chunks();
 	test_stale_posting();
 	test_fsck();
+	test_old_peers_db();
 	rc = check_done("test_store");
 	sdtest_rmtree(root);
 	free(root);

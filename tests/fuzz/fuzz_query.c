@@ -170,18 +170,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* Line 8 and on: needs of a consortium. */
 	if (nl > 8) {
-		struct cons_request rq;
-		struct cons_result cr;
+		struct consortium_request rq;
+		struct consortium_result cr;
 		memset(&rq, 0, sizeof(rq));
 		rq.filters = &q;
 		rq.needs = (const char *const *)&line[8];
 		rq.n_needs = nl - 8;
 		rq.min_members = (unsigned)(size % 4);
 		rq.min_countries = (unsigned)(size % 3);
-		if (cons_build(fz_st, &rq, &cr, err, sizeof(err)) == 0) {
+		if (consortium_build(fz_st, &rq, &cr, err, sizeof(err)) == 0) {
 			fuzz_check(cr.n > 0 || cr.problem[0] != '\0',
 			    "no group and no reason");
-			cons_result_free(&cr);
+			consortium_result_free(&cr);
 		}
 	}
 	free(buf);
