@@ -4,7 +4,7 @@
 # Others: make build, make install (PREFIX, DESTDIR), make test-asan
 #         (ASan+UBSan build of the suite),
 #         make bench, make bench-sync, make bench-query, make bench-junk,
-#         make bench-scale, make sim [SEEDS=N NODES=K],
+#         make bench-scale, make sim [SEEDS=N NODES=K], make format-check,
 #         make fuzz, make clean.
 
 BUILD ?= build
@@ -13,7 +13,7 @@ JOBS ?= 2
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build install test test-asan valgrind demo bench bench-sync bench-query bench-junk bench-scale sim fuzz clean
+.PHONY: all deps build install test test-asan valgrind demo bench bench-sync bench-query bench-junk bench-scale sim format-check fuzz clean
 
 all: build
 
@@ -76,6 +76,15 @@ valgrind: build
 		SD_VALGRIND=1 SD_BIN=$(CURDIR)/$(BUILD) SD_SRC=$(CURDIR) \
 		    bash tests/$$t.sh || exit 1; \
 	done
+
+# Every C file as clang-format (.clang-format) writes it, and the system
+# headers only where their layer allows (scripts/check-layers.sh).
+format-check:
+	@command -v clang-format >/dev/null || { echo "clang-format is needed" >&2; exit 1; }
+	@bad=0; for f in $$(git ls-files '*.c' '*.h'); do \
+		clang-format "$$f" | cmp -s - "$$f" || { echo "format-check: $$f differs from clang-format" >&2; bad=1; }; \
+	done; [ $$bad -eq 0 ] && echo "format-check: every C file as clang-format writes it"; \
+	./scripts/check-layers.sh && [ $$bad -eq 0 ]
 
 # libFuzzer targets under ASan/UBSan, FUZZ_SECONDS each (scripts/fuzz.sh).
 FUZZ_SECONDS ?= 60

@@ -7,11 +7,6 @@
 #ifndef SD_SDLOG_H
 #define SD_SDLOG_H
 
-enum {
-	SDLOG_ERROR = 0,
-	SDLOG_WARN = 1,
-	SDLOG_INFO = 2,
-	SDLOG_DEBUG = 3
-};
+enum { SDLOG_ERROR = 0, SDLOG_WARN = 1, SDLOG_INFO = 2, SDLOG_DEBUG = 3 };
 
 #endif

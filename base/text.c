@@ -1,9 +1,9 @@
 #include "text.h"
 
 #include <errno.h>
+#include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libstemmer.h>
 #include <utf8proc.h>
 
 #include "err.h"
@@ -58,8 +58,8 @@ text_fold(const char *s, char **out)
 		if ((o = malloc(len + 1)) == NULL)
 			return -ENOMEM;
 		for (i = 0; i <= len; i++)
-			o[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) :
-			                                      s[i];
+			o[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32)
+			                                    : s[i];
 		*out = o;
 		return 0;
 	}

@@ -45,7 +45,7 @@ void text_stem_free(struct text_stem *s);
  * result is valid until the next call on s. With s NULL, or if stemming
  * fails, tok itself. Never longer than TEXT_TOKEN_MAX.
  */
-const char *text_stem(
-    struct text_stem *s, const char *tok, size_t len, size_t *out_len);
+const char *
+text_stem(struct text_stem *s, const char *tok, size_t len, size_t *out_len);
 
 #endif

@@ -44,15 +44,15 @@ static void
 bq_report(const char *name, double *ms, size_t n, uint64_t total)
 {
 	qsort(ms, n, sizeof(*ms), bq_dbl_cmp);
-	printf("%-22s p50_ms=%.3f p99_ms=%.3f matches=%llu\n", name,
-	    ms[n / 2], ms[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1],
+	printf("%-22s p50_ms=%.3f p99_ms=%.3f matches=%llu\n", name, ms[n / 2],
+	    ms[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1],
 	    (unsigned long long)total);
 }
 
 /* Runs q `runs` times and reports it; -1 on a query error. */
 static int
-bq_shape(struct store *st, const char *name, const struct query *q,
-    double *ms, size_t runs, const char *only)
+bq_shape(struct store *st, const char *name, const struct query *q, double *ms,
+    size_t runs, const char *only)
 {
 	struct query_result res;
 	char err[256];
@@ -131,8 +131,9 @@ main(int argc, char **argv)
 	}
 	if (db == NULL || runs < 1 || runs > 1000000) {
 	usage:
-		fprintf(stderr, "usage: bench_query --db DIR [--runs N] "
-		                "[--home CC] [--only SHAPE]\n");
+		fprintf(stderr,
+		    "usage: bench_query --db DIR [--runs N] "
+		    "[--home CC] [--only SHAPE]\n");
 		return 2;
 	}
 	if (codes_new(&codes) != 0 ||
@@ -194,8 +195,8 @@ main(int argc, char **argv)
 
 	/* Consortium for three needs. */
 	{
-		static const char *needs[] = { "laser cutting", "metal recycling",
-			"robotics" };
+		static const char *needs[] = { "laser cutting",
+			"metal recycling", "robotics" };
 		struct consortium_request rq;
 		struct consortium_result cr;
 		char err[256];
@@ -209,8 +210,8 @@ main(int argc, char **argv)
 		rq.min_countries = 3;
 		for (i = 0; i < cruns; i++) {
 			t = bq_now_ms();
-			if (consortium_build(
-			        st, &rq, &cr, err, sizeof(err)) != 0) {
+			if (consortium_build(st, &rq, &cr, err, sizeof(err)) !=
+			    0) {
 				fprintf(stderr, "bench_query: consortium: %s\n",
 				    err);
 				goto out;
@@ -227,8 +228,8 @@ main(int argc, char **argv)
 	keys.cap = 10000;
 	if ((keys.v = calloc(keys.cap, sizeof(*keys.v))) == NULL)
 		goto out;
-	if (store_members_walk(st, NULL, NULL, keys.cap, bq_key_cb, &keys,
-	        keys.v[0]) < 0 ||
+	if (store_members_walk(
+	        st, NULL, NULL, keys.cap, bq_key_cb, &keys, keys.v[0]) < 0 ||
 	    keys.n == 0) {
 		fprintf(stderr, "bench_query: no members\n");
 		goto out;
@@ -244,8 +245,8 @@ main(int argc, char **argv)
 		for (i = 0; i < cruns; i++) {
 			const uint8_t *k = keys.v[(i * 97) % keys.n];
 			t = bq_now_ms();
-			if (query_match(st, &q, k, k + KEY_PUBLIC_BYTES, 1, &res,
-			        err, sizeof(err)) != 0)
+			if (query_match(st, &q, k, k + KEY_PUBLIC_BYTES, 1,
+			        &res, err, sizeof(err)) != 0)
 				continue; /* a member without seeks */
 			ms[done++] = bq_now_ms() - t;
 			total += res.total;
@@ -260,8 +261,7 @@ main(int argc, char **argv)
 		size_t n = 0, sink = 0, reads = 200000;
 		t = bq_now_ms();
 		for (i = 0; i < reads; i++) {
-			const uint8_t *k =
-			    keys.v[(i * 7919) % keys.n];
+			const uint8_t *k = keys.v[(i * 7919) % keys.n];
 			if (store_member_get(st, k, k + KEY_PUBLIC_BYTES,
 			        bq_noop_cb, &sink) == 0)
 				n++;

@@ -230,12 +230,13 @@ main(int argc, char **argv)
 		pthread_join(th, NULL);
 		t = bench_now() - t0;
 		if (v[0].bad || v[1].bad) {
-			fprintf(stderr, "bench_sign: a good signature failed "
-			                "to verify\n");
+			fprintf(stderr,
+			    "bench_sign: a good signature failed "
+			    "to verify\n");
 			goto out;
 		}
-		printf("verify2_rate_per_s=%.0f\n",
-		    (double)(v[0].n + v[1].n) / t);
+		printf(
+		    "verify2_rate_per_s=%.0f\n", (double)(v[0].n + v[1].n) / t);
 	}
 
 	/* The daemon's path: record_sign allocates, signs and encodes. */

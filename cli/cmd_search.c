@@ -15,20 +15,20 @@
 #include "record.h"
 #include "result.h"
 
-#define SEARCH_FILTER_HELP                                                    \
-	"Filters combine with AND; repeated values of one filter (or\n"       \
-	"comma-separated ones) with OR.\n"                                    \
-	"  --country CC       ISO 3166-1 alpha-2 code, e.g. FI\n"             \
-	"  --not-country CC   exclude a country\n"                            \
-	"  --cross-border     exclude this node's own countries (from its\n"  \
-	"                     certificate)\n"                                 \
-	"  --region NUTS      NUTS prefix at any level: FI1, FI1D, FI1D7\n"   \
+#define SEARCH_FILTER_HELP                                                     \
+	"Filters combine with AND; repeated values of one filter (or\n"        \
+	"comma-separated ones) with OR.\n"                                     \
+	"  --country CC       ISO 3166-1 alpha-2 code, e.g. FI\n"              \
+	"  --not-country CC   exclude a country\n"                             \
+	"  --cross-border     exclude this node's own countries (from its\n"   \
+	"                     certificate)\n"                                  \
+	"  --region NUTS      NUTS prefix at any level: FI1, FI1D, FI1D7\n"    \
 	"  --sector NACE      NACE prefix at any level: C, C25, 25.6, 25.62\n" \
 	"  --kind KIND        sme, large, cluster, rto, university, agency,\n" \
-	"                     network, investor\n"                            \
-	"  --size CLASS       by employees: micro <10, small <50, medium\n"   \
-	"                     <250, large\n"                                  \
-	"  --employees MIN-MAX  employee count range; MIN- or -MAX open\n"    \
+	"                     network, investor\n"                             \
+	"  --size CLASS       by employees: micro <10, small <50, medium\n"    \
+	"                     <250, large\n"                                   \
+	"  --employees MIN-MAX  employee count range; MIN- or -MAX open\n"     \
 	"  --member-of ID     member of the cluster or network with this id\n"
 
 /* The filter options every command here takes; values start at 256 so
@@ -54,18 +54,20 @@ enum {
 	SO_GROUPS,
 };
 
-#define SEARCH_FILTER_OPTS                                                    \
-	{ "country", required_argument, NULL, SO_COUNTRY },                   \
-	    { "not-country", required_argument, NULL, SO_NOT_COUNTRY },       \
-	    { "cross-border", no_argument, NULL, SO_CROSS },                  \
-	    { "region", required_argument, NULL, SO_REGION },                 \
-	    { "sector", required_argument, NULL, SO_SECTOR },                 \
-	    { "kind", required_argument, NULL, SO_KIND },                     \
-	    { "size", required_argument, NULL, SO_SIZE },                     \
-	    { "employees", required_argument, NULL, SO_EMPLOYEES },           \
-	    { "member-of", required_argument, NULL, SO_MEMBER_OF },           \
-	    { "json", no_argument, NULL, SO_JSON },                           \
-	    { "help", no_argument, NULL, 'h' }
+#define SEARCH_FILTER_OPTS                                                     \
+	{ "country", required_argument, NULL, SO_COUNTRY },                    \
+	    { "not-country", required_argument, NULL, SO_NOT_COUNTRY },        \
+	    { "cross-border", no_argument, NULL, SO_CROSS },                   \
+	    { "region", required_argument, NULL, SO_REGION },                  \
+	    { "sector", required_argument, NULL, SO_SECTOR },                  \
+	    { "kind", required_argument, NULL, SO_KIND },                      \
+	    { "size", required_argument, NULL, SO_SIZE },                      \
+	    { "employees", required_argument, NULL, SO_EMPLOYEES },            \
+	    { "member-of", required_argument, NULL, SO_MEMBER_OF },            \
+	    { "json", no_argument, NULL, SO_JSON },                            \
+	{                                                                      \
+		"help", no_argument, NULL, 'h'                                 \
+	}
 
 struct filters {
 	Sd__Query q;
@@ -94,8 +96,8 @@ parse_uint(const char *s, size_t len, uint32_t *out)
 }
 
 static int
-parse_count(const char *opt, const char *arg, unsigned lo, unsigned hi,
-    uint32_t *out)
+parse_count(
+    const char *opt, const char *arg, unsigned lo, unsigned hi, uint32_t *out)
 {
 	if (parse_uint(arg, strlen(arg), out) != 0 || *out < lo || *out > hi) {
 		cli_error("--%s must be %u to %u", opt, lo, hi);
@@ -112,15 +114,18 @@ filters_opt(struct filters *f, int opt, const char *arg)
 	Sd__Query *q = &f->q;
 
 	switch (opt) {
-	case SO_COUNTRY: return cli_split_add(&q->countries, &q->n_countries, arg);
+	case SO_COUNTRY:
+		return cli_split_add(&q->countries, &q->n_countries, arg);
 	case SO_NOT_COUNTRY:
-		return cli_split_add(&q->not_countries, &q->n_not_countries, arg);
+		return cli_split_add(
+		    &q->not_countries, &q->n_not_countries, arg);
 	case SO_CROSS: q->has_cross_border = q->cross_border = 1; return 0;
 	case SO_REGION: return cli_split_add(&q->regions, &q->n_regions, arg);
 	case SO_SECTOR: return cli_split_add(&q->sectors, &q->n_sectors, arg);
 	case SO_KIND: return cli_split_add(&f->kinds, &f->nkinds, arg);
 	case SO_SIZE: return cli_split_add(&q->sizes, &q->n_sizes, arg);
-	case SO_MEMBER_OF: return cli_split_add(&f->member_of, &f->nmember_of, arg);
+	case SO_MEMBER_OF:
+		return cli_split_add(&f->member_of, &f->nmember_of, arg);
 	case SO_JSON: f->json = 1; return 0;
 	case SO_LIMIT:
 		if (parse_count("limit", arg, 1, 10000, &q->limit) != 0)
@@ -171,8 +176,8 @@ filters_finish(struct filters *f)
 		f->q.n_kinds = f->nkinds;
 	}
 	if (f->nmember_of > 0) {
-		if ((f->q.member_of = calloc(f->nmember_of,
-		         sizeof(*f->q.member_of))) == NULL)
+		if ((f->q.member_of = calloc(
+		         f->nmember_of, sizeof(*f->q.member_of))) == NULL)
 			return -1;
 		for (i = 0; i < f->nmember_of; i++) {
 			ProtobufCBinaryData *b = &f->q.member_of[i];
@@ -220,8 +225,8 @@ join(char **v, size_t n, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (k = 0; k < n && used + 3 < len; k++) {
-		int w = snprintf(buf + used, len - used, "%s%s", k ? "; " : "",
-		    v[k]);
+		int w = snprintf(
+		    buf + used, len - used, "%s%s", k ? "; " : "", v[k]);
 		if (w < 0)
 			break;
 		used += (size_t)w;
@@ -272,16 +277,16 @@ print_hits(struct cli *c, const Sd__Response *resp, int json, int match)
 			snprintf(buf, sizeof(buf), "%.2f", h->score);
 			cli_cell(stdout, buf, 7);
 			if (match) {
-				snprintf(buf, sizeof(buf), "%.2f",
-				    h->score_offers);
+				snprintf(
+				    buf, sizeof(buf), "%.2f", h->score_offers);
 				cli_cell(stdout, buf, 7);
-				snprintf(buf, sizeof(buf), "%.2f",
-				    h->score_seeks);
+				snprintf(
+				    buf, sizeof(buf), "%.2f", h->score_seeks);
 				cli_cell(stdout, buf, 7);
 			}
 			cli_cell(stdout,
-			    why[0] ? why :
-			             join(m->capabilities, m->n_capabilities,
+			    why[0] ? why
+			           : join(m->capabilities, m->n_capabilities,
 			                 buf, sizeof(buf)),
 			    60);
 			fputc('\n', stdout);
@@ -290,8 +295,10 @@ print_hits(struct cli *c, const Sd__Response *resp, int json, int match)
 	}
 	if (json) {
 		json_t *o = json_object();
-		json_object_set_new(o, "total", json_integer((json_int_t)resp->total));
-		json_object_set_new(o, "shown", json_integer((json_int_t)resp->n_hits));
+		json_object_set_new(
+		    o, "total", json_integer((json_int_t)resp->total));
+		json_object_set_new(
+		    o, "shown", json_integer((json_int_t)resp->n_hits));
 		json_object_set_new(o, "next",
 		    resp->next_cursor ? json_string(resp->next_cursor)
 		                      : json_null());
@@ -342,7 +349,8 @@ search_usage(FILE *f)
 	    "seeks, description or city; case and accents are ignored\n"
 	    "(jyvaskyla finds Jyväskylä) and English words are stemmed\n"
 	    "(recycling finds recycled). \"two words\" in quotes is a phrase;\n"
-	    "laser* is a prefix (at least 3 letters). Hits are ranked by BM25:\n"
+	    "laser* is a prefix (at least 3 letters). Hits are ranked by "
+	    "BM25:\n"
 	    "rare words count more; the name and capabilities weigh most;\n"
 	    "equal scores keep the order members arrived at this node. WHY\n"
 	    "shows field:word for each match.\n"
@@ -351,7 +359,8 @@ search_usage(FILE *f)
 	    "                     at most 10000)\n"
 	    "  --cursor C         the next page: C from the previous page\n"
 	    "  --json             one JSON object per hit, then one summary\n"
-	    "                     line {total, shown, next} (docs/FORMATS.md)\n");
+	    "                     line {total, shown, next} "
+	    "(docs/FORMATS.md)\n");
 }
 
 int
@@ -474,8 +483,8 @@ cmd_match(struct cli *c, int argc, char **argv)
 	}
 	if (hex_decode(
 	        argv[optind], strlen(argv[optind]), id, MEMBER_ID_BYTES) != 0) {
-		cli_error("'%s' is not a member id (32 hex digits)",
-		    argv[optind]);
+		cli_error(
+		    "'%s' is not a member id (32 hex digits)", argv[optind]);
 		goto out;
 	}
 	if (filters_finish(&f) != 0)
@@ -519,8 +528,8 @@ consortium_usage(FILE *f)
 	    "                     cover the needs; at most 12)\n"
 	    "  --min-countries K  from at least K countries\n"
 	    "  --groups G         groups to propose (default 3, at most 10)\n"
-	    "\n" SEARCH_FILTER_HELP
-	    "  --json             one JSON object per group (docs/FORMATS.md)\n");
+	    "\n" SEARCH_FILTER_HELP "  --json             one JSON object per "
+	    "group (docs/FORMATS.md)\n");
 }
 
 static int
@@ -632,8 +641,8 @@ cmd_consortium(struct cli *c, int argc, char **argv)
 			break;
 		}
 		case SO_MIN_MEMBERS:
-			if (parse_count("min-members", optarg, 1, 12,
-			        &cs.min_members))
+			if (parse_count(
+			        "min-members", optarg, 1, 12, &cs.min_members))
 				goto out;
 			cs.has_min_members = 1;
 			break;

@@ -115,14 +115,16 @@ status_usage(FILE *f)
 	    "from that\npeer's last digest).\n"
 	    "\n"
 	    "  --json        one JSON object (node_key, own_seq, members,\n"
-	    "                own_members, records, certified, peers_certified,\n"
+	    "                own_members, records, certified, "
+	    "peers_certified,\n"
 	    "                peers_down, lag, in_sync, rejected,\n"
 	    "                handshakes_failed, handshakes_shed)\n"
 	    "  --wait        first wait until the node is in sync with every\n"
 	    "                certified peer (at least one), showing progress "
 	    "on\n"
 	    "                a terminal; exit 1 on timeout\n"
-	    "  --timeout S   give up waiting after S seconds (default: never)\n");
+	    "  --timeout S   give up waiting after S seconds (default: "
+	    "never)\n");
 }
 
 /* "rejected:     signature 2, scope 1 (last: scope from abcd... 3 s
@@ -137,8 +139,8 @@ status_rejected_text(const Sd__Status *s)
 	for (i = 0; i < s->n_rejected; i++) {
 		if (s->rejected[i]->count == 0)
 			continue;
-		printf("%s%s %" PRIu64, shown++ ? ", " : "", s->rejected[i]->reason,
-		    s->rejected[i]->count);
+		printf("%s%s %" PRIu64, shown++ ? ", " : "",
+		    s->rejected[i]->reason, s->rejected[i]->count);
 	}
 	if (shown == 0) {
 		printf("none\n");
@@ -293,7 +295,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			    "authenticated), address,\ndirection (in, out, or "
 			    "out* when dialled from the address in the\npeer's "
 			    "certificate), state (down, handshake, open, "
-			    "certified,\nretired), how digests go to it (delta: "
+			    "certified,\nretired), how digests go to it "
+			    "(delta: "
 			    "what changed; whole: a node\nof an earlier "
 			    "release), seconds since the peer last "
 			    "sent anything, lag (seqs\nthe peer holds that "
@@ -347,8 +350,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			hex_short(pi->key.data, who);
 		snprintf(idle, sizeof(idle), pi->has_idle_ms ? "%.1fs" : "-",
 		    (double)pi->idle_ms / 1000.0);
-		snprintf(lag, sizeof(lag), pi->has_lag ? "%" PRIu64 : "-",
-		    pi->lag);
+		snprintf(
+		    lag, sizeof(lag), pi->has_lag ? "%" PRIu64 : "-", pi->lag);
 		if (pi->has_synced_ms) {
 			uint64_t now = record_now_ms();
 			snprintf(synced, sizeof(synced), "%" PRIu64 "s ago",
@@ -360,7 +363,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		cli_cell(stdout, who, 18);
 		cli_cell(stdout, pi->address, 23);
 		cli_cell(stdout,
-		    !pi->outbound ? "in"
+		    !pi->outbound     ? "in"
 		        : pi->learned ? "out*"
 		                      : "out",
 		    5);

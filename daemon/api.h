@@ -83,8 +83,8 @@ void api_run(struct node *n, const struct api_call *c,
     const struct api_stats *stats, struct api_reply *reply);
 
 /* api_error(reply, status, code, message): a JSON error answer. */
-void api_error(struct api_reply *reply, int status, int code,
-    const char *message);
+void
+api_error(struct api_reply *reply, int status, int code, const char *message);
 
 /* api_call_free(c), api_reply_free(r): NULL harmless. */
 void api_call_free(struct api_call *c);

@@ -195,8 +195,8 @@ api_hits_json(struct node *n, const Sd__Response *resp, int match)
 		const Sd__Hit *h = resp->hits[i];
 		struct record r = { 0 };
 		json_t *m;
-		if (result_open(node_codes(n), &h->record, &r, err, sizeof(err)) !=
-		    0)
+		if (result_open(
+		        node_codes(n), &h->record, &r, err, sizeof(err)) != 0)
 			goto bad;
 		m = result_hit_json(&r, h, match, &st);
 		record_close(&r);
@@ -305,8 +305,9 @@ api_answer(struct node *n, const struct api_call *c, const Sd__Response *resp,
 		o = resp->status ? api_peers_json(n, resp->status) : NULL;
 		break;
 	default:
-		o = resp->status ? health_status_json(node_codes(n), resp->status)
-		                 : NULL;
+		o = resp->status
+		    ? health_status_json(node_codes(n), resp->status)
+		    : NULL;
 		break;
 	}
 	api_json(r, 200, o);

@@ -93,8 +93,8 @@ hconn_send(struct hconn *c, int head)
 		free(body);
 		body = NULL;
 	}
-	if (stream_write_take(&c->s, hdr, (size_t)n, body,
-	        body == NULL ? 0 : r->len) != 0)
+	if (stream_write_take(
+	        &c->s, hdr, (size_t)n, body, body == NULL ? 0 : r->len) != 0)
 		stream_close(&c->s);
 	else
 		stream_end(&c->s);
@@ -130,12 +130,11 @@ hconn_respond(struct hconn *c)
 	c->t0 = uv_now(c->h->srv.loop);
 	if (bad) {
 		api_error(&c->reply, bad, SD_EINVAL,
-		    bad == 413 ? "a request body is not accepted here"
-		    : bad == 408
-		        ? "the request was not complete in time"
-		    : bad == 414 ? "request line above 16 KiB"
-		    : bad == 431 ? "request line and headers too large"
-		                 : "malformed HTTP request");
+		    bad == 413       ? "a request body is not accepted here"
+		        : bad == 408 ? "the request was not complete in time"
+		        : bad == 414 ? "request line above 16 KiB"
+		        : bad == 431 ? "request line and headers too large"
+		                     : "malformed HTTP request");
 		hconn_send(c, 0);
 		return;
 	}
@@ -247,8 +246,8 @@ http_start(uv_loop_t *loop, struct node *n, struct http **out)
 	h->srv.on_connection = http_connection;
 	h->srv.on_stopped = http_stopped;
 	config_addr_parse(addr, &ss);
-	if ((rc = stream_server_tcp(loop, &h->srv, (struct sockaddr *)&ss,
-	         128)) != 0) {
+	if ((rc = stream_server_tcp(
+	         loop, &h->srv, (struct sockaddr *)&ss, 128)) != 0) {
 		node_log(n, SDLOG_ERROR, "http: cannot listen on %s: %s", addr,
 		    uv_strerror(rc));
 		return SD_ECONFIG; /* freed when the listener has closed */

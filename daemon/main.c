@@ -17,8 +17,8 @@
 
 #include "config.h"
 #include "control.h"
-#include "http.h"
 #include "err.h"
+#include "http.h"
 #include "node.h"
 #include "peer.h"
 #include "query.h"
@@ -37,8 +37,9 @@ struct daemon {
 static void
 usage_short(FILE *f)
 {
-	fprintf(f, "usage: stardustd -f CONFIG [-d] [-n]\n"
-		   "(stardustd --help for the options)\n");
+	fprintf(f,
+	    "usage: stardustd -f CONFIG [-d] [-n]\n"
+	    "(stardustd --help for the options)\n");
 }
 
 static void
@@ -58,7 +59,8 @@ usage(FILE *f)
 	    "  -f, --config CONFIG  the node's configuration file (INI, one\n"
 	    "                       [node] section), made by `stardust node\n"
 	    "                       init`\n"
-	    "  -d, --foreground     stay in the foreground (for systemd, tests\n"
+	    "  -d, --foreground     stay in the foreground (for systemd, "
+	    "tests\n"
 	    "                       and terminals)\n"
 	    "  -n, --check          check the configuration, print every key\n"
 	    "                       with its effective value and exit\n"
@@ -81,20 +83,24 @@ usage(FILE *f)
 	    "  peers            comma-separated ip:port of peers to dial\n"
 	    "  gossip_ms        interval of digests to peers (1000)\n"
 	    "  max_outbound     outbound peers to keep, 0 to 64 (8)\n"
-	    "  max_inbound      certified inbound peers to keep, 0 to 256 (16)\n"
+	    "  max_inbound      certified inbound peers to keep, 0 to 256 "
+	    "(16)\n"
 	    "  publish_wait_ms  after a start, how long writes wait for a\n"
 	    "                   peer's digest (5000)\n"
 	    "\n"
 	    "Logging: `log = auto` logs to stderr with -d, else to\n"
-	    "<data_dir>/stardustd.log; `stderr` always to standard error (also\n"
+	    "<data_dir>/stardustd.log; `stderr` always to standard error "
+	    "(also\n"
 	    "when detached: redirect it); `file` always to\n"
 	    "<data_dir>/stardustd.log; `syslog` to syslog, facility daemon,\n"
 	    "ident stardustd, priorities err, warning, info and debug.\n"
 	    "\n"
 	    "Without -d the daemon detaches and writes its pid to\n"
 	    "<data_dir>/stardustd.pid; the command returns when the node is\n"
-	    "ready (exit 0) or has failed to start (exit 1). A second daemon on\n"
-	    "the same socket refuses to start. SIGTERM or SIGINT stop the daemon\n"
+	    "ready (exit 0) or has failed to start (exit 1). A second daemon "
+	    "on\n"
+	    "the same socket refuses to start. SIGTERM or SIGINT stop the "
+	    "daemon\n"
 	    "cleanly: the listeners close, requests in flight finish, the\n"
 	    "store is closed and the socket removed.\n"
 	    "\n"
@@ -162,7 +168,8 @@ daemon_detach(const struct config *cfg, int mode, int *ready)
 			fprintf(stderr, "stardustd: failed to start; see %s\n",
 			    path);
 		else if (mode == CONFIG_LOG_SYSLOG)
-			fprintf(stderr, "stardustd: failed to start; see the "
+			fprintf(stderr,
+			    "stardustd: failed to start; see the "
 			    "system log (ident stardustd)\n");
 		else
 			fprintf(stderr, "stardustd: failed to start\n");
@@ -236,8 +243,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	query_tune_malloc();
-	while ((opt = getopt_long(argc, argv, "f:dnh", longopts, NULL)) !=
-	    -1) {
+	while ((opt = getopt_long(argc, argv, "f:dnh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': path = optarg; break;
 		case 'd': foreground = 1; break;

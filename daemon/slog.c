@@ -13,8 +13,7 @@ slog_open(const char *ident)
 void
 slog_write(int level, const char *node, const char *msg)
 {
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
-		LOG_DEBUG };
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 	if (level < 0)
 		level = 0;

@@ -81,13 +81,13 @@ health_status_json(const struct codes *codes, const Sd__Status *s)
 	bad |= health_set_u64(o, "members", s->members);
 	bad |= health_set_u64(o, "own_members", s->own_members);
 	bad |= health_set_u64(o, "records", s->records);
-	bad |= json_object_set_new(o, "certified",
-	    json_boolean(health_certified(codes, s)));
+	bad |= json_object_set_new(
+	    o, "certified", json_boolean(health_certified(codes, s)));
 	bad |= health_set_u64(o, "peers_certified", v.certified);
 	bad |= health_set_u64(o, "peers_down", v.down);
 	bad |= health_set_u64(o, "lag", v.lag);
-	bad |= json_object_set_new(o, "in_sync",
-	    json_boolean(health_in_sync(&v)));
+	bad |=
+	    json_object_set_new(o, "in_sync", json_boolean(health_in_sync(&v)));
 	bad |= json_object_set_new(o, "last_sync_ms",
 	    v.last_sync_ms ? json_integer((json_int_t)v.last_sync_ms)
 	                   : json_null());

@@ -190,7 +190,8 @@ record_blank(const char *s)
 	utf8proc_ssize_t n;
 
 	while (off < len) {
-		n = utf8proc_iterate(p + off, (utf8proc_ssize_t)(len - off), &cp);
+		n = utf8proc_iterate(
+		    p + off, (utf8proc_ssize_t)(len - off), &cp);
 		if (n <= 0)
 			return 0; /* not text at all: reported as such later */
 		if (cp != '\t' && cp != '\n' && cp != '\r' &&

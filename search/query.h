@@ -29,10 +29,10 @@
 #define QUERY_VALUES_MAX 64 /* values in one filter */
 #define QUERY_LIMIT_MAX 10000
 #define QUERY_LIMIT_DEFAULT 20
-#define QUERY_PREFIX_MIN 3    /* letters before a '*' */
-#define QUERY_EXPAND_MAX 256  /* index terms one prefix may stand for */
+#define QUERY_PREFIX_MIN 3 /* letters before a '*' */
+#define QUERY_EXPAND_MAX 256 /* index terms one prefix may stand for */
 #define QUERY_CURSOR_MAX 1024 /* hex characters of a cursor, at most */
-#define QUERY_MATCH_TERMS 32  /* words taken from each side of a profile */
+#define QUERY_MATCH_TERMS 32 /* words taken from each side of a profile */
 
 /* Text fields a query may be limited to (query.fields); 0: all. */
 enum {
@@ -59,11 +59,12 @@ struct query {
 	size_t n_sizes;
 	int64_t employees_min; /* < 0: no bound */
 	int64_t employees_max; /* < 0: no bound */
-	const uint8_t *member_of; /* n_member_of cluster/network ids, 16 bytes each */
+	const uint8_t
+	    *member_of; /* n_member_of cluster/network ids, 16 bytes each */
 	size_t n_member_of;
 	const char *text;
 	unsigned fields; /* QUERY_F_* the text is searched in; 0: all */
-	size_t limit;    /* 0: QUERY_LIMIT_DEFAULT */
+	size_t limit; /* 0: QUERY_LIMIT_DEFAULT */
 	const char *cursor; /* a previous result's next, or NULL */
 	const uint8_t *skip_key; /* a member (STORE_KEY_BYTES) left out */
 };
@@ -116,9 +117,9 @@ int query_employees_parse(const char *s, uint32_t *min, int *has_min,
  * members outside the member's country. origin NULL: the first origin
  * holding the id. SD_ENOTFOUND if no such live member.
  */
-int query_match(struct store *st, const struct query *q,
-    const uint8_t *origin, const uint8_t id[MEMBER_ID_BYTES], int abroad,
-    struct query_result *res, char *err, size_t errlen);
+int query_match(struct store *st, const struct query *q, const uint8_t *origin,
+    const uint8_t id[MEMBER_ID_BYTES], int abroad, struct query_result *res,
+    char *err, size_t errlen);
 
 /*
  * query_tune_malloc(): a broad search allocates arrays of 8 bytes per

@@ -36,7 +36,8 @@
 #include "record.h"
 
 #define STORE_KEY_BYTES (KEY_PUBLIC_BYTES + MEMBER_ID_BYTES)
-#define STORE_SCHEMA 3 /* 3: postings with frequency and length, stems,
+#define STORE_SCHEMA                                                           \
+	3 /* 3: postings with frequency and length, stems,
                           filter chunks, per-origin counters */
 
 struct store;
@@ -206,10 +207,10 @@ int store_stats(struct store *st, struct store_stats *out);
 typedef void (*store_fsck_cb)(void *arg, const char *problem);
 
 struct store_fsck_stats {
-	uint64_t records;  /* stored records checked */
-	uint64_t members;  /* member entries (live and tombstones) */
-	uint64_t live;     /* live members */
-	uint64_t index;    /* index entries expected and found */
+	uint64_t records; /* stored records checked */
+	uint64_t members; /* member entries (live and tombstones) */
+	uint64_t live; /* live members */
+	uint64_t index; /* index entries expected and found */
 	uint64_t problems; /* problems reported */
 };
 
@@ -229,20 +230,19 @@ int store_fsck(struct store *st, int verify, store_fsck_cb cb, void *arg,
     struct store_fsck_stats *out);
 
 struct store_counts {
-	uint64_t members;        /* live members, all origins */
-	uint64_t records;        /* stored records */
+	uint64_t members; /* live members, all origins */
+	uint64_t records; /* stored records */
 	uint64_t origin_members; /* live members of the origin asked for */
 };
 
 /* store_counts(st, origin, out): counts kept as counters (constant time),
  * with origin's live members if origin is not NULL. */
-int store_counts(
-    struct store *st, const uint8_t *origin, struct store_counts *out);
+int
+store_counts(struct store *st, const uint8_t *origin, struct store_counts *out);
 
 /* store_df(st, field, term, len, df): how many members have the folded
  * word term in field (stemmed like the index in a stemmed field). */
 int store_df(
     struct store *st, int field, const char *term, size_t len, uint64_t *df);
-
 
 #endif

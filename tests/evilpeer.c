@@ -223,7 +223,8 @@ main(int argc, char **argv)
 		}
 		if (strcmp(mode, "badsig") == 0)
 			rec[reclen - 1] ^= 0x01; /* the signature is last */
-		if (strcmp(mode, "replay") != 0 && getenv("EVIL_RECORD") != NULL)
+		if (strcmp(mode, "replay") != 0 &&
+		    getenv("EVIL_RECORD") != NULL)
 			save_record(getenv("EVIL_RECORD"), rec, reclen);
 		r.data = rec;
 		r.len = reclen;

@@ -46,7 +46,8 @@ main(int argc, char **argv)
 	    (rc = mdb_env_open(env, argv[1], 0, 0600)) != 0 ||
 	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
 	    (rc = mdb_dbi_open(txn, argv[2], 0, &dbi)) != 0) {
-		fprintf(stderr, "lmdb_del: %s: %s\n", argv[1], mdb_strerror(rc));
+		fprintf(
+		    stderr, "lmdb_del: %s: %s\n", argv[1], mdb_strerror(rc));
 		goto out;
 	}
 	for (i = 3; i < argc; i++) {

@@ -21,7 +21,8 @@ test_countries(void)
 	CHECK_STR(codes_country(codes, "GR"), "Greece");
 	CHECK_STR(codes_country(codes, "LT"), "Lithuania");
 	/* A quoted label with a comma survives the CSV parser whole. */
-	CHECK_STR(codes_country(codes, "BO"), "Bolivia, Plurinational State of");
+	CHECK_STR(
+	    codes_country(codes, "BO"), "Bolivia, Plurinational State of");
 	CHECK(codes_country(codes, "ZZ") == NULL);
 	CHECK(codes_country(codes, "EL") == NULL); /* NUTS, not ISO */
 	CHECK(codes_country(codes, "UK") == NULL);
@@ -69,8 +70,8 @@ test_nuts(void)
 	CHECK_INT(codes_nuts(codes, "ZZ1", &iso, &level), SD_ENOTFOUND);
 	CHECK_INT(codes_nuts(codes, "", &iso, &level), SD_ENOTFOUND);
 	CHECK_INT(codes_nuts(codes, NULL, &iso, &level), SD_ENOTFOUND);
-	CHECK_INT(codes_nuts(codes, "FI1D7FI1D7FI1D7", &iso, &level),
-	    SD_ENOTFOUND);
+	CHECK_INT(
+	    codes_nuts(codes, "FI1D7FI1D7FI1D7", &iso, &level), SD_ENOTFOUND);
 }
 
 static void
@@ -79,32 +80,32 @@ test_nace(void)
 	char section = '?';
 	int level = -1;
 
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "25.62", &section,
-	    &level), 0);
+	CHECK_INT(
+	    codes_nace(codes, CODES_NACE_REV2_1, "25.62", &section, &level), 0);
 	CHECK_INT(section, 'C');
 	CHECK_INT(level, 4);
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "25.6", &section,
-	    &level), 0);
+	CHECK_INT(
+	    codes_nace(codes, CODES_NACE_REV2_1, "25.6", &section, &level), 0);
 	CHECK_INT(level, 3);
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "25", &section,
-	    &level), 0);
+	CHECK_INT(
+	    codes_nace(codes, CODES_NACE_REV2_1, "25", &section, &level), 0);
 	CHECK_INT(level, 2);
 	CHECK_INT(section, 'C');
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "C", &section,
-	    &level), 0);
+	CHECK_INT(
+	    codes_nace(codes, CODES_NACE_REV2_1, "C", &section, &level), 0);
 	CHECK_INT(level, 1);
 	CHECK_INT(section, 'C');
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "A", &section,
-	    &level), 0);
+	CHECK_INT(
+	    codes_nace(codes, CODES_NACE_REV2_1, "A", &section, &level), 0);
 	CHECK_INT(section, 'A');
 	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "01", NULL, NULL), 0);
 
 	CHECK_STR(codes_nace_label(codes, CODES_NACE_REV2_1, "25.62"),
 	    "Manufacture of locks and hinges");
-	CHECK_STR(codes_nace_label(codes, CODES_NACE_REV2, "25.62"),
-	    "Machining");
-	CHECK_STR(codes_nace_label(codes, CODES_NACE_REV2_1, "C"),
-	    "Manufacturing");
+	CHECK_STR(
+	    codes_nace_label(codes, CODES_NACE_REV2, "25.62"), "Machining");
+	CHECK_STR(
+	    codes_nace_label(codes, CODES_NACE_REV2_1, "C"), "Manufacturing");
 	CHECK_STR(codes_nace_label(codes, CODES_NACE_REV2_1, "A"),
 	    "Agriculture, forestry and fishing");
 	CHECK_STR(codes_nace_label(codes, CODES_NACE_REV2_1, "25"),
@@ -112,14 +113,13 @@ test_nace(void)
 	    "equipment");
 
 	/* The revisions differ: 14.11 is Rev. 2 only, 14.10 Rev. 2.1 only. */
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2, "14.11", &section,
-	    &level), 0);
+	CHECK_INT(
+	    codes_nace(codes, CODES_NACE_REV2, "14.11", &section, &level), 0);
 	CHECK_INT(section, 'C');
 	CHECK_INT(level, 4);
 	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "14.11", NULL, NULL),
 	    SD_ENOTFOUND);
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "14.10", NULL, NULL),
-	    0);
+	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "14.10", NULL, NULL), 0);
 	CHECK_INT(codes_nace(codes, CODES_NACE_REV2, "14.10", NULL, NULL),
 	    SD_ENOTFOUND);
 
@@ -131,8 +131,8 @@ test_nace(void)
 	    SD_ENOTFOUND);
 	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "2562", NULL, NULL),
 	    SD_ENOTFOUND);
-	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "", NULL, NULL),
-	    SD_ENOTFOUND);
+	CHECK_INT(
+	    codes_nace(codes, CODES_NACE_REV2_1, "", NULL, NULL), SD_ENOTFOUND);
 	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, NULL, NULL, NULL),
 	    SD_ENOTFOUND);
 	CHECK_INT(codes_nace(codes, CODES_NACE_REV2_1, "code", NULL, NULL),
@@ -193,8 +193,8 @@ csv_rows(const char *name, int kind, size_t *bad, size_t *orphans)
 		/* A quoted label may span lines: read on while a quote is
 		 * open. */
 		while (quotes_open(line) && strlen(line) < sizeof(line) - 1 &&
-		    fgets(line + strlen(line), (int)(sizeof(line) -
-		    strlen(line)), fp) != NULL)
+		    fgets(line + strlen(line),
+		        (int)(sizeof(line) - strlen(line)), fp) != NULL)
 			;
 		if (line[0] == '\n' || line[0] == '\r')
 			continue;
@@ -216,8 +216,10 @@ csv_rows(const char *name, int kind, size_t *bad, size_t *orphans)
 			if (codes_nuts(codes, f0, &iso, &level) != 0 ||
 			    level != atoi(f2) || iso == NULL ||
 			    (strcmp(iso, f1) != 0 &&
-			    !(strcmp(f1, "EL") == 0 && strcmp(iso, "GR") == 0) &&
-			    !(strcmp(f1, "UK") == 0 && strcmp(iso, "GB") == 0))) {
+			        !(strcmp(f1, "EL") == 0 &&
+			            strcmp(iso, "GR") == 0) &&
+			        !(strcmp(f1, "UK") == 0 &&
+			            strcmp(iso, "GB") == 0))) {
 				if (*bad == 0)
 					fprintf(stderr, "NUTS %s wrong\n", f0);
 				(*bad)++;
@@ -226,14 +228,17 @@ csv_rows(const char *name, int kind, size_t *bad, size_t *orphans)
 				/* A region no member can use: its country
 				 * is refused by record_member_validate. */
 				if (*orphans == 0)
-					fprintf(stderr, "NUTS %s: country %s is "
-					    "not in iso-3166-1.csv\n", f0, iso);
+					fprintf(stderr,
+					    "NUTS %s: country %s is "
+					    "not in iso-3166-1.csv\n",
+					    f0, iso);
 				(*orphans)++;
 			}
 			break;
 		default:
-			if (codes_nace(codes, kind == 2 ? CODES_NACE_REV2 :
-			    CODES_NACE_REV2_1, f0, &section, &level) != 0 ||
+			if (codes_nace(codes,
+			        kind == 2 ? CODES_NACE_REV2 : CODES_NACE_REV2_1,
+			        f0, &section, &level) != 0 ||
 			    level != atoi(f1) || section != f2[0]) {
 				if (*bad == 0)
 					fprintf(stderr, "NACE %s wrong\n", f0);

@@ -14,10 +14,11 @@
 #include "config.h"
 #include "err.h"
 
-#define RK "00112233445566778899aabbccddeeff" \
+#define RK                                                                     \
+	"00112233445566778899aabbccddeeff"                                     \
 	"102132435465768798a9bacbdcedfe0f"
 
-static char dir[PATH_MAX];  /* realpath of the test directory */
+static char dir[PATH_MAX]; /* realpath of the test directory */
 static char cfgpath[PATH_MAX + 32];
 static int nfiles;
 
@@ -52,16 +53,17 @@ join(const char *a, const char *b)
  * back, and the message names the file and contains want (which names
  * the line where there is one).
  */
-#define CFG_BAD(text, want) do { \
-	struct config *c_ = NULL; \
-	char e_[1024] = ""; \
-	const char *p_ = cfg_write(text); \
-	CHECK_INT(config_load(p_, &c_, e_, sizeof(e_)), SD_ECONFIG); \
-	CHECK(c_ == NULL); \
-	CHECK_CONTAINS(e_, (want)); \
-	CHECK_CONTAINS(e_, p_); \
-	config_free(c_); \
-} while (0)
+#define CFG_BAD(text, want)                                                    \
+	do {                                                                   \
+		struct config *c_ = NULL;                                      \
+		char e_[1024] = "";                                            \
+		const char *p_ = cfg_write(text);                              \
+		CHECK_INT(config_load(p_, &c_, e_, sizeof(e_)), SD_ECONFIG);   \
+		CHECK(c_ == NULL);                                             \
+		CHECK_CONTAINS(e_, (want));                                    \
+		CHECK_CONTAINS(e_, p_);                                        \
+		config_free(c_);                                               \
+	} while (0)
 
 static void
 test_minimal(void)
@@ -91,8 +93,8 @@ test_minimal(void)
 	CHECK_INT(c->log, CONFIG_LOG_AUTO);
 	for (i = 0; i < 16; i++) {
 		CHECK_INT(c->root_key[i], 0x11 * i);
-		CHECK_INT(c->root_key[16 + i], 0x10 + 0x11 * i - (i == 15 ?
-		    0x100 : 0));
+		CHECK_INT(c->root_key[16 + i],
+		    0x10 + 0x11 * i - (i == 15 ? 0x100 : 0));
 	}
 	config_free(c);
 	config_free(NULL);
@@ -107,17 +109,17 @@ test_full(void)
 	int rc;
 
 	p = cfg_write("# A node\n"
-	    "; another comment\n"
-	    "[node]\n"
-	    "name = Lapland Agency\n"
-	    "data_dir = data\n"
-	    "root_key = " RK "\n"
-	    "key_file = keys/n.key\n"
-	    "socket = run/s.sock\n"
-	    "map_size_mb = 1048576\n"
-	    "log_level = debug\n"
-	    "max_outbound = 3\n"
-	    "max_inbound = 5\n");
+	              "; another comment\n"
+	              "[node]\n"
+	              "name = Lapland Agency\n"
+	              "data_dir = data\n"
+	              "root_key = " RK "\n"
+	              "key_file = keys/n.key\n"
+	              "socket = run/s.sock\n"
+	              "map_size_mb = 1048576\n"
+	              "log_level = debug\n"
+	              "max_outbound = 3\n"
+	              "max_inbound = 5\n");
 	rc = config_load(p, &c, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	if (rc == 0) {
@@ -140,7 +142,7 @@ test_full(void)
 	/* Absolute paths stay; key_file defaults into data_dir. */
 	c = NULL;
 	p = cfg_write("[node]\nroot_key=" RK "\ndata_dir=/var/lib/sd\n"
-	    "log_level=error\n");
+	              "log_level=error\n");
 	rc = config_load(p, &c, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	if (rc == 0) {
@@ -171,7 +173,8 @@ test_full(void)
 
 	/* The annotated example of config.h, verbatim with a real key. */
 	c = NULL;
-	p = cfg_write("[node]\n"
+	p = cfg_write(
+	    "[node]\n"
 	    "name = Lapland            # a label for people\n"
 	    "data_dir = .              # relative paths are relative to the "
 	    "file\n"
@@ -230,8 +233,10 @@ test_log(void)
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		c = NULL;
 		err[0] = '\0';
-		snprintf(text, sizeof(text), "[node]\nroot_key = " RK "\n"
-		    "log = %s\n", ok[i].value);
+		snprintf(text, sizeof(text),
+		    "[node]\nroot_key = " RK "\n"
+		    "log = %s\n",
+		    ok[i].value);
 		rc = config_load(cfg_write(text), &c, err, sizeof(err));
 		CHECK_INT(rc, 0);
 		if (rc != 0) {
@@ -245,8 +250,7 @@ test_log(void)
 	    "line 3: log must be auto, stderr, file or syslog");
 	CFG_BAD("[node]\nroot_key = " RK "\nlog = Syslog\n",
 	    "line 3: log must be auto, stderr, file or syslog");
-	CFG_BAD("[node]\nroot_key = " RK "\nlog =\n",
-	    "line 3: log must be");
+	CFG_BAD("[node]\nroot_key = " RK "\nlog =\n", "line 3: log must be");
 	CFG_BAD("[node]\nroot_key = " RK "\nlog = syslog file\n",
 	    "line 3: log must be");
 	CFG_BAD("[node]\nlog = file\nroot_key = " RK "\nlog = syslog\n",
@@ -254,7 +258,8 @@ test_log(void)
 	/* log and log_level are two keys, not one a prefix of the other. */
 	c = NULL;
 	rc = config_load(cfg_write("[node]\nroot_key = " RK "\n"
-	    "log_level = debug\nlog = file\n"), &c, err, sizeof(err));
+	                           "log_level = debug\nlog = file\n"),
+	    &c, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	if (rc == 0) {
 		CHECK_INT(c->log, CONFIG_LOG_FILE);
@@ -293,7 +298,7 @@ test_errors(void)
 	CFG_BAD("[node]\n\nroot_key = " RK "0\n",
 	    "line 3: root_key must be 64 hex digits");
 	CFG_BAD("[node]\nroot_key = 0g112233445566778899aabbccddeeff"
-	    "102132435465768798a9bacbdcedfe0f\n",
+	        "102132435465768798a9bacbdcedfe0f\n",
 	    "line 2: root_key must be 64 hex digits");
 	CFG_BAD("[node]\nroot_key =\n", "line 2: root_key must be 64 hex");
 
@@ -310,7 +315,8 @@ test_errors(void)
 	CFG_BAD("[node]\nroot_key = " RK "\nmap_size_mb =\n",
 	    "line 3: map_size_mb must be 1 to 1048576");
 	CFG_BAD("[node]\nroot_key = " RK "\nmap_size_mb = 99999999999999999999"
-	    "999\n", "line 3: map_size_mb must be 1 to 1048576");
+	        "999\n",
+	    "line 3: map_size_mb must be 1 to 1048576");
 
 	CFG_BAD("[node]\nroot_key = " RK "\nlog_level = verbose\n",
 	    "line 3: log_level must be error, warn, info or debug");
@@ -333,17 +339,22 @@ test_errors(void)
 	CFG_BAD("[node]\nroot_key = " RK "\ngarbage\nfoo = 1\n",
 	    "line 3: syntax error");
 	CFG_BAD("[node]\nlog_level = loud\nroot_key = " RK "\n"
-	    "map_size_mb = 0\n", "line 2: log_level must be");
+	        "map_size_mb = 0\n",
+	    "line 2: log_level must be");
 
 	/* A socket path a Unix socket cannot hold (sun_path is 108 bytes,
 	 * the project allows 99), set explicitly or through data_dir. */
 	memset(longdir, 'd', sizeof(longdir));
 	longdir[120] = '\0';
-	snprintf(text, sizeof(text), "[node]\nroot_key = " RK "\n"
-	    "socket = /%s/s.sock\n", longdir);
+	snprintf(text, sizeof(text),
+	    "[node]\nroot_key = " RK "\n"
+	    "socket = /%s/s.sock\n",
+	    longdir);
 	CFG_BAD(text, "is too long for a Unix socket");
-	snprintf(text, sizeof(text), "[node]\nroot_key = " RK "\n"
-	    "data_dir = /%s\n", longdir);
+	snprintf(text, sizeof(text),
+	    "[node]\nroot_key = " RK "\n"
+	    "data_dir = /%s\n",
+	    longdir);
 	CFG_BAD(text, "socket path '/ddd");
 	/* 99 bytes is the most there is room for. */
 	{
@@ -352,16 +363,20 @@ test_errors(void)
 		memset(longdir, 'e', 92);
 		longdir[0] = '/';
 		memcpy(longdir + 92, "/s.sock", 8); /* 99 bytes */
-		snprintf(text, sizeof(text), "[node]\nroot_key = " RK "\n"
-		    "socket = %s\n", longdir);
-		CHECK_INT(config_load(cfg_write(text), &ok, err, sizeof(err)),
-		    0);
+		snprintf(text, sizeof(text),
+		    "[node]\nroot_key = " RK "\n"
+		    "socket = %s\n",
+		    longdir);
+		CHECK_INT(
+		    config_load(cfg_write(text), &ok, err, sizeof(err)), 0);
 		CHECK(ok != NULL && strlen(ok->socket) == 99);
 		config_free(ok);
 		longdir[92] = 'e';
 		memcpy(longdir + 93, "/s.sock", 8); /* 100 bytes */
-		snprintf(text, sizeof(text), "[node]\nroot_key = " RK "\n"
-		    "socket = %s\n", longdir);
+		snprintf(text, sizeof(text),
+		    "[node]\nroot_key = " RK "\n"
+		    "socket = %s\n",
+		    longdir);
 		CFG_BAD(text, "at most 99 bytes");
 	}
 
@@ -377,8 +392,10 @@ test_errors(void)
 
 		memset(name, 'n', 300);
 		name[300] = '\0';
-		snprintf(text, sizeof(text), "[node]\nroot_key = " RK "\n"
-		    "name = %s\n", name);
+		snprintf(text, sizeof(text),
+		    "[node]\nroot_key = " RK "\n"
+		    "name = %s\n",
+		    name);
 		err[0] = '\0';
 		rc = config_load(cfg_write(text), &ok, err, sizeof(err));
 		if (rc == 0) {

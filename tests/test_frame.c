@@ -133,10 +133,10 @@ test_reader_chunks(void)
 	for (seed = 1; seed <= 200; seed++) {
 		if (feed_stream(s, len, 1 + seed % 64, seed) != (int)NFRAMES ||
 		    feed_stream(s, len, 1 + seed * 97 % 12000, seed) !=
-		    (int)NFRAMES) {
+		        (int)NFRAMES) {
 			if (bad++ == 0)
-				fprintf(stderr, "random chunks, seed %u: wrong\n",
-				    seed);
+				fprintf(stderr,
+				    "random chunks, seed %u: wrong\n", seed);
 		}
 	}
 	CHECK_INT(bad, 0);
@@ -223,8 +223,8 @@ test_reader_oversize(void)
 
 		frame_header((size_t)FRAME_CONTROL_MAX + 1, chunk);
 		memcpy(chunk + FRAME_HEADER_BYTES, junk, sizeof(junk));
-		CHECK_INT(frame_reader_feed(&r, chunk, sizeof(chunk)),
-		    SD_ETOOBIG);
+		CHECK_INT(
+		    frame_reader_feed(&r, chunk, sizeof(chunk)), SD_ETOOBIG);
 		CHECK(r.cap <= 4096);
 		CHECK(r.len <= FRAME_HEADER_BYTES);
 	}
@@ -281,8 +281,8 @@ test_fd_roundtrip(void)
 		CHECK_INT(rc, 0);
 		if (rc == 0) {
 			CHECK_INT(outlen, fsz[f]);
-			CHECK(outlen == fsz[f] &&
-			    memcmp(out, big, outlen) == 0);
+			CHECK(
+			    outlen == fsz[f] && memcmp(out, big, outlen) == 0);
 			free(out);
 		}
 	}
@@ -370,8 +370,8 @@ test_fd_errors(void)
 	out = NULL;
 	frame_header(0xffffffffu, hdr);
 	CHECK(write(sv[0], hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr));
-	CHECK_INT(frame_read_fd(sv[1], FRAME_CONTROL_MAX, &out, &outlen),
-	    SD_ETOOBIG);
+	CHECK_INT(
+	    frame_read_fd(sv[1], FRAME_CONTROL_MAX, &out, &outlen), SD_ETOOBIG);
 	CHECK(out == NULL);
 	close(sv[0]);
 	close(sv[1]);

@@ -33,7 +33,7 @@ struct got {
 	size_t n;
 	size_t batches[16];
 	size_t nbatches;
-	int stop_at;  /* return stop_rc from this batch (1-based), 0: never */
+	int stop_at; /* return stop_rc from this batch (1-based), 0: never */
 	int stop_rc;
 	int overflow;
 };
@@ -171,9 +171,9 @@ test_csv_good(void)
 	CHECK(m != NULL);
 	CHECK_STR(g.rows[1].err, "");
 	if (m != NULL) {
-		static const uint8_t want_id[16] = { 0x00, 0x11, 0x22, 0x33, 0x44,
-			0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
-			0xff };
+		static const uint8_t want_id[16] = { 0x00, 0x11, 0x22, 0x33,
+			0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc,
+			0xdd, 0xee, 0xff };
 		CHECK_STR(m->name, "Jyväskylä Metal, Ltd");
 		CHECK_INT(m->kind, SD__MEMBER_KIND__KIND_SME); /* "SME" */
 		CHECK_STR(m->city, "Jyväskylä");
@@ -208,9 +208,10 @@ out:
 	got_free(&g);
 
 	/* CRLF line ends and no final newline: same rows and lines. */
-	rc = import_str("crlf.csv", "name,kind,country\r\nA Oy,sme,FI\r\n"
-	    "\"B\r\nOy\",sme,SE\r\nC Oy,sme,NO", IMPORT_CSV, 100, &g, err,
-	    sizeof(err));
+	rc = import_str("crlf.csv",
+	    "name,kind,country\r\nA Oy,sme,FI\r\n"
+	    "\"B\r\nOy\",sme,SE\r\nC Oy,sme,NO",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_INT(g.n, 3);
 	if (g.n == 3) {
@@ -224,8 +225,10 @@ out:
 	got_free(&g);
 
 	/* A UTF-8 byte order mark before the header is skipped. */
-	rc = import_str("bom.csv", "\xef\xbb\xbfname,kind,country\n"
-	    "Åland Oy,sme,FI\n", IMPORT_CSV, 100, &g, err, sizeof(err));
+	rc = import_str("bom.csv",
+	    "\xef\xbb\xbfname,kind,country\n"
+	    "Åland Oy,sme,FI\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_STR(err, "");
 	CHECK_INT(g.n, 1);
@@ -245,8 +248,10 @@ out:
 	got_free(&g);
 
 	/* Informational export columns are accepted and ignored. */
-	rc = import_str("export.csv", "name,kind,country,origin,seq,score\n"
-	    "A Oy,sme,FI,abcd,7,1.5\n", IMPORT_CSV, 100, &g, err, sizeof(err));
+	rc = import_str("export.csv",
+	    "name,kind,country,origin,seq,score\n"
+	    "A Oy,sme,FI,abcd,7,1.5\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_INT(g.n, 1);
 	CHECK(g.n == 1 && g.rows[0].m != NULL);
@@ -262,8 +267,10 @@ test_csv_blank_lines(void)
 
 	/* Blank lines between rows are skipped; the rows after them still
 	 * report the line they are on. */
-	rc = import_str("blank.csv", "name,kind,country\n\nA Oy,sme,FI\n\n\n"
-	    "B Oy,sme,SE\n", IMPORT_CSV, 100, &g, err, sizeof(err));
+	rc = import_str("blank.csv",
+	    "name,kind,country\n\nA Oy,sme,FI\n\n\n"
+	    "B Oy,sme,SE\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_INT(g.n, 2);
 	if (g.n == 2) {
@@ -282,8 +289,10 @@ test_csv_errors(void)
 	int rc;
 
 	/* Unknown column: the whole file is refused, nothing delivered. */
-	rc = import_str("unknown.csv", "name,kind,colour,country\n"
-	    "A Oy,sme,red,FI\n", IMPORT_CSV, 100, &g, err, sizeof(err));
+	rc = import_str("unknown.csv",
+	    "name,kind,colour,country\n"
+	    "A Oy,sme,red,FI\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, SD_EINVAL);
 	CHECK_CONTAINS(err, "colour");
 	CHECK_CONTAINS(err, "unknown column");
@@ -291,8 +300,10 @@ test_csv_errors(void)
 	got_free(&g);
 
 	/* A column named twice. */
-	rc = import_str("dup.csv", "name,kind,country,name\n"
-	    "A Oy,sme,FI,B Oy\n", IMPORT_CSV, 100, &g, err, sizeof(err));
+	rc = import_str("dup.csv",
+	    "name,kind,country,name\n"
+	    "A Oy,sme,FI,B Oy\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, SD_EINVAL);
 	CHECK_CONTAINS(err, "'name'");
 	CHECK_CONTAINS(err, "twice");
@@ -300,14 +311,16 @@ test_csv_errors(void)
 	got_free(&g);
 
 	/* Too many and too few fields: those rows fail, the others pass. */
-	rc = import_str("fields.csv", "name,kind,country\n"
+	rc = import_str("fields.csv",
+	    "name,kind,country\n"
 	    "A Oy,sme,FI\n"
 	    "B Oy,sme,FI,extra\n"
 	    "C Oy,sme\n"
 	    "D Oy,sme,FI\n"
 	    "E Oy,giant,FI\n"
 	    "F Oy,sme,FI,,\n"
-	    "G Oy,sme,FI\n", IMPORT_CSV, 100, &g, err, sizeof(err));
+	    "G Oy,sme,FI\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_STR(err, "");
 	CHECK_INT(g.n, 7);
@@ -334,10 +347,12 @@ test_csv_errors(void)
 	got_free(&g);
 
 	/* A malformed value names the problem. */
-	rc = import_str("values.csv", "name,kind,country,employees,id\n"
+	rc = import_str("values.csv",
+	    "name,kind,country,employees,id\n"
 	    "A Oy,sme,FI,12.5,\n"
 	    "B Oy,sme,FI,-3,\n"
-	    "C Oy,sme,FI,7,xyz\n", IMPORT_CSV, 100, &g, err, sizeof(err));
+	    "C Oy,sme,FI,7,xyz\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_INT(g.n, 3);
 	if (g.n == 3) {
@@ -351,18 +366,20 @@ test_csv_errors(void)
 	got_free(&g);
 
 	/* An unterminated quote at the end of the file. */
-	rc = import_str("unterminated.csv", "name,kind,country\n"
-	    "A Oy,sme,FI\n\"B Oy,sme,FI\nC Oy,sme,FI\n", IMPORT_CSV, 100, &g,
-	    err, sizeof(err));
+	rc = import_str("unterminated.csv",
+	    "name,kind,country\n"
+	    "A Oy,sme,FI\n\"B Oy,sme,FI\nC Oy,sme,FI\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, SD_EINVAL);
 	CHECK_CONTAINS(err, "unterminated");
 	CHECK_CONTAINS(err, "line 3");
 	got_free(&g);
 
 	/* A stray quote inside an unquoted field (strict CSV). */
-	rc = import_str("stray.csv", "name,kind,country\n"
-	    "A Oy,sme,FI\nB \"quoted\" Oy,sme,FI\n", IMPORT_CSV, 100, &g, err,
-	    sizeof(err));
+	rc = import_str("stray.csv",
+	    "name,kind,country\n"
+	    "A Oy,sme,FI\nB \"quoted\" Oy,sme,FI\n",
+	    IMPORT_CSV, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, SD_EINVAL);
 	CHECK_CONTAINS(err, "line 3");
 	got_free(&g);
@@ -379,8 +396,8 @@ test_csv_errors(void)
 		char path[600];
 		snprintf(path, sizeof(path), "%s/missing.csv", dir);
 		err[0] = '\0';
-		rc = import_read(path, IMPORT_CSV, 10, got_cb, &g, err,
-		    sizeof(err));
+		rc = import_read(
+		    path, IMPORT_CSV, 10, got_cb, &g, err, sizeof(err));
 		CHECK_INT(rc, -ENOENT);
 		CHECK_CONTAINS(err, "missing.csv");
 		got_free(&g);
@@ -415,8 +432,8 @@ test_jsonl(void)
 	    "{\"name\":\"J\",\"offers\":[\"a;b\"]}\n"
 	    "{\"name\":\"K\",\"kind\":\"sme\",\"country\":\"NO\"}";
 
-	rc = import_str("good.jsonl", jl, IMPORT_JSONL, 100, &g, err,
-	    sizeof(err));
+	rc = import_str(
+	    "good.jsonl", jl, IMPORT_JSONL, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_STR(err, "");
 	CHECK_INT(g.n, 12);
@@ -484,8 +501,8 @@ out:
 	got_free(&g);
 
 	/* An empty JSONL file is no rows, no error. */
-	rc = import_str("empty.jsonl", "", IMPORT_JSONL, 100, &g, err,
-	    sizeof(err));
+	rc = import_str(
+	    "empty.jsonl", "", IMPORT_JSONL, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_INT(g.nbatches, 0);
 	got_free(&g);
@@ -500,8 +517,9 @@ test_batches(void)
 	char err[256];
 	int rc;
 	const char *csv = "name,kind,country\n1 Oy,sme,FI\n2 Oy,sme,FI\n"
-	    "3 Oy,sme,FI\n4 Oy,sme,FI\n5 Oy,sme,FI\n";
-	const char *jl = "{\"name\":\"1\"}\n{\"name\":\"2\"}\n{\"name\":\"3\"}\n"
+	                  "3 Oy,sme,FI\n4 Oy,sme,FI\n5 Oy,sme,FI\n";
+	const char *jl =
+	    "{\"name\":\"1\"}\n{\"name\":\"2\"}\n{\"name\":\"3\"}\n"
 	    "{\"name\":\"4\"}\n{\"name\":\"5\"}\n";
 
 	rc = import_str("five.csv", csv, IMPORT_CSV, 2, &g, err, sizeof(err));
@@ -514,7 +532,8 @@ test_batches(void)
 	CHECK(g.n == 5 && g.rows[4].line == 6 && g.rows[4].m != NULL);
 	got_free(&g);
 
-	rc = import_str("five.jsonl", jl, IMPORT_JSONL, 2, &g, err, sizeof(err));
+	rc =
+	    import_str("five.jsonl", jl, IMPORT_JSONL, 2, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_INT(g.nbatches, 3);
 	CHECK_INT(g.batches[0], 2);
@@ -524,9 +543,10 @@ test_batches(void)
 	got_free(&g);
 
 	/* Exactly a multiple of the batch: no empty batch at the end. */
-	rc = import_str("four.jsonl", "{\"name\":\"1\"}\n{\"name\":\"2\"}\n"
-	    "{\"name\":\"3\"}\n{\"name\":\"4\"}\n", IMPORT_JSONL, 2, &g, err,
-	    sizeof(err));
+	rc = import_str("four.jsonl",
+	    "{\"name\":\"1\"}\n{\"name\":\"2\"}\n"
+	    "{\"name\":\"3\"}\n{\"name\":\"4\"}\n",
+	    IMPORT_JSONL, 2, &g, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	CHECK_INT(g.nbatches, 2);
 	got_free(&g);
@@ -548,7 +568,8 @@ test_batches(void)
 	got_free(&g);
 	g.stop_at = 2;
 	g.stop_rc = -77;
-	rc = import_str("five.jsonl", jl, IMPORT_JSONL, 2, &g, err, sizeof(err));
+	rc =
+	    import_str("five.jsonl", jl, IMPORT_JSONL, 2, &g, err, sizeof(err));
 	CHECK_INT(rc, -77);
 	CHECK_INT(g.nbatches, 2);
 	CHECK_INT(g.n, 4);
@@ -562,8 +583,8 @@ test_batches(void)
 	got_free(&g);
 	g.stop_at = 1;
 	g.stop_rc = SD_EFULL;
-	rc = import_str("five.jsonl", jl, IMPORT_JSONL, 100, &g, err,
-	    sizeof(err));
+	rc = import_str(
+	    "five.jsonl", jl, IMPORT_JSONL, 100, &g, err, sizeof(err));
 	CHECK_INT(rc, SD_EFULL);
 	CHECK_INT(g.nbatches, 1);
 	got_free(&g);
@@ -622,11 +643,11 @@ test_default_id(void)
 
 	CHECK(a != NULL && b != NULL && c != NULL && d != NULL && nfd != NULL);
 	CHECK_INT(a ? a->id.len : 0, 16);
-	CHECK(same_id(a, a2));  /* stable */
-	CHECK(same_id(a, b));   /* case and accents folded */
+	CHECK(same_id(a, a2)); /* stable */
+	CHECK(same_id(a, b)); /* case and accents folded */
 	CHECK(same_id(a, nfd)); /* decomposed form folds the same */
-	CHECK(!same_id(a, c));  /* another country */
-	CHECK(!same_id(a, d));  /* another name */
+	CHECK(!same_id(a, c)); /* another country */
+	CHECK(!same_id(a, d)); /* another name */
 	/* Pinned: ids derived by earlier versions must never change, or a
 	 * re-import would duplicate every organisation. The value is
 	 * BLAKE2b-128("stardust/member-id/v1\0" || "FI\0" || "jyvaskyla oy"),
@@ -638,11 +659,15 @@ test_default_id(void)
 	/* An id already set is kept. */
 	if (given != NULL) {
 		CHECK_INT(memberio_set(given, "name", "Jyväskylä Oy", 0, err,
-		    sizeof(err)), 0);
-		CHECK_INT(memberio_set(given, "country", "FI", 0, err,
-		    sizeof(err)), 0);
+		              sizeof(err)),
+		    0);
+		CHECK_INT(
+		    memberio_set(given, "country", "FI", 0, err, sizeof(err)),
+		    0);
 		CHECK_INT(memberio_set(given, "id",
-		    "0123456789abcdef0123456789abcdef", 0, err, sizeof(err)), 0);
+		              "0123456789abcdef0123456789abcdef", 0, err,
+		              sizeof(err)),
+		    0);
 		CHECK_INT(memberio_default_id(given), 0);
 		hex_encode(given->id.data, given->id.len, hex);
 		CHECK_STR(hex, "0123456789abcdef0123456789abcdef");

@@ -27,11 +27,26 @@ static struct key *origin;
 /* ---- the dataset ---- */
 
 enum {
-	M_LAPPI, M_JKL_METAL, M_HKI_RECYCLING, M_UUSIMAA_SW, M_OULU_UNI,
-	M_VILNIUS_LASER, M_KAUNAS_METAL, M_OSLO_CLEANTECH, M_NORDIC_MINING,
-	M_STOCKHOLM_ROBOTICS, M_GOTEBORG_HINGES, M_WARSZAWA_TOOLS,
-	M_KRAKOW_WASTE, M_MAZOVIA_AGENCY, M_TURKU_MARINE, M_JKL_ENERGY,
-	M_ALAND_SHIPPING, M_FI_NETWORK, M_VILNIUS_CODE, M_COUNT
+	M_LAPPI,
+	M_JKL_METAL,
+	M_HKI_RECYCLING,
+	M_UUSIMAA_SW,
+	M_OULU_UNI,
+	M_VILNIUS_LASER,
+	M_KAUNAS_METAL,
+	M_OSLO_CLEANTECH,
+	M_NORDIC_MINING,
+	M_STOCKHOLM_ROBOTICS,
+	M_GOTEBORG_HINGES,
+	M_WARSZAWA_TOOLS,
+	M_KRAKOW_WASTE,
+	M_MAZOVIA_AGENCY,
+	M_TURKU_MARINE,
+	M_JKL_ENERGY,
+	M_ALAND_SHIPPING,
+	M_FI_NETWORK,
+	M_VILNIUS_CODE,
+	M_COUNT
 };
 
 static const struct sdtest_member dataset[M_COUNT] = {
@@ -171,8 +186,7 @@ ints_len(const int *v, size_t max)
 }
 
 static int
-run(const struct qargs *a, struct query_result *res, char *err,
-    size_t errlen)
+run(const struct qargs *a, struct query_result *res, char *err, size_t errlen)
 {
 	struct query q;
 
@@ -231,7 +245,8 @@ expect_set(int line, const struct qargs *a, ...)
 	for (i = 0; i < M_COUNT; i++)
 		if (want[i] != got[i]) {
 			fprintf(stderr, "line %d: %s %s\n", line,
-			    want[i] ? "missing" : "unexpected", dataset[i].name);
+			    want[i] ? "missing" : "unexpected",
+			    dataset[i].name);
 			ok = 0;
 		}
 	if (res.total != nwant || res.n != nwant) {
@@ -256,8 +271,8 @@ expect_error(int line, const struct qargs *a, const char *want)
 	memset(&res, 0xaa, sizeof(res));
 	rc = run(a, &res, err, sizeof(err));
 	if (rc != SD_EINVAL || strstr(err, want) == NULL)
-		fprintf(stderr, "line %d: rc %d, err \"%s\", want \"%s\"\n", line,
-		    rc, err, want);
+		fprintf(stderr, "line %d: rc %d, err \"%s\", want \"%s\"\n",
+		    line, rc, err, want);
 	CHECK_INT(rc, SD_EINVAL);
 	CHECK_CONTAINS(err, want);
 	CHECK(res.n == 0 && res.hits == NULL && res.total == 0);
@@ -287,15 +302,18 @@ test_country(void)
 	    M_OSLO_CLEANTECH, M_NORDIC_MINING, M_STOCKHOLM_ROBOTICS,
 	    M_GOTEBORG_HINGES);
 	EXPECT(&(struct qargs){ .countries = { "NO", "SE" },
-	    .not_countries = { "SE" } }, M_OSLO_CLEANTECH, M_NORDIC_MINING);
-	EXPECT(&(struct qargs){ .countries = { "FI" },
-	    .not_countries = { "FI" } });
+	           .not_countries = { "SE" } },
+	    M_OSLO_CLEANTECH, M_NORDIC_MINING);
+	EXPECT(&(struct qargs){
+	    .countries = { "FI" }, .not_countries = { "FI" } });
 	/* Cross-border from FI: everything else. */
 	{
 		struct query_result res;
 		char err[256];
 		CHECK_INT(run(&(struct qargs){ .not_countries = { "FI" },
-		    .limit = 100 }, &res, err, sizeof(err)), 0);
+		                  .limit = 100 },
+		              &res, err, sizeof(err)),
+		    0);
 		CHECK_INT(res.total, M_COUNT - 9);
 		query_result_free(&res);
 	}
@@ -304,7 +322,8 @@ test_country(void)
 		struct query_result res;
 		char err[256];
 		CHECK_INT(run(&(struct qargs){ .limit = 100 }, &res, err,
-		    sizeof(err)), 0);
+		              sizeof(err)),
+		    0);
 		CHECK_INT(res.total, M_COUNT);
 		CHECK_INT(res.n, M_COUNT);
 		query_result_free(&res);
@@ -367,8 +386,8 @@ test_sector(void)
 	    M_KAUNAS_METAL, M_GOTEBORG_HINGES, M_WARSZAWA_TOOLS);
 	EXPECT(&(struct qargs){ .sectors = { "25.6" } }, M_LAPPI, M_JKL_METAL,
 	    M_GOTEBORG_HINGES, M_WARSZAWA_TOOLS);
-	EXPECT(&(struct qargs){ .sectors = { "C25.6" } }, M_LAPPI,
-	    M_JKL_METAL, M_GOTEBORG_HINGES, M_WARSZAWA_TOOLS);
+	EXPECT(&(struct qargs){ .sectors = { "C25.6" } }, M_LAPPI, M_JKL_METAL,
+	    M_GOTEBORG_HINGES, M_WARSZAWA_TOOLS);
 	EXPECT(&(struct qargs){ .sectors = { "25.62" } }, M_LAPPI,
 	    M_GOTEBORG_HINGES);
 	EXPECT(&(struct qargs){ .sectors = { "25.63" } }, M_WARSZAWA_TOOLS);
@@ -387,10 +406,13 @@ test_sector(void)
 	EXPECT(&(struct qargs){ .sectors = { "K" } }, M_UUSIMAA_SW);
 	EXPECT(&(struct qargs){ .sectors = { "J" } }, M_VILNIUS_CODE);
 	/* AND across filters. */
-	EXPECT(&(struct qargs){ .sectors = { "C25" }, .countries = { "FI",
-	    "SE" } }, M_LAPPI, M_JKL_METAL, M_GOTEBORG_HINGES);
-	EXPECT(&(struct qargs){ .sectors = { "C" }, .regions = { "FI1" },
-	    .sizes = { "small" } }, M_JKL_METAL);
+	EXPECT(&(struct qargs){ .sectors = { "C25" },
+	           .countries = { "FI", "SE" } },
+	    M_LAPPI, M_JKL_METAL, M_GOTEBORG_HINGES);
+	EXPECT(&(struct qargs){ .sectors = { "C" },
+	           .regions = { "FI1" },
+	           .sizes = { "small" } },
+	    M_JKL_METAL);
 }
 
 static void
@@ -399,15 +421,16 @@ test_kind_and_size(void)
 	EXPECT(&(struct qargs){ .kinds = { SD__MEMBER_KIND__KIND_UNIVERSITY } },
 	    M_OULU_UNI);
 	EXPECT(&(struct qargs){ .kinds = { SD__MEMBER_KIND__KIND_CLUSTER,
-	    SD__MEMBER_KIND__KIND_RTO, SD__MEMBER_KIND__KIND_AGENCY } },
+	                            SD__MEMBER_KIND__KIND_RTO,
+	                            SD__MEMBER_KIND__KIND_AGENCY } },
 	    M_NORDIC_MINING, M_VILNIUS_LASER, M_MAZOVIA_AGENCY);
 	EXPECT(&(struct qargs){ .kinds = { SD__MEMBER_KIND__KIND_SME },
-	    .countries = { "LT", "PL" } }, M_KAUNAS_METAL, M_WARSZAWA_TOOLS,
-	    M_VILNIUS_CODE);
+	           .countries = { "LT", "PL" } },
+	    M_KAUNAS_METAL, M_WARSZAWA_TOOLS, M_VILNIUS_CODE);
 	EXPECT(&(struct qargs){ .kinds = { SD__MEMBER_KIND__KIND_INVESTOR } });
 	/* Size classes at their boundaries: 9|10, 49|50, 249|250. */
-	EXPECT(&(struct qargs){ .sizes = { "micro" } }, M_LAPPI,
-	    M_KAUNAS_METAL, M_VILNIUS_CODE);
+	EXPECT(&(struct qargs){ .sizes = { "micro" } }, M_LAPPI, M_KAUNAS_METAL,
+	    M_VILNIUS_CODE);
 	EXPECT(&(struct qargs){ .sizes = { "small" } }, M_JKL_METAL,
 	    M_UUSIMAA_SW, M_OSLO_CLEANTECH, M_NORDIC_MINING, M_GOTEBORG_HINGES,
 	    M_WARSZAWA_TOOLS, M_MAZOVIA_AGENCY);
@@ -416,7 +439,8 @@ test_kind_and_size(void)
 	EXPECT(&(struct qargs){ .sizes = { "large" } }, M_OULU_UNI,
 	    M_STOCKHOLM_ROBOTICS, M_KRAKOW_WASTE);
 	EXPECT(&(struct qargs){ .sizes = { "micro", "large" },
-	    .countries = { "FI" } }, M_LAPPI, M_OULU_UNI);
+	           .countries = { "FI" } },
+	    M_LAPPI, M_OULU_UNI);
 }
 
 static void
@@ -429,22 +453,23 @@ test_text(void)
 	    M_VILNIUS_LASER);
 	EXPECT(&(struct qargs){ .text = "laser photonics" }, M_VILNIUS_LASER);
 	EXPECT(&(struct qargs){ .text = "laser robotics" });
-	EXPECT(&(struct qargs){ .text = "recycling mining" },
-	    M_HKI_RECYCLING, M_OSLO_CLEANTECH, M_KRAKOW_WASTE);
+	EXPECT(&(struct qargs){ .text = "recycling mining" }, M_HKI_RECYCLING,
+	    M_OSLO_CLEANTECH, M_KRAKOW_WASTE);
 	EXPECT(&(struct qargs){ .text = "recycling mining waste" },
 	    M_HKI_RECYCLING, M_OSLO_CLEANTECH, M_KRAKOW_WASTE);
 	EXPECT(&(struct qargs){ .text = "mining" }, M_HKI_RECYCLING,
 	    M_OSLO_CLEANTECH, M_NORDIC_MINING, M_KRAKOW_WASTE);
 	/* Stop words and duplicate terms do not restrict the result. */
 	EXPECT(&(struct qargs){ .text = "the recycling of mining waste, "
-	    "mining" }, M_HKI_RECYCLING, M_OSLO_CLEANTECH, M_KRAKOW_WASTE);
+	                                "mining" },
+	    M_HKI_RECYCLING, M_OSLO_CLEANTECH, M_KRAKOW_WASTE);
 	/* Case and accent folding both ways. */
-	EXPECT(&(struct qargs){ .text = "jyvaskyla" }, M_JKL_METAL,
-	    M_JKL_ENERGY);
-	EXPECT(&(struct qargs){ .text = "JYVÄSKYLÄ" }, M_JKL_METAL,
-	    M_JKL_ENERGY);
-	EXPECT(&(struct qargs){ .text = "Jyväskylä" }, M_JKL_METAL,
-	    M_JKL_ENERGY);
+	EXPECT(
+	    &(struct qargs){ .text = "jyvaskyla" }, M_JKL_METAL, M_JKL_ENERGY);
+	EXPECT(
+	    &(struct qargs){ .text = "JYVÄSKYLÄ" }, M_JKL_METAL, M_JKL_ENERGY);
+	EXPECT(
+	    &(struct qargs){ .text = "Jyväskylä" }, M_JKL_METAL, M_JKL_ENERGY);
 	EXPECT(&(struct qargs){ .text = "krakow" }, M_KRAKOW_WASTE);
 	EXPECT(&(struct qargs){ .text = "GOTEBORG hinges" }, M_GOTEBORG_HINGES);
 	EXPECT(&(struct qargs){ .text = "aland" }, M_ALAND_SHIPPING);
@@ -458,10 +483,14 @@ test_text(void)
 	    M_LAPPI, M_OULU_UNI);
 	EXPECT(&(struct qargs){ .text = "laser", .not_countries = { "FI" } },
 	    M_VILNIUS_LASER);
-	EXPECT(&(struct qargs){ .text = "mining", .sectors = { "E" },
-	    .sizes = { "large" } }, M_KRAKOW_WASTE);
-	EXPECT(&(struct qargs){ .text = "software", .countries = { "LT" },
-	    .sectors = { "J62" } }, M_VILNIUS_CODE);
+	EXPECT(
+	    &(struct qargs){
+	        .text = "mining", .sectors = { "E" }, .sizes = { "large" } },
+	    M_KRAKOW_WASTE);
+	EXPECT(&(struct qargs){ .text = "software",
+	           .countries = { "LT" },
+	           .sectors = { "J62" } },
+	    M_VILNIUS_CODE);
 }
 
 /* The dataset indexes of the hits, in order, into out. */
@@ -520,13 +549,15 @@ test_ranking(void)
 		/* Why each matched, by field. */
 		for (i = 0; i < n1; i++) {
 			if (o1[i] == M_OULU_UNI) {
-				CHECK_STR(res.hits[i].matched, "description:laser");
+				CHECK_STR(
+				    res.hits[i].matched, "description:laser");
 			} else {
-				CHECK_CONTAINS(res.hits[i].matched, "name:laser");
-				CHECK_CONTAINS(res.hits[i].matched,
-				    "capabilities:laser");
+				CHECK_CONTAINS(
+				    res.hits[i].matched, "name:laser");
+				CHECK_CONTAINS(
+				    res.hits[i].matched, "capabilities:laser");
 				CHECK(strstr(res.hits[i].matched,
-				    "description:") == NULL);
+				          "description:") == NULL);
 			}
 		}
 	}
@@ -544,7 +575,8 @@ test_ranking(void)
 	}
 	query_result_free(&res);
 	/* Name and city beat city alone. */
-	n1 = order_of(&(struct qargs){ .text = "jyvaskyla" }, o1, M_COUNT, &res);
+	n1 =
+	    order_of(&(struct qargs){ .text = "jyvaskyla" }, o1, M_COUNT, &res);
 	CHECK_INT(n1, 2);
 	if (n1 == 2) {
 		CHECK_INT(o1[0], M_JKL_METAL);
@@ -555,19 +587,21 @@ test_ranking(void)
 	}
 	query_result_free(&res);
 	/* Folded query, same order. */
-	n2 = order_of(&(struct qargs){ .text = "JYVÄSKYLÄ" }, o2, M_COUNT, NULL);
+	n2 =
+	    order_of(&(struct qargs){ .text = "JYVÄSKYLÄ" }, o2, M_COUNT, NULL);
 	CHECK(n1 == n2 && memcmp(o1, o2, n1 * sizeof(int)) == 0);
 	/* Two terms: both explained. */
-	n1 = order_of(&(struct qargs){ .text = "recycling mining" }, o1, M_COUNT,
-	    &res);
+	n1 = order_of(
+	    &(struct qargs){ .text = "recycling mining" }, o1, M_COUNT, &res);
 	CHECK_INT(n1, 3);
 	for (i = 0; i < n1; i++) {
 		CHECK_CONTAINS(res.hits[i].matched, "recycling");
 		CHECK_CONTAINS(res.hits[i].matched, "mining");
 		if (o1[i] == M_KRAKOW_WASTE) {
-			CHECK_CONTAINS(res.hits[i].matched,
-			    "capabilities:recycling");
-			CHECK_CONTAINS(res.hits[i].matched, "description:mining");
+			CHECK_CONTAINS(
+			    res.hits[i].matched, "capabilities:recycling");
+			CHECK_CONTAINS(
+			    res.hits[i].matched, "description:mining");
 		}
 	}
 	/* Krakow has "mining" only in its description: last. */
@@ -577,10 +611,10 @@ test_ranking(void)
 
 	/* No text: all scores tie; the order is by arrival at this node
 	 * (the dataset is stored in enum order), the same on every run. */
-	n1 = order_of(&(struct qargs){ .countries = { "FI" } }, o1, M_COUNT,
-	    &res);
-	n2 = order_of(&(struct qargs){ .countries = { "FI" } }, o2, M_COUNT,
-	    NULL);
+	n1 = order_of(
+	    &(struct qargs){ .countries = { "FI" } }, o1, M_COUNT, &res);
+	n2 = order_of(
+	    &(struct qargs){ .countries = { "FI" } }, o2, M_COUNT, NULL);
 	CHECK_INT(n1, 9);
 	CHECK(n1 == n2 && memcmp(o1, o2, n1 * sizeof(int)) == 0);
 	sorted = 1;
@@ -596,8 +630,8 @@ test_ranking(void)
 	/* BM25 length normalisation: "machining" is the only capability of
 	 * Kaunas and one of two of Jyväskylä Metalworks; the shorter list
 	 * ranks first. */
-	n1 = order_of(&(struct qargs){ .text = "machining" }, o1, M_COUNT,
-	    &res);
+	n1 =
+	    order_of(&(struct qargs){ .text = "machining" }, o1, M_COUNT, &res);
 	CHECK_INT(n1, 2);
 	if (n1 == 2) {
 		CHECK_INT(o1[0], M_KAUNAS_METAL);
@@ -608,11 +642,12 @@ test_ranking(void)
 	/* The same query twice: the same order. */
 	same = 1;
 	for (i = 0; i < 2; i++) {
-		n1 = order_of(&(struct qargs){ .text = "mining" }, o1, M_COUNT,
-		    NULL);
-		n2 = order_of(&(struct qargs){ .text = "mining" }, o2, M_COUNT,
-		    NULL);
-		if (n1 != 4 || n1 != n2 || memcmp(o1, o2, n1 * sizeof(int)) != 0)
+		n1 = order_of(
+		    &(struct qargs){ .text = "mining" }, o1, M_COUNT, NULL);
+		n2 = order_of(
+		    &(struct qargs){ .text = "mining" }, o2, M_COUNT, NULL);
+		if (n1 != 4 || n1 != n2 ||
+		    memcmp(o1, o2, n1 * sizeof(int)) != 0)
 			same = 0;
 	}
 	CHECK(same);
@@ -628,22 +663,24 @@ test_limit(void)
 	/* limit cuts the hits, total still counts every match; the kept hits
 	 * are the first ones of the full order. */
 	CHECK_INT(run(&(struct qargs){ .countries = { "FI" }, .limit = 100 },
-	    &all, err, sizeof(err)), 0);
+	              &all, err, sizeof(err)),
+	    0);
 	CHECK_INT(run(&(struct qargs){ .countries = { "FI" }, .limit = 3 },
-	    &res, err, sizeof(err)), 0);
+	              &res, err, sizeof(err)),
+	    0);
 	CHECK_INT(res.n, 3);
 	CHECK_INT(res.total, 9);
 	for (i = 0; i < res.n && i < all.n; i++)
 		CHECK(memcmp(res.hits[i].key, all.hits[i].key,
-		    STORE_KEY_BYTES) == 0);
+		          STORE_KEY_BYTES) == 0);
 	/* Every hit carries its record: the member's own bytes. */
 	for (i = 0; i < res.n; i++) {
-		Sd__SignedRecord *sr = sd__signed_record__unpack(NULL,
-		    res.hits[i].len, res.hits[i].rec);
+		Sd__SignedRecord *sr = sd__signed_record__unpack(
+		    NULL, res.hits[i].len, res.hits[i].rec);
 		CHECK(sr != NULL);
 		if (sr != NULL) {
 			CHECK(memcmp(sr->origin.data, res.hits[i].key,
-			    KEY_PUBLIC_BYTES) == 0);
+			          KEY_PUBLIC_BYTES) == 0);
 			CHECK_INT(sr->seq, hit_member(&res.hits[i]) + 1);
 			sd__signed_record__free_unpacked(sr, NULL);
 		}
@@ -651,19 +688,22 @@ test_limit(void)
 	query_result_free(&res);
 	query_result_free(&all);
 	/* Default limit 20 (QUERY_LIMIT_DEFAULT) with 19 members: all. */
-	CHECK_INT(run(&(struct qargs){ .limit = 0 }, &res, err, sizeof(err)), 0);
-	CHECK_INT(res.n, M_COUNT < QUERY_LIMIT_DEFAULT ? M_COUNT :
-	    QUERY_LIMIT_DEFAULT);
+	CHECK_INT(
+	    run(&(struct qargs){ .limit = 0 }, &res, err, sizeof(err)), 0);
+	CHECK_INT(res.n,
+	    M_COUNT < QUERY_LIMIT_DEFAULT ? M_COUNT : QUERY_LIMIT_DEFAULT);
 	CHECK_INT(res.total, M_COUNT);
 	query_result_free(&res);
 	CHECK_INT(run(&(struct qargs){ .limit = 1, .text = "laser" }, &res, err,
-	    sizeof(err)), 0);
+	              sizeof(err)),
+	    0);
 	CHECK_INT(res.n, 1);
 	CHECK_INT(res.total, 3);
 	query_result_free(&res);
 	/* No match: empty, not an error. */
 	CHECK_INT(run(&(struct qargs){ .text = "nonexistentword" }, &res, err,
-	    sizeof(err)), 0);
+	              sizeof(err)),
+	    0);
 	CHECK_INT(res.n, 0);
 	CHECK_INT(res.total, 0);
 	query_result_free(&res);
@@ -674,7 +714,8 @@ static void
 test_errors(void)
 {
 	EXPECT_ERROR(&(struct qargs){ .countries = { "ZZ" } }, "ZZ");
-	EXPECT_ERROR(&(struct qargs){ .countries = { "ZZ" } }, "unknown country");
+	EXPECT_ERROR(
+	    &(struct qargs){ .countries = { "ZZ" } }, "unknown country");
 	EXPECT_ERROR(&(struct qargs){ .countries = { "FI", "ZZ" } }, "ZZ");
 	EXPECT_ERROR(&(struct qargs){ .countries = { "FIN" } }, "FIN");
 	EXPECT_ERROR(&(struct qargs){ .not_countries = { "ZZ" } }, "ZZ");
@@ -690,14 +731,17 @@ test_errors(void)
 	EXPECT_ERROR(&(struct qargs){ .regions = { "ZZ" } }, "ZZ");
 	EXPECT_ERROR(&(struct qargs){ .text = "  " }, "no searchable words");
 	EXPECT_ERROR(&(struct qargs){ .text = "" }, "no searchable words");
-	EXPECT_ERROR(&(struct qargs){ .text = "?! -- ... ;" },
-	    "no searchable words");
-	EXPECT_ERROR(&(struct qargs){ .text = "the of a" },
-	    "no searchable words");
+	EXPECT_ERROR(
+	    &(struct qargs){ .text = "?! -- ... ;" }, "no searchable words");
+	EXPECT_ERROR(
+	    &(struct qargs){ .text = "the of a" }, "no searchable words");
 	EXPECT_ERROR(&(struct qargs){ .text = "\xff\xfe laser" }, "UTF-8");
-	EXPECT_ERROR(&(struct qargs){ .text = "one two three four five six "
-	    "seven eight nine ten eleven twelve thirteen fourteen fifteen "
-	    "sixteen seventeen" }, "too many search terms");
+	EXPECT_ERROR(
+	    &(struct qargs){ .text = "one two three four five six "
+	                             "seven eight nine ten eleven twelve "
+	                             "thirteen fourteen fifteen "
+	                             "sixteen seventeen" },
+	    "too many search terms");
 	EXPECT_ERROR(&(struct qargs){ .sizes = { "huge" } }, "huge");
 	EXPECT_ERROR(&(struct qargs){ .sizes = { "small", "tiny" } }, "tiny");
 	EXPECT_ERROR(&(struct qargs){ .kinds = { 99 } }, "kind");
@@ -706,9 +750,14 @@ test_errors(void)
 	{
 		struct query_result res;
 		char err[256];
-		CHECK_INT(run(&(struct qargs){ .text = "one two three four five "
-		    "six seven eight nine ten eleven twelve thirteen fourteen "
-		    "fifteen sixteen one two" }, &res, err, sizeof(err)), 0);
+		CHECK_INT(
+		    run(&(struct qargs){ .text =
+		                             "one two three four five "
+		                             "six seven eight nine ten eleven "
+		                             "twelve thirteen fourteen "
+		                             "fifteen sixteen one two" },
+		        &res, err, sizeof(err)),
+		    0);
 		CHECK_INT(res.total, 0);
 		query_result_free(&res);
 	}
@@ -763,8 +812,8 @@ load_fillers(void)
 			it[j] = sdtest_rec_item(&t[j]);
 		}
 		if (rc == 0)
-			rc = store_apply(st, it, BATCH, origin->pk,
-			    M_COUNT + i, M_COUNT + i + BATCH);
+			rc = store_apply(st, it, BATCH, origin->pk, M_COUNT + i,
+			    M_COUNT + i + BATCH);
 		for (j = 0; j < BATCH; j++) {
 			if (rc == 0 && it[j].result != 0)
 				rc = it[j].result;
@@ -782,40 +831,40 @@ test_employees_parse(void)
 	int hlo, hhi;
 	char err[160];
 
-	CHECK_INT(query_employees_parse("10-249", &lo, &hlo, &hi, &hhi, err,
-	              sizeof(err)),
+	CHECK_INT(query_employees_parse(
+	              "10-249", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    0);
 	CHECK(hlo && hhi && lo == 10 && hi == 249);
-	CHECK_INT(query_employees_parse("300-", &lo, &hlo, &hi, &hhi, err,
-	              sizeof(err)),
+	CHECK_INT(query_employees_parse(
+	              "300-", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    0);
 	CHECK(hlo && !hhi && lo == 300);
-	CHECK_INT(query_employees_parse("-8", &lo, &hlo, &hi, &hhi, err,
-	              sizeof(err)),
+	CHECK_INT(
+	    query_employees_parse("-8", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    0);
 	CHECK(!hlo && hhi && hi == 8);
-	CHECK_INT(query_employees_parse("4294967295-", &lo, &hlo, &hi, &hhi,
-	              err, sizeof(err)),
+	CHECK_INT(query_employees_parse(
+	              "4294967295-", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    0);
 	CHECK(lo == UINT32_MAX);
-	CHECK_INT(query_employees_parse("50-10", &lo, &hlo, &hi, &hhi, err,
-	              sizeof(err)),
+	CHECK_INT(query_employees_parse(
+	              "50-10", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    SD_EINVAL);
 	CHECK(strstr(err, "MIN is above MAX") != NULL);
-	CHECK_INT(query_employees_parse("1x-20", &lo, &hlo, &hi, &hhi, err,
-	              sizeof(err)),
+	CHECK_INT(query_employees_parse(
+	              "1x-20", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    SD_EINVAL);
 	CHECK(strstr(err, "not a whole number") != NULL);
-	CHECK_INT(query_employees_parse("4294967296-", &lo, &hlo, &hi, &hhi,
-	              err, sizeof(err)),
+	CHECK_INT(query_employees_parse(
+	              "4294967296-", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    SD_EINVAL);
-	CHECK_INT(query_employees_parse("+5-", &lo, &hlo, &hi, &hhi, err,
-	              sizeof(err)),
+	CHECK_INT(query_employees_parse(
+	              "+5-", &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 	    SD_EINVAL);
 	const char *bad[] = { "", "10", "-", "1-2-3" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECK_INT(query_employees_parse(bad[i], &lo, &hlo, &hi, &hhi,
-		              err, sizeof(err)),
+		CHECK_INT(query_employees_parse(
+		              bad[i], &lo, &hlo, &hi, &hhi, err, sizeof(err)),
 		    SD_EINVAL);
 		CHECK(strstr(err, "takes MIN-MAX") != NULL);
 	}
@@ -864,8 +913,8 @@ main(void)
 		test_text();
 		/* A few candidates against a clause of 2 000: probed. */
 		EXPECT(&(struct qargs){ .text = "laser cutting",
-		    .not_countries = { "EE" } }, M_LAPPI, M_VILNIUS_LASER,
-		    M_OULU_UNI);
+		           .not_countries = { "EE" } },
+		    M_LAPPI, M_VILNIUS_LASER, M_OULU_UNI);
 		EXPECT(&(struct qargs){ .text = "laser cutting",
 		    .kinds = { SD__MEMBER_KIND__KIND_LARGE } });
 	}

@@ -85,15 +85,17 @@ body_pack(const Sd__RecordBody *b, uint8_t **out, size_t *len)
  */
 #define KAT_SIGNED_AT 1700000000000ull
 #define KAT_BODY "0880d095ffbc311a120a10101112131415161718191a1b1c1d1e1f"
-#define KAT_PK "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
-#define KAT_SIG "e1fce0746b3dd4e59e758c02a659e371a3f6e285100014ff8fbe1bae0085" \
+#define KAT_PK                                                                 \
+	"03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+#define KAT_SIG                                                                \
+	"e1fce0746b3dd4e59e758c02a659e371a3f6e285100014ff8fbe1bae0085"         \
 	"ca2805f3941fb9e37a7eca82e0001d82b6cf9260be60e389e29470091c50930d800c"
 
 static void
 test_kat_record(void)
 {
 	uint8_t seed[32], body[sizeof(KAT_BODY) / 2], id[16], *out = NULL,
-	    *packed = NULL;
+	                                                      *packed = NULL;
 	char hex[2 * 64 + 1], err[256] = "";
 	Sd__RecordBody b = SD__RECORD_BODY__INIT;
 	Sd__Tombstone t = SD__TOMBSTONE__INIT;
@@ -120,7 +122,8 @@ test_kat_record(void)
 	b.tombstone = &t;
 	body_pack(&b, &packed, &packedlen);
 	CHECK_INT(packedlen, sizeof(body));
-	CHECK(packedlen == sizeof(body) && memcmp(packed, body, packedlen) == 0);
+	CHECK(
+	    packedlen == sizeof(body) && memcmp(packed, body, packedlen) == 0);
 	free(packed);
 
 	rc = record_sign(k, 7, body, sizeof(body), &out, &outlen);
@@ -147,8 +150,8 @@ test_kat_record(void)
 	}
 
 	/* It opens, as of its own signing time. */
-	rc = record_open(codes, out, outlen, KAT_SIGNED_AT, &r, err,
-	    sizeof(err));
+	rc = record_open(
+	    codes, out, outlen, KAT_SIGNED_AT, &r, err, sizeof(err));
 	CHECK_INT(rc, 0);
 	if (rc == 0) {
 		CHECK_INT(r.rec->seq, 7);
@@ -176,8 +179,8 @@ test_kat_record(void)
 	CHECK_CONTAINS(err, "in the future");
 	CHECK(r.rec == NULL && r.body == NULL);
 	err[0] = '\0';
-	rc = record_open(codes, out, outlen, KAT_SIGNED_AT - 3600000, &r, err,
-	    sizeof(err));
+	rc = record_open(
+	    codes, out, outlen, KAT_SIGNED_AT - 3600000, &r, err, sizeof(err));
 	CHECK_INT(rc, SD_EINVAL);
 	CHECK_CONTAINS(err, "record signed 3600000 ms in the future");
 out:
@@ -193,7 +196,8 @@ test_kat_rfc8032(void)
 	char hex[129];
 	struct key *k;
 
-	unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+	unhex(
+	    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
 	    seed, sizeof(seed));
 	k = seed_key(seed);
 	hex_of(k->pk, 32, hex, sizeof(hex));
@@ -211,8 +215,8 @@ test_kat_rfc8032(void)
 
 /* ---- members ------------------------------------------------------------ */
 
-static uint8_t base_id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-	14, 15, 16 };
+static uint8_t base_id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16 };
 static uint8_t base_ms_id[16] = { 0xaa, 0xbb };
 static char *base_sectors[] = { "25.62", "C", "25" };
 static char *base_caps[] = { "laser cutting", "welding", "sheet metal" };
@@ -258,21 +262,23 @@ member_base(Sd__Member *m)
 }
 
 /* Macros, so that a failure names the line of the case. */
-#define MEMBER_BAD(m, want) do { \
-	char e_[512] = ""; \
-	CHECK_INT(record_member_validate(codes, (m), e_, sizeof(e_)), \
-	    SD_EINVAL); \
-	CHECK_CONTAINS(e_, (want)); \
-} while (0)
+#define MEMBER_BAD(m, want)                                                    \
+	do {                                                                   \
+		char e_[512] = "";                                             \
+		CHECK_INT(record_member_validate(codes, (m), e_, sizeof(e_)),  \
+		    SD_EINVAL);                                                \
+		CHECK_CONTAINS(e_, (want));                                    \
+	} while (0)
 
-#define MEMBER_OK(m) do { \
-	char e_[512] = ""; \
-	int r_ = record_member_validate(codes, (m), e_, sizeof(e_)); \
-	if (r_ != 0) \
-		fprintf(stderr, "%s:%d: unexpected refusal: %s\n", __FILE__, \
-		    __LINE__, e_); \
-	CHECK_INT(r_, 0); \
-} while (0)
+#define MEMBER_OK(m)                                                           \
+	do {                                                                   \
+		char e_[512] = "";                                             \
+		int r_ = record_member_validate(codes, (m), e_, sizeof(e_));   \
+		if (r_ != 0)                                                   \
+			fprintf(stderr, "%s:%d: unexpected refusal: %s\n",     \
+			    __FILE__, __LINE__, e_);                           \
+		CHECK_INT(r_, 0);                                              \
+	} while (0)
 
 static void
 test_member_codes(void)
@@ -389,7 +395,8 @@ test_member_text(void)
 	MEMBER_BAD(&m, "name is not valid UTF-8");
 	m.name = "surrogate \xed\xa0\x80";
 	MEMBER_BAD(&m, "name is not valid UTF-8");
-	m.name = "Jyv\xc3\xa4skyl\xc3\xa4n Ter\xc3\xa4s \xe2\x80\x94 \xe6\x9d\xb1";
+	m.name =
+	    "Jyv\xc3\xa4skyl\xc3\xa4n Ter\xc3\xa4s \xe2\x80\x94 \xe6\x9d\xb1";
 	MEMBER_OK(&m);
 
 	m.name = "Line\nbreak";
@@ -459,18 +466,18 @@ static void
 test_member_contact(void)
 {
 	static const char *bad_web[] = {
-		"www.example.com",             /* no scheme */
+		"www.example.com", /* no scheme */
 		"example.com",
 		"ftp://example.com",
 		"javascript:alert(1)",
 		"http://",
-		"http://localhost",            /* no dot in host */
+		"http://localhost", /* no dot in host */
 		"https://localhost:8080/",
-		"http://exa mple.com",         /* spaces */
+		"http://exa mple.com", /* spaces */
 		"https://example.com/a b",
 		" https://example.com",
-		"http://example.com:",         /* empty port */
-		"http://example.com:123456",   /* port too long */
+		"http://example.com:", /* empty port */
+		"http://example.com:123456", /* port too long */
 		"http://example.com:80x",
 		"http://-example.com",
 		"http://example-.com",
@@ -482,22 +489,20 @@ test_member_contact(void)
 		"http://example.com/\x7f",
 	};
 	static const char *good_web[] = {
-		"http://example.com",
-		"https://example.com",
+		"http://example.com", "https://example.com",
 		"https://www.example.fi/",
 		"https://www.example.fi/path/to/page.html",
 		"https://example.com:8443/x",
 		"http://sub.example-site.co.uk:80",
-		"https://example.com/?q=1&r=2#top",
-		"https://example.com#frag",
+		"https://example.com/?q=1&r=2#top", "https://example.com#frag",
 		"http://192.168.1.10", /* digits are letters of a label */
 	};
 	static const char *bad_mail[] = {
-		"info.example.com",            /* no @ */
-		"a@b@example.com",             /* two @ */
+		"info.example.com", /* no @ */
+		"a@b@example.com", /* two @ */
 		"@example.com",
 		"info@",
-		"info@localhost",              /* bad domain: no dot */
+		"info@localhost", /* bad domain: no dot */
 		"info@exa mple.com",
 		"info@.example.com",
 		"info@example..com",
@@ -521,8 +526,8 @@ test_member_contact(void)
 		m.website = (char *)bad_web[i];
 		{
 			char e[512] = "";
-			int rc = record_member_validate(codes, &m, e,
-			    sizeof(e));
+			int rc =
+			    record_member_validate(codes, &m, e, sizeof(e));
 			if (rc != SD_EINVAL)
 				fprintf(stderr, "website accepted: '%s'\n",
 				    bad_web[i]);
@@ -551,8 +556,8 @@ test_member_contact(void)
 		m.email = (char *)bad_mail[i];
 		{
 			char e[512] = "";
-			int rc = record_member_validate(codes, &m, e,
-			    sizeof(e));
+			int rc =
+			    record_member_validate(codes, &m, e, sizeof(e));
 			if (rc != SD_EINVAL)
 				fprintf(stderr, "email accepted: '%s'\n",
 				    bad_mail[i]);
@@ -679,8 +684,8 @@ sign_member(const struct key *k, uint64_t seq, const Sd__Member *m,
 
 /* Sign arbitrary body bytes, even ones that are no RecordBody. */
 static uint8_t *
-sign_raw(const struct key *k, uint64_t seq, const uint8_t *body,
-    size_t bodylen, size_t *len)
+sign_raw(const struct key *k, uint64_t seq, const uint8_t *body, size_t bodylen,
+    size_t *len)
 {
 	uint8_t *out = NULL;
 
@@ -689,14 +694,16 @@ sign_raw(const struct key *k, uint64_t seq, const uint8_t *body,
 	return out;
 }
 
-#define OPEN_BAD(buf, len, now, code, want) do { \
-	struct record r_ = { 0 }; \
-	char e_[512] = ""; \
-	CHECK_INT(record_open(codes, (buf), (len), (now), &r_, e_, \
-	    sizeof(e_)), (code)); \
-	CHECK_CONTAINS(e_, (want)); \
-	CHECK(r_.rec == NULL && r_.body == NULL); \
-} while (0)
+#define OPEN_BAD(buf, len, now, code, want)                                    \
+	do {                                                                   \
+		struct record r_ = { 0 };                                      \
+		char e_[512] = "";                                             \
+		CHECK_INT(record_open(codes, (buf), (len), (now), &r_, e_,     \
+		              sizeof(e_)),                                     \
+		    (code));                                                   \
+		CHECK_CONTAINS(e_, (want));                                    \
+		CHECK(r_.rec == NULL && r_.body == NULL);                      \
+	} while (0)
 
 static void
 test_open(void)
@@ -738,13 +745,14 @@ test_open(void)
 
 	/* Bad signature: the last byte of the record is the last of sig. */
 	rec[len - 1] ^= 0x01;
-	OPEN_BAD(rec, len, now, SD_ESIG, "signature does not verify (record "
+	OPEN_BAD(rec, len, now, SD_ESIG,
+	    "signature does not verify (record "
 	    "seq 3)");
 	free(rec);
 
 	/* Not a protobuf at all; and the empty buffer. */
-	OPEN_BAD(junk, sizeof(junk), now, SD_EDECODE,
-	    "not a valid SignedRecord");
+	OPEN_BAD(
+	    junk, sizeof(junk), now, SD_EDECODE, "not a valid SignedRecord");
 	OPEN_BAD(junk, 0, now, SD_EDECODE, "not a valid SignedRecord");
 
 	/* Above 64 KiB, even if validly signed: refused before decoding. */
@@ -779,8 +787,8 @@ test_open(void)
 		OPEN_BAD(big, len, now, SD_ETOOBIG, "exceeds 65536");
 		/* record_sign will not make such a record either. */
 		rec = NULL;
-		CHECK_INT(record_sign(k, 1, body, bodylen, &rec, &len),
-		    SD_ETOOBIG);
+		CHECK_INT(
+		    record_sign(k, 1, body, bodylen, &rec, &len), SD_ETOOBIG);
 		CHECK(rec == NULL);
 		free(big);
 		free(msg);
@@ -789,24 +797,27 @@ test_open(void)
 	/* One byte past the cap, whatever it holds. */
 	if ((big = calloc(1, RECORD_MAX_BYTES + 1)) == NULL)
 		exit(2);
-	OPEN_BAD(big, RECORD_MAX_BYTES + 1, now, SD_ETOOBIG, "record of 65537 "
+	OPEN_BAD(big, RECORD_MAX_BYTES + 1, now, SD_ETOOBIG,
+	    "record of 65537 "
 	    "bytes exceeds 65536");
 	free(big);
 
 	/* seq 0 is never signed. */
 	rec = NULL;
-	CHECK_INT(record_sign(k, 0, notbody, sizeof(notbody), &rec, &len),
-	    SD_EINVAL);
+	CHECK_INT(
+	    record_sign(k, 0, notbody, sizeof(notbody), &rec, &len), SD_EINVAL);
 	CHECK(rec == NULL);
 
 	/* A correctly signed body that is not a RecordBody. */
 	rec = sign_raw(k, 1, notbody, sizeof(notbody), &len);
 	CHECK(rec != NULL);
-	OPEN_BAD(rec, len, now, SD_EDECODE, "record body is not a valid "
+	OPEN_BAD(rec, len, now, SD_EDECODE,
+	    "record body is not a valid "
 	    "RecordBody");
 	free(rec);
 	rec = sign_raw(k, 1, junk, sizeof(junk), &len);
-	OPEN_BAD(rec, len, now, SD_EDECODE, "record body is not a valid "
+	OPEN_BAD(rec, len, now, SD_EDECODE,
+	    "record body is not a valid "
 	    "RecordBody");
 	free(rec);
 
@@ -835,7 +846,8 @@ test_open(void)
 	nb.tombstone = &t;
 	body_pack(&nb, &body, &bodylen);
 	rec = sign_raw(k, 7, body, bodylen, &len);
-	OPEN_BAD(rec, len, now, SD_EINVAL, "tombstone member id must be 16 "
+	OPEN_BAD(rec, len, now, SD_EINVAL,
+	    "tombstone member id must be 16 "
 	    "bytes");
 	free(rec);
 	free(body);
@@ -845,7 +857,8 @@ test_open(void)
 	nb.revocation = &rv;
 	body_pack(&nb, &body, &bodylen);
 	rec = sign_raw(k, 8, body, bodylen, &len);
-	OPEN_BAD(rec, len, now, SD_EINVAL, "revocation node key must be 32 "
+	OPEN_BAD(rec, len, now, SD_EINVAL,
+	    "revocation node key must be 32 "
 	    "bytes");
 	free(rec);
 	free(body);
@@ -864,8 +877,9 @@ flip_field(Sd__SignedRecord *sr, uint8_t *p, size_t n, const char *what)
 		p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		if (record_verify(sr) == 0) {
 			if (accepted++ == 0)
-				fprintf(stderr, "%s bit %zu flipped: accepted\n",
-				    what, bit);
+				fprintf(stderr,
+				    "%s bit %zu flipped: accepted\n", what,
+				    bit);
 		}
 		p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	}
@@ -936,8 +950,10 @@ test_bitflip(void)
 		flips++;
 		if (record_open(codes, rec, len, now, &r, NULL, 0) == 0) {
 			if (accepted++ == 0)
-				fprintf(stderr, "encoded bit %zu flipped: "
-				    "accepted\n", bit);
+				fprintf(stderr,
+				    "encoded bit %zu flipped: "
+				    "accepted\n",
+				    bit);
 			record_close(&r);
 		}
 		rec[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -970,12 +986,13 @@ cert_base(Sd__NodeCert *nc)
 	nc->not_after_ms = 4102444800000ull;
 }
 
-#define CERT_BAD(nc, want) do { \
-	char e_[512] = ""; \
-	CHECK_INT(record_cert_validate(codes, (nc), e_, sizeof(e_)), \
-	    SD_EINVAL); \
-	CHECK_CONTAINS(e_, (want)); \
-} while (0)
+#define CERT_BAD(nc, want)                                                     \
+	do {                                                                   \
+		char e_[512] = "";                                             \
+		CHECK_INT(record_cert_validate(codes, (nc), e_, sizeof(e_)),   \
+		    SD_EINVAL);                                                \
+		CHECK_CONTAINS(e_, (want));                                    \
+	} while (0)
 
 static void
 test_cert(void)
@@ -1000,7 +1017,8 @@ test_cert(void)
 	cert_base(&nc);
 	nc.n_nuts_prefixes = 2;
 	nc.nuts_prefixes = se1;
-	CERT_BAD(&nc, "NUTS region 'SE1' is outside the certificate's "
+	CERT_BAD(&nc,
+	    "NUTS region 'SE1' is outside the certificate's "
 	    "countries");
 	cert_base(&nc);
 	nc.nuts_prefixes = bogus;
@@ -1023,12 +1041,14 @@ test_cert(void)
 	CHECK_INT(record_cert_validate(codes, &nc, e, sizeof(e)), 0);
 }
 
-#define SCOPE(nc, m, code, want) do { \
-	char e_[512] = ""; \
-	CHECK_INT(record_scope_check((nc), (m), e_, sizeof(e_)), (code)); \
-	if ((code) != 0) \
-		CHECK_CONTAINS(e_, (want)); \
-} while (0)
+#define SCOPE(nc, m, code, want)                                               \
+	do {                                                                   \
+		char e_[512] = "";                                             \
+		CHECK_INT(                                                     \
+		    record_scope_check((nc), (m), e_, sizeof(e_)), (code));    \
+		if ((code) != 0)                                               \
+			CHECK_CONTAINS(e_, (want));                            \
+	} while (0)
 
 static void
 test_scope(void)
@@ -1044,13 +1064,15 @@ test_scope(void)
 	m.region = "FI1D";
 	SCOPE(&nc, &m, 0, "");
 	m.region = "FI1C6";
-	SCOPE(&nc, &m, SD_ESCOPE, "region 'FI1C6' is outside this node's "
+	SCOPE(&nc, &m, SD_ESCOPE,
+	    "region 'FI1C6' is outside this node's "
 	    "certificate");
 	m.region = NULL;
 	SCOPE(&nc, &m, SD_ESCOPE, "region '' is outside");
 	m.country = "SE";
 	m.region = "SE110";
-	SCOPE(&nc, &m, SD_ESCOPE, "country SE is outside this node's "
+	SCOPE(&nc, &m, SD_ESCOPE,
+	    "country SE is outside this node's "
 	    "certificate");
 
 	/* FI and SE, with a prefix for FI only: SE is not restricted. */

@@ -148,8 +148,8 @@ seqs_cb(void *arg, const uint8_t *rec, size_t len)
 }
 
 static size_t
-range_count(struct store *st, const uint8_t *origin, uint64_t from,
-    uint64_t to, struct seqs *out)
+range_count(struct store *st, const uint8_t *origin, uint64_t from, uint64_t to,
+    struct seqs *out)
 {
 	struct seqs local;
 	struct seqs *s = out ? out : &local;
@@ -225,8 +225,8 @@ query_find(struct store *st, const char *country, const char *text,
 	if (found)
 		*found = 0;
 	if (query_run(st, &q, &res, err, sizeof(err)) != 0) {
-		fprintf(stderr, "query_run(%s, %s): %s\n", country ? country : "-",
-		    text ? text : "-", err);
+		fprintf(stderr, "query_run(%s, %s): %s\n",
+		    country ? country : "-", text ? text : "-", err);
 		return -1;
 	}
 	for (i = 0; i < res.n; i++)
@@ -408,7 +408,8 @@ test_member_versions(void)
 		CHECK_INT(df(st, STORE_F_CAPABILITY, "sheet"), 1);
 		CHECK_INT(df(st, STORE_F_CAPABILITY, "metal"), 1);
 		CHECK(member_is(st, kb->pk, byid, &by));
-		CHECK_INT(query_find(st, NULL, "sheet metal", bykey, &found), 1);
+		CHECK_INT(
+		    query_find(st, NULL, "sheet metal", bykey, &found), 1);
 		CHECK(found);
 		CHECK(member_absent(st, k->pk, id));
 		CHECK(member_absent(st, NULL, id));
@@ -630,7 +631,8 @@ test_certs_and_revocation(void)
 	CHECK_INT(key_generate(&other), 0);
 
 	/* No certificate yet. */
-	CHECK_INT(store_cert(st, node->pk, blob_cb, &b, &revoked), SD_ENOTFOUND);
+	CHECK_INT(
+	    store_cert(st, node->pk, blob_cb, &b, &revoked), SD_ENOTFOUND);
 	CHECK_INT(revoked, 0);
 
 	CHECK_INT(make_cert(&c1, rootk, 1, node->pk, "Lapland node"), 0);
@@ -714,8 +716,9 @@ test_certs_and_revocation(void)
 		    SD_ENOTFOUND);
 	}
 	memset(&kl, 0, sizeof(kl));
-	CHECK_INT(store_members_walk(st, node->pk, NULL, 0, keylist_cb, &kl,
-	    NULL), 0);
+	CHECK_INT(
+	    store_members_walk(st, node->pk, NULL, 0, keylist_cb, &kl, NULL),
+	    0);
 	CHECK_INT(kl.n, 0);
 	CHECK_INT(query_find(st, "FI", "forestry", okey, &found), 1);
 	CHECK(found);
@@ -765,8 +768,8 @@ test_certs_and_revocation(void)
 		memset(it, 0, sizeof(it));
 		it[0] = sdtest_rec_item(&c3);
 		it[1] = sdtest_rec_item(&c5);
-		CHECK_INT(store_apply(st, it, 2, rootk->pk, mark(st, rootk->pk),
-		              102),
+		CHECK_INT(
+		    store_apply(st, it, 2, rootk->pk, mark(st, rootk->pk), 102),
 		    0);
 		CHECK_INT(mark(st, rootk->pk), 102);
 		CHECK_INT(store_cert(st, k4->pk, blob_cb, &b, &revoked),
@@ -796,17 +799,20 @@ test_certs_and_revocation(void)
 #define R_OPS 600
 
 static const char *r_countries[][2] = {
-	{ "FI", "FI1D7" }, { "SE", "SE110" }, { "LT", "LT011" },
-	{ "NO", "NO081" }, { "PL", "PL911" },
+	{ "FI", "FI1D7" },
+	{ "SE", "SE110" },
+	{ "LT", "LT011" },
+	{ "NO", "NO081" },
+	{ "PL", "PL911" },
 };
 static const char *r_words[] = { "alpha", "boreal", "cobalt", "delta",
 	"ember" };
 
 struct rmember {
-	int ver;      /* versions published (0: never) */
+	int ver; /* versions published (0: never) */
 	int live;
-	int country;  /* index into r_countries */
-	int word;     /* shared name word */
+	int country; /* index into r_countries */
+	int word; /* shared name word */
 	struct sdtest_rec last; /* the latest record (member or tombstone) */
 };
 
@@ -838,8 +844,8 @@ test_random_consistency(void)
 	uint8_t id[MEMBER_ID_BYTES], key[STORE_KEY_BYTES];
 	char tok[32], name[96];
 	int o, i, op, v, bad_results = 0, bad_live = 0, bad_dead = 0,
-	    bad_old = 0, bad_query = 0, stale_ok = 0, n_tomb = 0, n_update = 0,
-	    n_late = 0;
+	                 bad_old = 0, bad_query = 0, stale_ok = 0, n_tomb = 0,
+	                 n_update = 0, n_late = 0;
 	uint64_t live_count = 0;
 	struct store_stats s, fs;
 
@@ -882,8 +888,8 @@ test_random_consistency(void)
 			rm->country = (int)rnd(5);
 			rm->word = (int)rnd(5);
 			r_token(tok, sizeof(tok), o, i, rm->ver);
-			snprintf(name, sizeof(name), "%s %s Oy", r_words[rm->word],
-			    tok);
+			snprintf(name, sizeof(name), "%s %s Oy",
+			    r_words[rm->word], tok);
 			ms.country = r_countries[rm->country][0];
 			ms.region = r_countries[rm->country][1];
 			ms.caps[0] = r_words[(rm->word + 1) % 5];
@@ -933,21 +939,25 @@ test_random_consistency(void)
 				if (df(st, STORE_F_NAME, tok) != 1 ||
 				    !member_is(st, keys[o]->pk, id, &rm->last))
 					bad_live++;
-				if (query_find(st, r_countries[rm->country][0], tok,
-				    key, &found) != 1 || !found)
+				if (query_find(st, r_countries[rm->country][0],
+				        tok, key, &found) != 1 ||
+				    !found)
 					bad_query++;
 				if (query_find(st, NULL, r_words[rm->word], key,
-				    &found) < 1 || !found)
+				        &found) < 1 ||
+				    !found)
 					bad_query++;
 				/* and not under another country */
-				if (query_find(st, r_countries[(rm->country + 1) %
-				    5][0], tok, NULL, NULL) != 0)
+				if (query_find(st,
+				        r_countries[(rm->country + 1) % 5][0],
+				        tok, NULL, NULL) != 0)
 					bad_query++;
 			} else {
 				if (df(st, STORE_F_NAME, tok) != 0 ||
 				    !member_absent(st, keys[o]->pk, id))
 					bad_dead++;
-				if (query_find(st, NULL, tok, key, &found) != 0 ||
+				if (query_find(st, NULL, tok, key, &found) !=
+				        0 ||
 				    found)
 					bad_query++;
 			}
@@ -971,7 +981,8 @@ test_random_consistency(void)
 			for (i = 0; i < R_IDS; i++)
 				if (model[o][i].ver > 0) {
 					n_records++;
-					if (apply1(fresh, &model[o][i].last) != 0)
+					if (apply1(fresh, &model[o][i].last) !=
+					    0)
 						bad++;
 				}
 		CHECK_INT(bad, 0);
@@ -1089,8 +1100,8 @@ test_reopen_and_walk(void)
 
 	/* Walk of one origin, all at once: 5 live members in key order. */
 	memset(&all, 0, sizeof(all));
-	CHECK_INT(store_members_walk(st, k->pk, NULL, 0, keylist_cb, &all,
-	    NULL), 0);
+	CHECK_INT(
+	    store_members_walk(st, k->pk, NULL, 0, keylist_cb, &all, NULL), 0);
 	CHECK_INT(all.n, 5);
 	CHECK_INT(all.bad, 0);
 	for (i = 1; i < all.n; i++)
@@ -1101,7 +1112,7 @@ test_reopen_and_walk(void)
 		CHECK(memcmp(all.k[i], k->pk, KEY_PUBLIC_BYTES) == 0);
 		make_id(id, 4, 10 - 2);
 		CHECK(memcmp(all.k[i] + KEY_PUBLIC_BYTES, id,
-		    MEMBER_ID_BYTES) != 0);
+		          MEMBER_ID_BYTES) != 0);
 	}
 
 	/* Paged by 2: 2, 2, 1 with `next` carrying on; same keys. */
@@ -1113,8 +1124,8 @@ test_reopen_and_walk(void)
 		size_t sizes[8] = { 0 };
 		for (;;) {
 			size_t before = page.n;
-			rc = store_members_walk(st, k->pk, after, 2, keylist_cb,
-			    &page, next);
+			rc = store_members_walk(
+			    st, k->pk, after, 2, keylist_cb, &page, next);
 			CHECK(rc == 0 || rc == 1);
 			if (pages < 8)
 				sizes[pages] = page.n - before;
@@ -1122,7 +1133,7 @@ test_reopen_and_walk(void)
 			if (rc != 1 || pages > 6)
 				break;
 			CHECK(memcmp(next, page.k[page.n - 1],
-			    STORE_KEY_BYTES) == 0);
+			          STORE_KEY_BYTES) == 0);
 			memcpy(cursor, next, sizeof(cursor));
 			after = cursor;
 		}
@@ -1136,13 +1147,13 @@ test_reopen_and_walk(void)
 		CHECK(memcmp(page.k[i], all.k[i], STORE_KEY_BYTES) == 0);
 	/* Exactly a multiple of the limit: the last full page says done. */
 	memset(&page, 0, sizeof(page));
-	CHECK_INT(store_members_walk(st, k->pk, NULL, 5, keylist_cb, &page,
-	    next), 0);
+	CHECK_INT(
+	    store_members_walk(st, k->pk, NULL, 5, keylist_cb, &page, next), 0);
 	CHECK_INT(page.n, 5);
 	/* All origins: 6 members (k's five and k2's one). */
 	memset(&page, 0, sizeof(page));
-	CHECK_INT(store_members_walk(st, NULL, NULL, 0, keylist_cb, &page,
-	    NULL), 0);
+	CHECK_INT(
+	    store_members_walk(st, NULL, NULL, 0, keylist_cb, &page, NULL), 0);
 	CHECK_INT(page.n, 6);
 	for (i = 0; i < page.n; i++)
 		for (j = 0; j < i; j++)
@@ -1151,11 +1162,11 @@ test_reopen_and_walk(void)
 	CHECK_INT(dup, 0);
 	/* Paging over all origins by 4: 4 then 2. */
 	memset(&page, 0, sizeof(page));
-	CHECK_INT(store_members_walk(st, NULL, NULL, 4, keylist_cb, &page,
-	    next), 1);
+	CHECK_INT(
+	    store_members_walk(st, NULL, NULL, 4, keylist_cb, &page, next), 1);
 	CHECK_INT(page.n, 4);
-	CHECK_INT(store_members_walk(st, NULL, next, 4, keylist_cb, &page,
-	    next), 0);
+	CHECK_INT(
+	    store_members_walk(st, NULL, next, 4, keylist_cb, &page, next), 0);
 	CHECK_INT(page.n, 6);
 out:
 	for (i = 0; i < 7; i++)
@@ -1216,8 +1227,8 @@ test_replay_below_watermark(void)
 	it = sdtest_rec_item(&other);
 	CHECK_INT(store_apply(st, &it, 1, k->pk, 2, 2), 0);
 	CHECK_INT(it.result, SD_ESTALE);
-	CHECK_INT(store_member_state(st, k->pk, id2, &seq, &live),
-	    SD_ENOTFOUND);
+	CHECK_INT(
+	    store_member_state(st, k->pk, id2, &seq, &live), SD_ENOTFOUND);
 	CHECK_INT(df(st, STORE_F_NAME, "forgery"), 0);
 	sdtest_rec_free(&v1);
 	sdtest_rec_free(&v2);
@@ -1277,8 +1288,8 @@ test_reindex_schema1(void)
 	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
 	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	CHECK_INT(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	CHECK_INT(mdb_dbi_open(txn, "postings", MDB_DUPSORT | MDB_DUPFIXED,
-	              &postings),
+	CHECK_INT(mdb_dbi_open(
+	              txn, "postings", MDB_DUPSORT | MDB_DUPFIXED, &postings),
 	    0);
 	{
 		uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
@@ -1315,7 +1326,8 @@ test_reindex_schema1(void)
 		CHECK_INT(after.terms, before.terms);
 		CHECK_INT(after.members, before.members);
 		CHECK_INT(live_of(st, k->pk), 3);
-		CHECK_INT(query_find(st, NULL, "recycling", NULL, NULL), n_before);
+		CHECK_INT(
+		    query_find(st, NULL, "recycling", NULL, NULL), n_before);
 		CHECK_INT(query_find(st, "SE", "lasers", NULL, NULL), 1);
 		CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 1);
 		store_close(st);
@@ -1342,8 +1354,7 @@ test_filter_chunks(void)
 	uint8_t id[MEMBER_ID_BYTES];
 	size_t i;
 
-	if (st == NULL || t == NULL || it == NULL ||
-	    key_generate(&k) != 0) {
+	if (st == NULL || t == NULL || it == NULL || key_generate(&k) != 0) {
 		CHECK(0);
 		goto out;
 	}
@@ -1445,11 +1456,12 @@ test_stale_posting(void)
 	mdb_env_set_maxdbs(env, 16);
 	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
 	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	CHECK_INT(mdb_dbi_open(txn, "postings", MDB_DUPSORT | MDB_DUPFIXED,
-	              &postings),
+	CHECK_INT(mdb_dbi_open(
+	              txn, "postings", MDB_DUPSORT | MDB_DUPFIXED, &postings),
 	    0);
 	{
-		uint8_t val[STORE_POSTING_VAL] = { 0, 0, 0, 0, 0, 0, 0, 1, 9, 1 };
+		uint8_t val[STORE_POSTING_VAL] = { 0, 0, 0, 0, 0, 0, 0, 1, 9,
+			1 };
 		char kb[] = "arobot";
 		MDB_val pk = { strlen(kb), kb }, pv = { sizeof(val), val };
 		CHECK_INT(mdb_put(txn, postings, &pk, &pv, 0), 0);
@@ -1481,8 +1493,8 @@ static void
 fsck_log_cb(void *arg, const char *problem)
 {
 	struct fsck_log *l = arg;
-	int n = snprintf(l->text + l->used, sizeof(l->text) - l->used, "%s\n",
-	    problem);
+	int n = snprintf(
+	    l->text + l->used, sizeof(l->text) - l->used, "%s\n", problem);
 
 	if (n > 0 && (size_t)n < sizeof(l->text) - l->used)
 		l->used += (size_t)n;
@@ -1556,8 +1568,8 @@ test_fsck(void)
 	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
 	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	CHECK_INT(mdb_dbi_open(txn, "records", 0, &records), 0);
-	CHECK_INT(mdb_dbi_open(txn, "postings", MDB_DUPSORT | MDB_DUPFIXED,
-	              &postings),
+	CHECK_INT(mdb_dbi_open(
+	              txn, "postings", MDB_DUPSORT | MDB_DUPFIXED, &postings),
 	    0);
 	CHECK_INT(mdb_dbi_open(txn, "marks", 0, &marks), 0);
 	{
@@ -1579,10 +1591,10 @@ test_fsck(void)
 	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	{
 		/* Member 1's record; and a watermark far ahead. */
-		uint8_t rk[KEY_PUBLIC_BYTES + 8], w[8] = { 0, 0, 0, 0, 0, 0, 0,
-			99 };
-		MDB_val rkv = { sizeof(rk), rk }, mk = { KEY_PUBLIC_BYTES, k->pk },
-		        mv = { 8, w };
+		uint8_t rk[KEY_PUBLIC_BYTES + 8],
+		    w[8] = { 0, 0, 0, 0, 0, 0, 0, 99 };
+		MDB_val rkv = { sizeof(rk), rk },
+		        mk = { KEY_PUBLIC_BYTES, k->pk }, mv = { 8, w };
 		memcpy(rk, k->pk, KEY_PUBLIC_BYTES);
 		memset(rk + KEY_PUBLIC_BYTES, 0, 8);
 		rk[KEY_PUBLIC_BYTES + 7] = 1;
@@ -1605,8 +1617,8 @@ test_fsck(void)
 static void
 test_old_peers_db(void)
 {
-	static const struct sdtest_member ms = { "Peers Laser Oy", "FI", NULL, "Oulu",
-		NULL, { "laser cutting" }, { "25.62" }, 0, 8 };
+	static const struct sdtest_member ms = { "Peers Laser Oy", "FI", NULL,
+		"Oulu", NULL, { "laser cutting" }, { "25.62" }, 0, 8 };
 	struct store *st = open_store("peers", 0);
 	struct key *k = NULL;
 	struct sdtest_rec t;

@@ -16,12 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* fuzz_check(cond, what): abort with a message if an invariant breaks. */
-#define fuzz_check(cond, what)                                               \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "invariant broken: %s\n", (what));    \
-			abort();                                              \
-		}                                                             \
+#define fuzz_check(cond, what)                                                 \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "invariant broken: %s\n", (what));     \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 #endif

@@ -39,11 +39,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		while ((rc = frame_reader_next(&r, &p, &plen)) == 1) {
-			fuzz_check(plen <= FUZZ_FRAME_MAX, "frame above the cap");
+			fuzz_check(
+			    plen <= FUZZ_FRAME_MAX, "frame above the cap");
 			if (plen > 0)
 				fuzz_check(p != NULL, "frame without bytes");
 		}
-		fuzz_check(rc == 0 || rc == SD_ETOOBIG, "next: 0, 1 or ETOOBIG");
+		fuzz_check(
+		    rc == 0 || rc == SD_ETOOBIG, "next: 0, 1 or ETOOBIG");
 		fuzz_check(r.cap <= FUZZ_FRAME_MAX + FRAME_HEADER_BYTES + 4096,
 		    "buffer grew beyond a frame");
 	}

@@ -77,10 +77,11 @@ fz_check_reply(const struct api_reply *r)
 		e = json_object_get(o, "error");
 		if (r->status != 200) {
 			fuzz_check(e != NULL &&
-			        json_integer_value(json_object_get(e, "status")) ==
-			            r->status,
+			        json_integer_value(
+			            json_object_get(e, "status")) == r->status,
 			    "an error answer names its status");
-			fuzz_check(json_is_string(json_object_get(e, "message")),
+			fuzz_check(
+			    json_is_string(json_object_get(e, "message")),
 			    "an error answer has a message");
 		}
 		json_decref(o);

@@ -36,8 +36,8 @@ fz_rows(void *arg, struct import_row *rows, size_t n)
 			    "row refused without a message");
 			continue;
 		}
-		(void)record_member_validate(fz_codes, rows[i].m, err,
-		    sizeof(err));
+		(void)record_member_validate(
+		    fz_codes, rows[i].m, err, sizeof(err));
 	}
 	return 0;
 }

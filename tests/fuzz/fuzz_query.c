@@ -153,7 +153,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "more hits than the limit");
 		fuzz_check(res.n <= res.total, "more hits than matches");
 		for (j = 0; j < res.n; j++)
-			fuzz_check(res.hits[j].rec != NULL, "hit without record");
+			fuzz_check(
+			    res.hits[j].rec != NULL, "hit without record");
 		query_result_free(&res);
 	} else if (rc == SD_EINVAL) {
 		fuzz_check(err[0] != '\0', "refused without a message");

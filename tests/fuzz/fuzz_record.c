@@ -35,8 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	if (data[0] & 1) {
-		if (record_sign(fz_key, 1, data + 1, size - 1, &signed_rec,
-		        &len) != 0)
+		if (record_sign(
+		        fz_key, 1, data + 1, size - 1, &signed_rec, &len) != 0)
 			return 0;
 		rc = record_open(fz_codes, signed_rec, len, record_now_ms(), &r,
 		    err, sizeof(err));

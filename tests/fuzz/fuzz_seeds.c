@@ -39,8 +39,8 @@ fs_put(const char *target, const char *name, const void *p, size_t n)
 /* Writes a record seed (flag byte 0: signed bytes), a body seed (flag 1:
  * to be signed by the target) and a frame seed around the record. */
 static void
-fs_record(const struct key *k, uint64_t seq, Sd__RecordBody *b,
-    const char *name)
+fs_record(
+    const struct key *k, uint64_t seq, Sd__RecordBody *b, const char *name)
 {
 	uint8_t *body, *rec, *buf, hdr[FRAME_HEADER_BYTES];
 	size_t blen, rlen;
@@ -122,7 +122,9 @@ main(int argc, char **argv)
 	{
 		static const char conf[] =
 		    "# a node\nname = Lapland\n"
-		    "root_key = 0f1e2d3c4b5a69780f1e2d3c4b5a69780f1e2d3c4b5a69780f1e2d3c4b5a6978\n"
+		    "root_key = "
+		    "0f1e2d3c4b5a69780f1e2d3c4b5a69780f1e2d3c4b5a69780f1e2d3c4b"
+		    "5a6978\n"
 		    "data_dir = .\nlisten = 127.0.0.1:7401\n"
 		    "peers = 127.0.0.1:7402, [::1]:7403\nmap_size_mb = 1024\n"
 		    "gossip_ms = 500\nmax_outbound = 4\nlog_level = debug\n";
@@ -130,24 +132,33 @@ main(int argc, char **argv)
 	}
 	{
 		static const char csv[] =
-		    "\x00name,kind,country,region,city,sectors,capabilities,offers,seeks,employees\n"
-		    "Lappi Laser Oy,sme,FI,FI1D7,Rovaniemi,25.62,laser cutting;sheet metal,"
+		    "\x00name,kind,country,region,city,sectors,capabilities,"
+		    "offers,seeks,employees\n"
+		    "Lappi Laser Oy,sme,FI,FI1D7,Rovaniemi,25.62,laser "
+		    "cutting;sheet metal,"
 		    "laser cutting of steel,metal recycling,8\n"
-		    "\"Kraków \"\"Waste\"\"\",large,PL,PL213,Kraków,38.21,waste management,,,300\n";
+		    "\"Kraków "
+		    "\"\"Waste\"\"\",large,PL,PL213,Kraków,38.21,waste "
+		    "management,,,300\n";
 		static const char jsonl[] =
-		    "\x01{\"name\":\"Lappi Laser Oy\",\"kind\":\"sme\",\"country\":\"FI\","
+		    "\x01{\"name\":\"Lappi Laser "
+		    "Oy\",\"kind\":\"sme\",\"country\":\"FI\","
 		    "\"region\":\"FI1D7\",\"capabilities\":[\"laser cutting\"],"
-		    "\"employees\":8,\"memberships\":[\"00000000000000000000000000000001\"]}\n"
-		    "{\"name\":\"Tallinn Robotics O\\u00dc\",\"kind\":\"sme\",\"country\":\"EE\"}\n";
+		    "\"employees\":8,\"memberships\":["
+		    "\"00000000000000000000000000000001\"]}\n"
+		    "{\"name\":\"Tallinn Robotics "
+		    "O\\u00dc\",\"kind\":\"sme\",\"country\":\"EE\"}\n";
 		fs_put("import", "rows.csv", csv, sizeof(csv) - 1);
 		fs_put("import", "rows.jsonl", jsonl, sizeof(jsonl) - 1);
 	}
 	{
 		static const char *q[] = {
 			"laser cutting\nFI,LT\n\nFI1\nC25\nsmall\n\n10-50\n",
-			"\"waste recycling\" photon*\n\nFI\n\n\n\n\n\nlaser cutting\nrobotics\nrecycling\n",
+			"\"waste recycling\" photon*\n\nFI\n\n\n\n\n\nlaser "
+			"cutting\nrobotics\nrecycling\n",
 			"jyväskylä\n\n\n\n38\nmicro,small\n",
-			"laser\n\n\n\n\n\n01402c1da73d834c27de1bf72ee57f8bb2039fb001a0b501a9b108822f01a303\n",
+			"laser\n\n\n\n\n\n01402c1da73d834c27de1bf72ee57f8bb2039"
+			"fb001a0b501a9b108822f01a303\n",
 		};
 		size_t i;
 		char nm[16];
