@@ -1,6 +1,6 @@
 /*
- * frame: length-prefixed frames, as used on the control socket (and later
- * between peers). A frame is a 4-byte big-endian payload length followed by
+ * frame: length-prefixed frames, as used on the control socket and between
+ * peers (the handshake's messages, then each sealed message). A frame is a 4-byte big-endian payload length followed by
  * the payload. Every reader has a hard maximum, checked against the header
  * before any payload memory is allocated.
  */
