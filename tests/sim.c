@@ -736,8 +736,14 @@ sim_one(struct sim *s)
 			    EV_RESTART, ni);
 		}
 		for (k = 0; k < s->p.nodes; k++)
-			sim_at(s, base + sim_below(&s->rng, 55000), EV_PUBLISH,
+			sim_at(s, base + sim_below(&s->rng, 59000), EV_PUBLISH,
 			    (uint32_t)sim_below(&s->rng, s->p.nodes));
+		/* A partition and a crash still on when the faults end, so
+		 * the convergence measured is a healing one. */
+		sim_at(s, base + 50000 + sim_below(&s->rng, 5000),
+		    EV_PARTITION, 0);
+		sim_at(s, base + 52000 + sim_below(&s->rng, 5000), EV_CRASH,
+		    (uint32_t)sim_below(&s->rng, s->p.nodes));
 	}
 	if ((rc = sim_run(s, fault_end)) != 0)
 		goto fail_rc;
