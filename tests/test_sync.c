@@ -547,7 +547,7 @@ idle_bytes(size_t k)
 	struct simlink *l[16];
 	static const char *cc[] = { "FI", "LT", "SE", "EE", "LV", "PL", "DE",
 		"DK", "NO", "IS", "NL", "BE", "FR", "ES", "PT", "IT" };
-	char name[8];
+	char name[24];
 	uint64_t before, after;
 	size_t i;
 
