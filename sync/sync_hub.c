@@ -348,6 +348,8 @@ sync_add_cb(void *arg, const uint8_t *origin, uint64_t w)
 int
 sync_hub_refresh_all(struct sync_hub *h)
 {
+	struct sync_session *s;
+	uint64_t root_gen = h->root_gen;
 	size_t i;
 	int rc;
 
@@ -360,6 +362,13 @@ sync_hub_refresh_all(struct sync_hub *h)
 	for (i = 0; i < h->n; i++)
 		if (!sync_is_root(h, h->v[i].origin) &&
 		    (rc = sync_hub_refresh(h, h->v[i].origin)) != 0)
+			return rc;
+	/* New root records (certificates, revocations) change which
+	 * origins may be fetched: every session looks again now, without
+	 * waiting for a peer's digest. */
+	for (s = h->sessions; root_gen != h->root_gen && s != NULL; s = s->next)
+		if (s->certified && s->passed &&
+		    (rc = sync_wants_pass(s, NULL)) < 0)
 			return rc;
 	return 0;
 }
@@ -433,9 +442,20 @@ sync_hub_tick(struct sync_hub *h)
 	struct sync_session *s;
 	int rc;
 
-	for (s = h->sessions; s != NULL; s = s->next)
-		if (s->certified && (rc = sync_digest_send(s)) != 0)
+	for (s = h->sessions; s != NULL; s = s->next) {
+		if (!s->certified)
+			continue;
+		/* In sync with a delta peer and nothing changed: only every
+		 * SYNC_IDLE_TICKS ticks (a keepalive, and the fingerprint that
+		 * catches drift); a change is told at once anyway. */
+		if ((s->caps & SYNC_CAP_DELTA) && s->told_gen == h->gen &&
+		    !s->full_next && !s->ask_resend &&
+		    ++s->idle_ticks < SYNC_IDLE_TICKS)
+			continue;
+		s->idle_ticks = 0;
+		if ((rc = sync_digest_send(s)) != 0)
 			return rc;
+	}
 	return 0;
 }
 

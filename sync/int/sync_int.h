@@ -101,6 +101,7 @@ struct sync_session {
 	 * next must be whole; whether to ask the peer for a whole one. */
 	uint64_t told_gen;
 	int full_next, ask_resend;
+	unsigned idle_ticks; /* ticks since the last digest, in sync */
 	/* Wants are looked for in what changed since the last look (the
 	 * hub's gen then), and in the entries found behind (nbehind, of
 	 * which nlag on others' node origins), again at recheck_at (0: no
@@ -137,6 +138,10 @@ struct sync_msg {
 /* A change a peer tells of is fetched from it only after this long if
  * another peer is expected to push it (sync_digest.c). */
 #define SYNC_PUSH_WAIT_MS 50
+
+/* In sync with a peer of SYNC_CAP_DELTA, a digest (the fingerprint
+ * alone) goes every this many gossip ticks, not every tick. */
+#define SYNC_IDLE_TICKS 5
 
 /* Bytes of a root Want's bitmap of held seqs, at most. */
 #define SYNC_HELD_MAX 65536
