@@ -270,7 +270,8 @@ peers_nodes(struct peers *ps, const struct syncer_node *v, size_t n)
 		return;
 	if ((nv = malloc((n ? n : 1) * sizeof(*nv))) == NULL)
 		return;
-	memcpy(nv, v, n * sizeof(*nv));
+	if (n > 0)
+		memcpy(nv, v, n * sizeof(*nv));
 	for (i = 0; i < n; i++)
 		nv[i].rank = peers_rank(ps, nv[i].key);
 	qsort(nv, n, sizeof(*nv), peers_rank_cmp);
