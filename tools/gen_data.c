@@ -285,6 +285,7 @@ out:
 
 /* ---- set-up ---- */
 
+/* 1 if item is one of the words of b, a list being built as "|a|b|". */
 static int
 gen_vocab_has(const struct gen_buf *b, const char *item)
 {
@@ -300,6 +301,11 @@ gen_vocab_has(const struct gen_buf *b, const char *item)
 	return 0;
 }
 
+/*
+ * Builds every profile's lists and weights from gen_profile_defs, and the
+ * global vocabulary: every capability once, ranked across profiles.
+ * Returns 0 or -ENOMEM; what was built is freed by gen_free.
+ */
 static int
 gen_init_profiles(struct gen *g)
 {
@@ -358,6 +364,11 @@ out:
 	return rc;
 }
 
+/*
+ * Sets up the countries isos (ISO codes, each once) with their name
+ * styles, and the weights of the country draw. Returns 0, -ENOMEM, or
+ * SD_EINVAL (explained on stderr) for an unknown or repeated country.
+ */
 static int
 gen_init_countries(struct gen *g, const struct gen_list *isos)
 {
