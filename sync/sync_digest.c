@@ -443,8 +443,10 @@ sync_wants_for(struct sync_session *s, struct sync_mark *k,
 		    revoked)
 			return lagging;
 	}
-	if (*wants == SYNC_DIGEST_WANTS)
-		return lagging; /* the rest at the next look */
+	if (*wants == SYNC_DIGEST_WANTS) {
+		s->look_behind = 1; /* the rest at the next look */
+		return lagging;
+	}
 	if ((rc = sync_want_send(s, k->origin, after)) != 0)
 		return rc;
 	(*wants)++;
@@ -509,11 +511,20 @@ int
 sync_wants_pass(struct sync_session *s, const Sd__Digest *d)
 {
 	struct sync_hub *h = s->hub;
-	uint64_t first, c;
+	uint64_t first, c, now = sync_now(h);
 	size_t i, wants = 0;
-	int rc = 0;
+	int rc = 0, due;
 
-	s->recheck_at = 0;
+	/* The origins behind, unchanged since the last look, are looked at
+	 * again only when one of them may be asked now: a time it waited
+	 * for has come, or Wants were left for later. Those that changed
+	 * here or in d are looked at below in any case. (At 1 000 nodes a
+	 * session may have hundreds behind and a look every message.) */
+	due = !s->passed || s->look_behind ||
+	    (s->recheck_at != 0 && now >= s->recheck_at);
+	s->look_behind = 0;
+	if (due)
+		s->recheck_at = 0;
 	first = h->nring > SYNC_RING ? h->nring - SYNC_RING : 0;
 	/* A first look, a whole digest, new certificates (origins skipped
 	 * for want of one may be asked now), or more changes than kept:
@@ -526,7 +537,7 @@ sync_wants_pass(struct sync_session *s, const Sd__Digest *d)
 	} else {
 		if ((rc = sync_eval_origin(s, h->ctx.root, &wants)) < 0)
 			goto out;
-		for (i = 0; s->nbehind > 0 && i < s->nknown; i++)
+		for (i = 0; due && s->nbehind > 0 && i < s->nknown; i++)
 			if (s->known[i].behind &&
 			    (rc = sync_eval(s, &s->known[i],
 			         sync_entry_find(h, s->known[i].origin),
@@ -550,7 +561,7 @@ out:
 	/* Behind and not all asked (in flight, a repair not due yet): look
 	 * again in a second whatever happens. */
 	if (s->nbehind > 0 && s->recheck_at == 0)
-		s->recheck_at = sync_now(h) + 1000;
+		s->recheck_at = now + 1000;
 	return s->nlag > 0;
 }
 

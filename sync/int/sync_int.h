@@ -109,6 +109,7 @@ struct sync_session {
 	uint64_t pass_gen, recheck_at;
 	size_t nbehind, nlag;
 	int passed;
+	int look_behind; /* Wants left for the next look (a cap reached) */
 	struct sync_want *wants;
 	size_t nwants;
 	struct sync_repair *repairs;
