@@ -90,8 +90,6 @@ struct sim_trust {
 	size_t n, cap;
 };
 
-static struct sim_trust g_trust = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
-
 static int
 sim_trust_slot(struct sim_trust *t, const uint8_t h[16])
 {
@@ -110,11 +108,11 @@ sim_trust_slot(struct sim_trust *t, const uint8_t h[16])
 static int
 sim_trust_cb(void *arg, const uint8_t *rec, size_t len, int remember)
 {
-	struct sim_trust *t = &g_trust;
+	struct simnode *n = arg;
+	struct sim_trust *t = n->user;
 	uint8_t h[16];
 	int found = 0, i;
 
-	(void)arg;
 	crypto_generichash(h, sizeof(h), rec, len, NULL, 0);
 	h[0] |= 1; /* never all zero */
 	pthread_mutex_lock(&t->mu);
@@ -205,6 +203,7 @@ struct sim {
 	uint64_t seed;
 	struct sim_rng rng;
 	struct simnet *net;
+	struct sim_trust *trust; /* shared by the seeds of the process */
 	struct sim_node *nodes;
 	struct sim_link *links;
 	size_t nlinks, caplinks;
@@ -451,7 +450,6 @@ sim_restart(struct sim *s, uint32_t ni)
 		return 0;
 	if ((rc = simnet_node_reopen(s->nodes[ni].n)) != 0)
 		return rc;
-	s->nodes[ni].n->ctx.trust = sim_trust_cb;
 	s->nodes[ni].alive = 1;
 	for (i = 0; i < s->nlinks; i++)
 		if (s->links[i].a == ni || s->links[i].b == ni)
@@ -682,9 +680,11 @@ sim_setup(struct sim *s)
 		         &s->nodes[i].n)) != 0)
 			return rc;
 		s->nodes[i].n->ctx.trust = sim_trust_cb;
-		/* The hub read its context at creation: again, with trust. */
-		simnet_node_reopen(s->nodes[i].n);
-		s->nodes[i].n->ctx.trust = sim_trust_cb;
+		s->nodes[i].n->user = s->trust;
+		/* The hub read its context at creation: again, with trust
+		 * (kept in the node's ctx for its restarts). */
+		if ((rc = simnet_node_reopen(s->nodes[i].n)) != 0)
+			return rc;
 		s->nodes[i].alive = 1;
 	}
 	return sim_topology(s);
@@ -740,8 +740,8 @@ sim_one(struct sim *s)
 			    (uint32_t)sim_below(&s->rng, s->p.nodes));
 		/* A partition and a crash still on when the faults end, so
 		 * the convergence measured is a healing one. */
-		sim_at(s, base + 50000 + sim_below(&s->rng, 5000),
-		    EV_PARTITION, 0);
+		sim_at(s, base + 50000 + sim_below(&s->rng, 5000), EV_PARTITION,
+		    0);
 		sim_at(s, base + 52000 + sim_below(&s->rng, 5000), EV_CRASH,
 		    (uint32_t)sim_below(&s->rng, s->p.nodes));
 	}
@@ -935,6 +935,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_params p = { 100, 8, 16, 2, 1, 0, 0 };
+	struct sim_trust trust = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
 	uint64_t first = 1, seeds = 1, k;
 	unsigned long digest = 0;
 	struct rlimit rl;
@@ -976,6 +977,7 @@ main(int argc, char **argv)
 		struct sim s;
 		memset(&s, 0, sizeof(s));
 		s.p = p;
+		s.trust = &trust;
 		s.seed = k;
 		s.rng.s = k * 0x9e3779b97f4a7c15ull + 1;
 		if (sim_one(&s) != 0) {
@@ -1020,5 +1022,6 @@ main(int argc, char **argv)
 	    (unsigned long long)seeds, p.nodes, failed,
 	    seeds > failed ? idle_sum / (double)(seeds - failed) : 0.0,
 	    idle_max);
+	free(trust.v);
 	return failed ? 1 : 0;
 }

@@ -40,6 +40,7 @@ struct simnode {
 	uint64_t catch_ups;
 	char log[SIMNET_LOG]; /* the node's log lines, oldest cut first */
 	size_t loglen;
+	void *user; /* the harness's (ctx.arg is the node) */
 };
 
 /* simnet_new(out): an empty net with a root key and a clock at the
