@@ -211,7 +211,15 @@ void
 node_seq_learn(struct node *n, uint64_t w)
 {
 	pthread_mutex_lock(&n->wlock);
-	if (w > n->seq) {
+	/* A node publishes far fewer than 2^32 records between a backup and
+	 * its restore: a claim beyond is a hostile peer's (2^64 - 1 would
+	 * leave no seq to publish with). */
+	if (w > n->seq && w - n->seq > NODE_SEQ_JUMP_MAX) {
+		node_log(n, SDLOG_WARN,
+		    "a peer claims this node's own records up to seq %llu, "
+		    "%llu beyond this store's: not believed",
+		    (unsigned long long)w, (unsigned long long)(w - n->seq));
+	} else if (w > n->seq) {
 		node_log(n, SDLOG_WARN,
 		    "a peer holds this node's own records up to seq %llu, "
 		    "beyond this store's %llu (restored from an older "

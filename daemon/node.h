@@ -96,7 +96,10 @@ void node_on_written(struct node *n,
     void *arg);
 
 /* node_seq_learn(n, w): a certified peer holds this node's own records
- * up to seq w (0: none): publications may go on, after w. Any thread. */
+ * up to seq w (0: none): publications may go on, after w. A claim more
+ * than NODE_SEQ_JUMP_MAX beyond this store's is not believed (logged).
+ * Any thread. */
+#define NODE_SEQ_JUMP_MAX (1ull << 32)
 void node_seq_learn(struct node *n, uint64_t w);
 
 /* node_unauth_count(n, failed, shed): add to the counts of dropped

@@ -241,6 +241,7 @@ struct sync_stats {
 	uint64_t records_dup; /* records it sent that were held already */
 	uint64_t records_out;
 	uint64_t synced_ms; /* when last in sync with it (epoch ms), 0: never */
+	uint64_t origins; /* origins of its vector kept (SYNC_KNOWN_MAX) */
 };
 
 /* sync_session_stats(s, out): fill out (from the cache; no store read). */

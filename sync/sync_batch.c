@@ -465,6 +465,13 @@ sync_batch_commit(
 	}
 	if (b->n_records > 0 && !sm->ready)
 		return 0; /* its certificate is not held */
+	/* An empty batch (the records in its range were replaced since)
+	 * moves a watermark too: only of an origin in force, as a batch
+	 * with records (a peer cannot make up origins with it). */
+	if (b->n_records == 0 && !is_root &&
+	    (rc = sync_cert_in_force(
+	         h, sync_entry_find(h, b->origin.data), b->origin.data)) <= 0)
+		return rc;
 	if ((rc = store_mark(h->ctx.st, b->origin.data, &before)) != 0)
 		return rc;
 	rc = store_apply(
@@ -476,7 +483,7 @@ sync_batch_commit(
 		    err, errlen, rc, "storing: %s", sd_strerror(rc));
 	if ((rc = store_mark(h->ctx.st, b->origin.data, &after)) != 0)
 		return rc;
-	if (b->n_records > 0 &&
+	if ((b->n_records > 0 || after != before) &&
 	    (rc = is_root ? sync_hub_refresh_all(h)
 	                  : sync_hub_refresh(h, b->origin.data)) != 0)
 		return rc;

@@ -292,15 +292,6 @@ sync_behind(struct sync_session *s, const struct sync_mark *k,
 	return 1;
 }
 
-static int
-sync_nop_cb(void *arg, const uint8_t *rec, size_t len)
-{
-	(void)arg;
-	(void)rec;
-	(void)len;
-	return 0;
-}
-
 /* Whether another session of the hub has a Want of origin in flight
  * that made progress lately: its answer will move the watermark; asking
  * twice would fetch the same records twice. (One that stalls, a slow
@@ -344,60 +335,149 @@ sync_push_expected(struct sync_session *s, const uint8_t *origin)
 	return 0;
 }
 
-/* Takes the marks of d into the peer's vector (replacing it unless d is
- * a delta), keeping its fingerprint. */
+/* One mark of a digest into k, keeping the fingerprint. */
+static void
+sync_mark_take(struct sync_session *s, struct sync_mark *k, const Sd__Mark *mk)
+{
+	if (k->dw > 0)
+		s->pfp ^= sync_fp(k->origin, k->dw, k->dheld);
+	if (mk->w > k->dw)
+		k->dw_at = sync_now(s->hub);
+	k->w = k->dw = mk->w;
+	k->has_dheld = mk->has_held;
+	k->dheld = mk->has_held ? mk->held : 0;
+	if (k->dw > 0)
+		s->pfp ^= sync_fp(k->origin, k->dw, k->dheld);
+}
+
+static int
+sync_mark_cmp(const void *a, const void *b)
+{
+	const Sd__Mark *const *x = a, *const *y = b;
+
+	return memcmp((*x)->origin.data, (*y)->origin.data, KEY_PUBLIC_BYTES);
+}
+
+/*
+ * Takes the marks of d into the peer's vector (replacing it unless d is
+ * a delta), keeping its fingerprint. Many marks are sorted and merged
+ * with the vector in one pass (a peer's order is not trusted: inserting
+ * marks in random order one by one would cost the square of their
+ * number). A whole digest drops the origins it does not name (but what
+ * the peer asked by Mode). The vector is bounded (SYNC_KNOWN_MAX).
+ */
 static int
 sync_digest_take(struct sync_session *s, const Sd__Digest *d)
 {
-	struct sync_mark *k;
-	size_t i;
+	int whole = !(d->has_delta && d->delta), rc = 0;
+	const Sd__Mark **v = NULL;
+	struct sync_mark *out = NULL, *k;
+	size_t i, j, n = 0, m = d->n_marks, cap = s->nknown + m + 1;
 
-	for (i = 0; i < d->n_marks; i++)
+	if (m > SYNC_KNOWN_MAX)
+		return SD_EPROTO;
+	for (i = 0; i < m; i++)
 		if (d->marks[i]->origin.len != KEY_PUBLIC_BYTES)
 			return SD_EPROTO;
-	if (!(d->has_delta && d->delta)) {
-		for (i = 0; i < s->nknown; i++) {
-			k = &s->known[i];
-			k->w = k->dw = k->dheld = 0;
-			k->has_dheld = 0;
+	if (!whole && m <= 16) {
+		for (i = 0; i < m; i++) {
+			if (sync_known(s, d->marks[i]->origin.data) == NULL &&
+			    s->nknown >= SYNC_KNOWN_MAX)
+				return SD_EPROTO;
+			k = sync_known_get(s, d->marks[i]->origin.data);
+			if (k == NULL)
+				return -ENOMEM;
+			sync_mark_take(s, k, d->marks[i]);
 		}
+		goto done;
+	}
+	if ((v = malloc((m ? m : 1) * sizeof(*v))) == NULL ||
+	    (out = calloc(cap, sizeof(*out))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(v, d->marks, m * sizeof(*v));
+	qsort(v, m, sizeof(*v), sync_mark_cmp);
+	for (i = 1; i < m; i++)
+		if (sync_mark_cmp(&v[i - 1], &v[i]) == 0) {
+			rc = SD_EPROTO; /* an origin named twice */
+			goto out;
+		}
+	if (whole)
 		s->pfp = 0;
+	for (i = 0, j = 0; i < s->nknown || j < m;) {
+		int c = 1;
+		if (j == m)
+			c = -1;
+		else if (i < s->nknown)
+			c = memcmp(s->known[i].origin, v[j]->origin.data,
+			    KEY_PUBLIC_BYTES);
+		if (c <= 0) {
+			k = &out[n];
+			*k = s->known[i++];
+			if (whole) {
+				k->w = k->dw = k->dheld = 0;
+				k->has_dheld = 0;
+			}
+			if (c < 0 && whole && k->mode == 0 && k->asked == 0)
+				continue; /* no longer in the peer's vector */
+		} else {
+			k = &out[n];
+			memset(k, 0, sizeof(*k));
+			memcpy(k->origin, v[j]->origin.data, KEY_PUBLIC_BYTES);
+		}
+		if (c >= 0)
+			sync_mark_take(s, k, v[j++]);
+		n++;
 	}
-	for (i = 0; i < d->n_marks; i++) {
-		const Sd__Mark *mk = d->marks[i];
-		if ((k = sync_known_get(s, mk->origin.data)) == NULL)
-			return -ENOMEM;
-		if (k->dw > 0)
-			s->pfp ^= sync_fp(k->origin, k->dw, k->dheld);
-		if (mk->w > k->dw)
-			k->dw_at = sync_now(s->hub);
-		k->w = k->dw = mk->w;
-		k->has_dheld = mk->has_held;
-		k->dheld = mk->has_held ? mk->held : 0;
-		if (k->dw > 0)
-			s->pfp ^= sync_fp(k->origin, k->dw, k->dheld);
+	if (n > SYNC_KNOWN_MAX) {
+		rc = SD_EPROTO;
+		goto out;
 	}
+	free(s->known);
+	s->known = out;
+	s->nknown = n;
+	s->capknown = cap;
+	out = NULL;
+	/* Those dropped no longer count. */
+	s->nbehind = s->nlag = 0;
+	for (i = 0; i < s->nknown; i++) {
+		s->nbehind += (size_t)s->known[i].behind;
+		s->nlag += (size_t)s->known[i].lag;
+	}
+done:
 	s->has_digest = 1;
-	return 0;
+out:
+	free(v);
+	free(out);
+	return rc;
 }
 
 /* Wants for one entry of the peer's vector; 1 if it shows records of a
  * node origin this node lacks. *wants counts the Wants sent. */
 static int
 sync_wants_for(struct sync_session *s, struct sync_mark *k,
-    const struct sync_entry *e, int is_root, size_t *wants)
+    struct sync_entry *e, int is_root, size_t *wants)
 {
 	struct sync_hub *h = s->hub;
 	struct sync_want *ws;
 	uint64_t after = 0, mine = e != NULL ? e->w : 0;
 	uint64_t held = e != NULL ? e->held : 0;
-	int own = sync_is_self(h, k->origin), lagging, rc;
+	int own = sync_is_self(h, k->origin), lagging, behind, rc;
 
 	/* The peer holds more of the origin: above this node's watermark,
 	 * or more records at the same one (lost here; for the root's set,
 	 * records in gaps). */
-	k->behind = k->dw > mine ||
+	behind = k->dw > mine ||
 	    (k->dw == mine && k->dw > 0 && k->has_dheld && k->dheld > held);
+	/* Only origins whose certificate is in force: their records could
+	 * not be stored otherwise, and a peer cannot make this node track
+	 * made-up origins (looked at again when the root set changes). */
+	k->behind = k->lag = 0;
+	if (behind && !is_root && !own &&
+	    (rc = sync_cert_in_force(h, e, k->origin)) <= 0)
+		return rc;
+	k->behind = behind;
 	/* Records of a node origin this node lacks: its lag in status (the
 	 * root's set and our own origin left out, as there). */
 	k->lag = lagging = !is_root && !own && k->dw > mine;
@@ -423,7 +503,6 @@ sync_wants_for(struct sync_session *s, struct sync_mark *k,
 		    (rc = store_mark(h->ctx.st, k->origin, &after)) != 0)
 			return rc;
 	} else if (!own) {
-		int revoked = 0;
 		if (!sync_behind(s, k, e, &after))
 			return lagging;
 		/* A push of it is on its way, most likely: look again
@@ -435,13 +514,6 @@ sync_wants_for(struct sync_session *s, struct sync_mark *k,
 				s->recheck_at = at;
 			return lagging;
 		}
-		/* Only origins whose certificate is held: their records could
-		 * not be stored otherwise (and a peer cannot make us track
-		 * made-up origins). */
-		if (store_cert(h->ctx.st, k->origin, sync_nop_cb, NULL,
-		        &revoked) != 0 ||
-		    revoked)
-			return lagging;
 	}
 	if (*wants == SYNC_DIGEST_WANTS) {
 		s->look_behind = 1; /* the rest at the next look */
@@ -455,17 +527,16 @@ sync_wants_for(struct sync_session *s, struct sync_mark *k,
 
 /* Looks at one entry of the peer's vector; keeps the counts. */
 static int
-sync_eval(struct sync_session *s, struct sync_mark *k,
-    const struct sync_entry *e, size_t *wants)
+sync_eval(struct sync_session *s, struct sync_mark *k, struct sync_entry *e,
+    size_t *wants)
 {
 	int was_behind = k->behind, was_lag = k->lag, rc;
 
 	rc = sync_wants_for(s, k, e, sync_is_root(s->hub, k->origin), wants);
-	if (rc < 0)
-		return rc;
+	/* The flags were set before any error: the counts follow them. */
 	s->nbehind += (size_t)k->behind - (size_t)was_behind;
 	s->nlag += (size_t)k->lag - (size_t)was_lag;
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* The entry of origin in the peer's vector, looked at, if there is one. */
@@ -492,7 +563,7 @@ sync_eval_all(struct sync_session *s, size_t *wants)
 		return rc;
 	for (i = 0, j = 0; i < s->nknown; i++) {
 		struct sync_mark *k = &s->known[i];
-		const struct sync_entry *e = NULL;
+		struct sync_entry *e = NULL;
 		int c = 1;
 		while (j < h->n &&
 		    (c = memcmp(h->v[j].origin, k->origin, KEY_PUBLIC_BYTES)) <
@@ -587,9 +658,14 @@ sync_on_digest(struct sync_session *s, const Sd__Digest *d)
 	}
 	/* What the federation holds of our own records, before anything
 	 * this node publishes from now on is numbered. */
-	if (h->ctx.seq_learn != NULL)
-		h->ctx.seq_learn(h->ctx.arg,
-		    (k = sync_known(s, h->ctx.self)) != NULL ? k->dw : 0);
+	k = sync_known(s, h->ctx.self);
+	if (h->ctx.seq_learn != NULL &&
+	    (!s->self_told || (k != NULL ? k->dw : 0) != s->self_w)) {
+		/* Only when it changed: the node takes its write lock. */
+		s->self_told = 1;
+		s->self_w = k != NULL ? k->dw : 0;
+		h->ctx.seq_learn(h->ctx.arg, s->self_w);
+	}
 	/* Only what changed on either side, and what was behind. */
 	if (d->has_delta && d->delta && d->n_marks == 0 &&
 	    s->pass_gen == h->gen &&

@@ -66,9 +66,13 @@ sync_log(const struct sync_hub *h, int level, const char *fmt, ...)
 }
 
 uint64_t
-sync_now(const struct sync_hub *h)
+sync_now(struct sync_hub *h)
 {
-	return h->ctx.now_ms(h->ctx.arg);
+	uint64_t t = h->ctx.now_ms(h->ctx.arg);
+
+	if (t > h->now_max)
+		h->now_max = t;
+	return h->now_max;
 }
 
 int
@@ -186,6 +190,39 @@ sync_ctx_cert_of(const struct sync_ctx *ctx,
 	        out->body->node_cert->not_after_ms < now)) {
 		record_close(out);
 		rc = SD_EEXPIRED;
+	}
+	free(buf);
+	return rc;
+}
+
+int
+sync_cert_in_force(
+    struct sync_hub *h, struct sync_entry *e, const uint8_t *origin)
+{
+	struct record cert = { 0 };
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	uint64_t now = sync_now(h);
+	int revoked = 0, rc;
+
+	if (e != NULL && e->cert_gen == h->root_gen + 1)
+		return now <= e->cert_until;
+	rc = sync_cert_bytes(h->ctx.st, origin, &buf, &len, &revoked);
+	if (rc == SD_ENOCERT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	rc = 0;
+	if (!revoked && record_decode(buf, len, &cert) == 0) {
+		if (cert.body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT) {
+			if (e != NULL) {
+				e->cert_gen = h->root_gen + 1;
+				e->cert_until =
+				    cert.body->node_cert->not_after_ms;
+			}
+			rc = now <= cert.body->node_cert->not_after_ms;
+		}
+		record_close(&cert);
 	}
 	free(buf);
 	return rc;

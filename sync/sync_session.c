@@ -415,6 +415,7 @@ sync_session_stats(const struct sync_session *s, struct sync_stats *out)
 	out->records_dup = s->records_dup;
 	out->records_out = s->records_out;
 	out->synced_ms = s->synced_ms;
+	out->origins = s->nknown;
 	if (!s->certified)
 		return;
 	/* Nobody is ahead of a node on its own records; the root's seqs
@@ -425,7 +426,8 @@ sync_session_stats(const struct sync_session *s, struct sync_stats *out)
 		if (sync_is_self(h, k->origin) || sync_is_root(h, k->origin))
 			continue;
 		mine = sync_hub_mark(h, k->origin);
-		if (k->w > mine)
+		/* k->lag: its certificate is in force, so it can be had. */
+		if (k->lag && k->w > mine)
 			out->lag += k->w - mine;
 	}
 	for (i = 0; i < h->n; i++) {

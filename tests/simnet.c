@@ -54,6 +54,7 @@ struct simnet {
 	size_t nnodes;
 	struct simlink *links;
 	unsigned caps; /* for nodes added from now on */
+	uint64_t cert_ms; /* their certificates' validity */
 	int store_flags; /* store_open's, for every node */
 };
 
@@ -241,6 +242,7 @@ simnet_new(struct simnet **out)
 	}
 	net->now = record_now_ms();
 	net->caps = SYNC_CAPS;
+	net->cert_ms = 365ull * 86400000ull;
 	*out = net;
 	return 0;
 }
@@ -249,6 +251,12 @@ void
 simnet_caps(struct simnet *net, unsigned caps)
 {
 	net->caps = caps;
+}
+
+void
+simnet_cert_ms(struct simnet *net, uint64_t ms)
+{
+	net->cert_ms = ms;
 }
 
 void
@@ -325,7 +333,7 @@ simnet_node_add(struct simnet *net, const char *name, const char *country,
 	nc.name = n->name;
 	nc.countries = countries;
 	nc.n_countries = 1;
-	nc.not_after_ms = net->now + 365ull * 86400000ull;
+	nc.not_after_ms = net->now + net->cert_ms;
 	b.kind_case = SD__RECORD_BODY__KIND_NODE_CERT;
 	b.node_cert = &nc;
 	if ((rc = simnet_issue(net, &b, &seq)) != 0)

@@ -51,6 +51,10 @@ int simnet_new(struct simnet **out);
  * announce (SYNC_CAPS at first; 0: as a node of an earlier release). */
 void simnet_caps(struct simnet *net, unsigned caps);
 
+/* simnet_cert_ms(net, ms): how long the certificates of nodes added from
+ * now on are valid (a year at first). */
+void simnet_cert_ms(struct simnet *net, uint64_t ms);
+
 /* simnet_store_flags(net, flags): store_open's flags for every store
  * opened from now on (STORE_NOSYNC for a simulator). */
 void simnet_store_flags(struct simnet *net, int flags);

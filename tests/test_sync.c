@@ -7,6 +7,7 @@
  * seq, revocations, hostile messages, and status figures.
  */
 #include <lmdb.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -612,7 +613,8 @@ test_drift(void)
 	CHECK_INT(simnet_publish(a, 5, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
-	memset(origin, 0x5a, sizeof(origin));
+	/* a holds 5 of its own; the digest says 7. */
+	memcpy(origin, a->key->pk, sizeof(origin));
 	sd__mark__init(&mk);
 	mk.origin.data = origin;
 	mk.origin.len = sizeof(origin);
@@ -629,7 +631,7 @@ test_drift(void)
 	CHECK_INT(simnet_inject(l, 1, buf, len), 0);
 	simnet_pump(net, 0);
 	sync_session_stats(simnet_link_session(l, 0), &st);
-	CHECK_INT(st.lag, 7); /* b believes a holds 7 of a made-up origin */
+	CHECK_INT(st.lag, 2); /* b believes a holds 2 more than it does */
 	settle(net);
 	sync_session_stats(simnet_link_session(l, 0), &st);
 	CHECK_INT(st.lag, 0);
@@ -757,6 +759,168 @@ test_mixed(void)
 	CHECK_INT(simnet_members(b, c), 130);
 	simnet_free(net);
 }
+/* A digest of origins = n made-up origins (random order), whole or not. */
+static size_t
+made_up_digest(uint8_t **out, size_t n, int delta, unsigned salt)
+{
+	Sd__PeerMsg m;
+	Sd__Digest d;
+	Sd__Mark *mk = calloc(n, sizeof(*mk)), **mp = calloc(n, sizeof(*mp));
+	uint8_t(*o)[KEY_PUBLIC_BYTES] = calloc(n, KEY_PUBLIC_BYTES);
+	size_t i, len;
+
+	CHECK(mk != NULL && mp != NULL && o != NULL);
+	for (i = 0; i < n; i++) {
+		randombytes_buf(o[i], KEY_PUBLIC_BYTES);
+		o[i][0] = (uint8_t)salt;
+		sd__mark__init(&mk[i]);
+		mk[i].origin.data = o[i];
+		mk[i].origin.len = KEY_PUBLIC_BYTES;
+		mk[i].w = 1000 + i;
+		mp[i] = &mk[i];
+	}
+	sd__digest__init(&d);
+	d.marks = mp;
+	d.n_marks = n;
+	d.has_delta = d.delta = delta;
+	sd__peer_msg__init(&m);
+	m.version = SYNC_VERSION;
+	m.m_case = SD__PEER_MSG__M_DIGEST;
+	m.digest = &d;
+	*out = malloc(sd__peer_msg__get_packed_size(&m));
+	CHECK(*out != NULL);
+	len = sd__peer_msg__pack(&m, *out);
+	free(mk);
+	free(mp);
+	free(o);
+	return len;
+}
+
+/*
+ * A certified peer names origins nobody certified (a hostile one): they
+ * are no lag and no Wants; a whole digest drops those it no longer
+ * names; deltas cannot make the vector grow past SYNC_KNOWN_MAX. And an
+ * empty batch of a made-up origin moves no watermark.
+ */
+static void
+test_made_up(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	struct sync_stats st;
+	struct simnet_count c0, c1;
+	Sd__PeerMsg m;
+	Sd__RecordBatch rb;
+	uint8_t *msg, origin[KEY_PUBLIC_BYTES], buf[128];
+	uint64_t w;
+	size_t len, i;
+
+	net = net_new();
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 5, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	simnet_link_count(l, 0, &c0);
+	len = made_up_digest(&msg, 20000, 0, 1);
+	CHECK_INT(simnet_inject(l, 1, msg, len), 0);
+	free(msg);
+	simnet_pump(net, 0);
+	CHECK(simnet_link_closed(l) == NULL);
+	sync_session_stats(simnet_link_session(l, 0), &st);
+	CHECK(st.origins >= 20000);
+	CHECK_INT(st.lag, 0);
+	simnet_link_count(l, 0, &c1);
+	CHECK_INT(c1.wants - c0.wants, 0);
+	/* a's next whole digest (asked for by the fingerprint, or every
+	 * tick for the earlier release) names a's vector only. */
+	settle(net);
+	sync_session_stats(simnet_link_session(l, 0), &st);
+	CHECK(st.origins <= 4);
+	CHECK(simnet_link_closed(l) == NULL);
+
+	/* An empty batch of a made-up origin: nothing stored. */
+	memset(origin, 0x77, sizeof(origin));
+	sd__record_batch__init(&rb);
+	rb.origin.data = origin;
+	rb.origin.len = sizeof(origin);
+	rb.from = 0;
+	rb.to = 1000000;
+	sd__peer_msg__init(&m);
+	m.version = SYNC_VERSION;
+	m.m_case = SD__PEER_MSG__M_BATCH;
+	m.batch = &rb;
+	len = sd__peer_msg__pack(&m, buf);
+	CHECK_INT(simnet_inject(l, 1, buf, len), 0);
+	simnet_pump(net, 0);
+	CHECK_INT(sync_hub_mark(b->hub, origin), 0);
+	w = 1;
+	CHECK_INT(store_mark(b->st, origin, &w), 0);
+	CHECK_INT(w, 0);
+
+	/* Deltas adding made-up origins: refused past SYNC_KNOWN_MAX. */
+	if (g_caps & SYNC_CAP_DELTA) {
+		for (i = 0; i < 4 && simnet_link_closed(l) == NULL; i++) {
+			len = made_up_digest(&msg, 20000, 1, 2 + (unsigned)i);
+			CHECK_INT(simnet_inject(l, 1, msg, len), 0);
+			free(msg);
+			simnet_pump(net, 0);
+		}
+		CHECK_INT(i, 4);
+		CHECK(simnet_link_closed(l) != NULL);
+		CHECK_INT(b->offences[SYNC_REJ_MALFORMED], 1);
+	}
+	simnet_free(net);
+}
+
+/*
+ * An origin whose certificate expired: a peer holding more of it is no
+ * lag, and it is not asked for again and again (its records could not be
+ * stored).
+ */
+static void
+test_expired(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b, *c;
+	struct simlink *l, *lc;
+	struct sync_stats st;
+	struct simnet_count c0, c1;
+	int i;
+
+	net = net_new();
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	simnet_cert_ms(net, 60000);
+	CHECK_INT(simnet_node_add(net, "c", "EE", &c), 0);
+	CHECK_INT(simnet_publish(c, 50, 0), 0);
+	/* b gets 50 of c, a gets 100. */
+	CHECK_INT(simnet_link(net, b, c, &lc), 0);
+	settle(net);
+	CHECK_INT(simnet_mark(b, c), 50);
+	simnet_unlink(lc);
+	CHECK_INT(simnet_publish(c, 50, 50), 0);
+	CHECK_INT(simnet_link(net, a, c, &lc), 0);
+	settle(net);
+	CHECK_INT(simnet_mark(a, c), 100);
+	simnet_unlink(lc);
+	simnet_advance(net, 120000); /* c's certificate has expired */
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	simnet_link_count(l, 0, &c0);
+	for (i = 0; i < 6; i++) {
+		simnet_advance(net, 1000);
+		settle(net);
+	}
+	simnet_link_count(l, 0, &c1);
+	CHECK(c1.wants - c0.wants <= 1);
+	CHECK_INT(simnet_mark(b, c), 50);
+	sync_session_stats(simnet_link_session(l, 0), &st);
+	CHECK_INT(st.lag, 0);
+	CHECK(simnet_link_closed(l) == NULL);
+	simnet_free(net);
+}
 
 static void
 run_all(void)
@@ -772,6 +936,8 @@ run_all(void)
 	test_hostile();
 	test_idle();
 	test_drift();
+	test_made_up();
+	test_expired();
 	test_lazy();
 	test_join();
 	test_mixed();

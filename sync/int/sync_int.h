@@ -22,6 +22,9 @@ struct sync_entry {
 	 * every peer connected since has been told. w_old <= w. */
 	uint64_t w_old, t_cur;
 	uint64_t gen; /* the hub's gen when (w, held) last changed */
+	/* Its certificate was found in force until cert_until while the
+	 * root set stood at cert_gen - 1 (0: not looked at). */
+	uint64_t cert_gen, cert_until;
 };
 
 /* An origin whose entry changed, at gen (the hub's recent changes). */
@@ -44,6 +47,7 @@ struct sync_hub {
 	/* gen counts changes of the cache; fp is the fingerprint of the
 	 * whole vector (see sync_fp). */
 	uint64_t gen, fp;
+	uint64_t now_max; /* the latest time sync_now returned */
 	/* Records received on every session since the start: that moved a
 	 * watermark, and that were held already. */
 	uint64_t records_in, records_dup;
@@ -110,6 +114,10 @@ struct sync_session {
 	size_t nbehind, nlag;
 	int passed;
 	int look_behind; /* Wants left for the next look (a cap reached) */
+	/* What the peer's digests said of this node's own origin, as last
+	 * told to ctx.seq_learn (self_told: told once). */
+	uint64_t self_w;
+	int self_told;
 	struct sync_want *wants;
 	size_t nwants;
 	struct sync_repair *repairs;
@@ -150,6 +158,11 @@ struct sync_msg {
 /* Origins in one Mode message, at most. */
 #define SYNC_MODE_MAX 1024
 
+/* Origins a session keeps of the peer's vector, at most: twice what a
+ * whole digest can carry (CHAN_MSG_MAX). A peer that names more is
+ * refused (its vector holds made-up origins). */
+#define SYNC_KNOWN_MAX 65536
+
 /* sync_batch_commit's answer for a batch that answered no Want of ours
  * and whose records were all held here already (of a node origin): the
  * session decides whether the peer could have known (a replay). */
@@ -161,8 +174,10 @@ struct sync_msg {
 void sync_log(const struct sync_hub *h, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* sync_now(h): the context's clock. */
-uint64_t sync_now(const struct sync_hub *h);
+/* sync_now(h): the context's clock, never going back: a wall clock set
+ * back (NTP) stands still until it catches up, so waits and intervals
+ * measured on it (replay grace, Want timeouts, catch-ups) never wrap. */
+uint64_t sync_now(struct sync_hub *h);
 
 /* sync_record_open(ctx, rec, len, now, out, err, errlen): record_open,
  * or record_decode of bytes ctx->trust says were opened before. */
@@ -199,6 +214,13 @@ int sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 /* sync_fp(origin, w, held): an origin's share of a vector's fingerprint
  * (XORed over every origin with w > 0). */
 uint64_t sync_fp(const uint8_t *origin, uint64_t w, uint64_t held);
+
+/* sync_cert_in_force(h, e, origin): 1 if origin's certificate is held,
+ * not revoked, and not expired now; 0 if not; < 0 on error. Decoded, not
+ * verified again: the store verified it when it took it. e, origin's
+ * entry or NULL, caches the answer until the root set changes. */
+int sync_cert_in_force(
+    struct sync_hub *h, struct sync_entry *e, const uint8_t *origin);
 
 /* sync_replay_grace(h): how long a watermark must have been told before
  * a peer is taken to know it. */
