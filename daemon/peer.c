@@ -218,12 +218,23 @@ peers_timer_cb(uv_timer_t *t)
 	uint64_t now = uv_now(ps->loop),
 	         idle = node_config(ps->node)->gossip_ms * 10u;
 	struct peer *p, *next;
+	char id[17];
 
 	if (idle < 30000)
 		idle = 30000;
 	for (p = ps->list; p != NULL; p = next) {
 		next = p->next;
-		if (p->full_at != 0 && now >= p->full_at)
+		if (p->full_at != 0 && now >= p->full_at &&
+		    p->stats.certified && p->stats.caps == 0) {
+			/* A node of the earlier release does not rest after a
+			 * goodbye: it would be back at once. Kept. */
+			p->full_at = 0;
+			peer_log_id(p, id);
+			node_log(ps->node, SDLOG_INFO,
+			    "peer %s (%s): of an earlier release (no "
+			    "capabilities): kept over max_inbound",
+			    id, p->addr);
+		} else if (p->full_at != 0 && now >= p->full_at)
 			peer_goodbye(p, "inbound peers full (max_inbound)");
 		else if (p->state == PEER_OPEN && p->inflight == 0 &&
 		    now - p->last_rx > idle)

@@ -59,6 +59,8 @@ peer_closed(struct stream *s)
 	ps->nconns--;
 	if (p->inbound)
 		ps->nin--;
+	if (p->hs_slot) /* closed before peer_close (uv_accept failed) */
+		ps->npending--;
 	for (w = p->queue; w != NULL; w = next) {
 		next = w->next;
 		peer_work_free(w);

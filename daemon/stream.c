@@ -48,7 +48,9 @@ stream_timer_fired(uv_timer_t *t)
 {
 	struct stream *s = t->data;
 
-	if (!s->closing && s->on_timer != NULL)
+	if (s->ending)
+		stream_close(s); /* the peer did not read its answer in time */
+	else if (!s->closing && s->on_timer != NULL)
 		s->on_timer(s);
 }
 
@@ -245,7 +247,7 @@ stream_write_take(
 void
 stream_timer(struct stream *s, uint64_t ms)
 {
-	if (!s->closing)
+	if (!s->closing && !s->ending)
 		uv_timer_start(&s->timer, stream_timer_fired, ms, 0);
 }
 
@@ -281,6 +283,8 @@ stream_end(struct stream *s)
 	s->ending = 1;
 	if (s->wqueue == 0)
 		stream_close(s);
+	else if (!s->closing)
+		uv_timer_start(&s->timer, stream_timer_fired, STREAM_END_MS, 0);
 }
 
 void

@@ -130,7 +130,10 @@ void stream_busy(struct stream *s);
 void stream_idle(struct stream *s);
 
 /* stream_end(s): close once every queued write is done (an answer is
- * sent whole, then the connection closes). */
+ * sent whole, then the connection closes), or after STREAM_END_MS if the
+ * other side does not read it: an ending stream's timer is that
+ * deadline (on_timer no longer called). */
+#define STREAM_END_MS 10000
 void stream_end(struct stream *s);
 
 /* stream_close(s): close (once; deferred while busy); on_close follows.

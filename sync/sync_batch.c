@@ -450,7 +450,7 @@ sync_batch_commit(
 	uint64_t before, after, own = 0;
 	size_t i, restored = 0, held = 0;
 	char o[HEX_SHORT + 1];
-	int rc, asked, is_root = sync_is_root(h, b->origin.data);
+	int rc, asked, repair = 0, is_root = sync_is_root(h, b->origin.data);
 
 	/* The answer to our Want goes on, or ends here. */
 	ws = sync_want_find(s, b->origin.data);
@@ -460,6 +460,7 @@ sync_batch_commit(
 			ws->next = b->to;
 			ws->at_ms = sync_now(h);
 		} else {
+			repair = ws->repair && b->to > b->from;
 			sync_want_clear(s, b->origin.data);
 		}
 	}
@@ -473,6 +474,11 @@ sync_batch_commit(
 	         h, sync_entry_find(h, b->origin.data), b->origin.data)) <= 0)
 		return rc;
 	if ((rc = store_mark(h->ctx.st, b->origin.data, &before)) != 0)
+		return rc;
+	/* A repair goes on from where this answer ended, up to the
+	 * watermark (the watermark does not move to ask for more). */
+	if (repair && b->to < before &&
+	    (rc = sync_want_send(s, b->origin.data, b->to)) != 0)
 		return rc;
 	rc = store_apply(
 	    h->ctx.st, sm->items, b->n_records, b->origin.data, b->from, b->to);

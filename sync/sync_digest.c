@@ -232,6 +232,8 @@ sync_want_send(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES],
 	/* Its answer starts at after. */
 	w->next = after;
 	w->at_ms = sync_now(s->hub);
+	w->repair = !sync_is_root(s->hub, origin) &&
+	    after < sync_hub_mark(s->hub, origin);
 	if ((rc = sync_send(s, &m)) != 0)
 		sync_want_clear(s, origin);
 out:

@@ -295,8 +295,9 @@ sync_replayed(struct sync_session *s, const Sd__RecordBatch *b, uint64_t mark)
 }
 
 /* Catch-ups: a digest naming records this node lacks starts one, the
- * first naming none ends it (counted with its duration); a digest naming
- * none means this node is in sync with the peer now. */
+ * first digest naming none, or the batch after which none is lacking,
+ * ends it (counted with its duration); a digest naming none means this
+ * node is in sync with the peer now. */
 static void
 sync_catch_up(struct sync_session *s, int lagging)
 {
@@ -369,6 +370,14 @@ sync_session_receive(
 		rc = 0;
 	} else if (rc == 0 && m->m->m_case == SD__PEER_MSG__M_DIGEST) {
 		sync_catch_up(s, 0);
+	} else if (rc == 0 && m->m->m_case == SD__PEER_MSG__M_BATCH &&
+	    s->behind_ms != 0) {
+		/* A catch-up ends with the batch that ends the lag, not at
+		 * the next digest (a delta peer in sync sends one only every
+		 * SYNC_IDLE_TICKS). */
+		if ((rc = sync_wants_pass(s, NULL)) == 0)
+			sync_catch_up(s, 0);
+		rc = rc < 0 ? rc : 0;
 	}
 	if (rc == SYNC_STALE) {
 		/* A batch of records all held already, not asked for. */

@@ -5,7 +5,8 @@
 # link with an old node falls back to whole digests (negotiated on the
 # first message: an old node announces no capabilities and ignores the
 # field); every member, update and removal reaches every node both ways,
-# and nothing is refused anywhere.
+# and nothing is refused anywhere. An old node over max_inbound is kept
+# (it would reconnect at once after a goodbye).
 source "$(dirname "$0")/lib.sh"
 
 OLD_REV=${SD_OLD_REV:-2143a4c}
@@ -32,6 +33,10 @@ sd_net o1 "${PORT[o1]}" "${PORT[n1]}"
 sd_net n1 "${PORT[n1]}" "${PORT[o2]}"
 sd_net o2 "${PORT[o2]}" "${PORT[n2]}"
 sd_net n2 "${PORT[n2]}" "${PORT[n1]}" "${PORT[o1]}"
+# n2 takes no inbound peer for good (only the grace), but o2, of the
+# previous release, has no rest after a goodbye and would reconnect at
+# once: it is kept.
+echo "max_inbound = 0" >> "$T/n2/stardust.conf"
 for n in o1 n1 o2 n2; do
 	on_release "$n"
 	sd_start "$n"
@@ -74,6 +79,12 @@ for l in sys.stdin:
 expect_eq "n2 -> n1 (both new): delta digests" "$(digests n2 "${PORT[n1]}")" delta
 expect_eq "n1 -> o2 (old peer): whole digests" "$(digests n1 "${PORT[o2]}")" whole
 expect_eq "n2 -> o1 (old peer): whole digests" "$(digests n2 "${PORT[o1]}")" whole
+for _ in $(seq 1 150); do
+	grep -q "of an earlier release (no capabilities): kept over max_inbound" "$T/n2.log" && break
+	sleep 0.2
+done
+expect_contains "n2 keeps o2 (old) over max_inbound 0" "$(cat "$T/n2.log")" "kept over max_inbound"
+expect_eq "n2 sent o2 no goodbye" "$(grep -c 'closed: inbound peers full' "$T/n2.log")" 0
 
 # Changes both ways: an old node's update and a new node's removal reach
 # everyone; a new member on each side too.

@@ -365,6 +365,13 @@ simnet_node_add(struct simnet *net, const char *name, const char *country,
 void
 simnet_node_close(struct simnode *n)
 {
+	struct simlink *l;
+
+	/* Its sessions go with its hub: the links lose them first. */
+	for (l = n->net->links; l != NULL; l = l->next)
+		if ((l->a == n || l->b == n) &&
+		    (l->sa != NULL || l->sb != NULL))
+			simnet_unlink(l);
 	sync_hub_free(n->hub);
 	n->hub = NULL;
 	store_close(n->st);
@@ -734,7 +741,7 @@ simnet_deliver(struct simlink *l, int from_a)
 	struct simnode *node = from_a ? l->b : l->a;
 	struct simmsg m = d->q[d->head++];
 	struct sync_msg *sm = NULL;
-	char err[256];
+	char err[256] = "out of memory";
 	int rc;
 
 	rc = sync_prepare(
@@ -781,9 +788,14 @@ simnet_tick(struct simnet *net)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < net->nnodes; i++)
+	for (i = 0; i < net->nnodes; i++) {
+		if (net->nodes[i]->hub == NULL)
+			continue; /* closed */
 		if ((rc = sync_hub_tick(net->nodes[i]->hub)) != 0)
 			return rc;
+		/* As the daemon's sync thread: the looks due again. */
+		sync_hub_poll(net->nodes[i]->hub);
+	}
 	return 0;
 }
 

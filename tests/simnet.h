@@ -82,7 +82,7 @@ int simnet_node_add(struct simnet *net, const char *name, const char *country,
     struct simnode **out);
 
 /* simnet_node_close(n), simnet_node_reopen(n): close the node's hub and
- * store (its links must be cut first), so that the test can alter the
+ * store (its links are cut: their sessions go), so that the test can alter the
  * store behind its back; open them again, the node's seq read from the
  * store as a starting daemon does (reopen closes first if open). */
 void simnet_node_close(struct simnode *n);
@@ -154,7 +154,8 @@ int simnet_capture(
  * how many were delivered. */
 size_t simnet_pump(struct simnet *net, size_t max);
 
-/* simnet_tick(net): every node's gossip interval passes (digests). */
+/* simnet_tick(net): every node's gossip interval passes (digests), and
+ * the looks due again are taken (sync_hub_poll), as the daemon does. */
 int simnet_tick(struct simnet *net);
 
 /* simnet_mark(n, origin): n's watermark of origin (store). */

@@ -346,6 +346,39 @@ test_heal(void)
 	simnet_free(net);
 }
 
+/* Lost records beyond what one Want's answer carries (8 batches of at
+ * most 4 096 records or 768 KiB): the repair goes on from where each
+ * answer ended. */
+static void
+test_heal_far(void)
+{
+	static const uint64_t lost[] = { 10, 33900 };
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+
+	if (!(g_caps & SYNC_CAP_DELTA))
+		return; /* the same without caps: once is enough (34 000 signs) */
+	net = net_new();
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 34000, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK_INT(simnet_members(b, a), 34000);
+	simnet_unlink(l);
+	simnet_node_close(b);
+	CHECK_INT(lmdb_delete(b->dir, a->key->pk, lost, 2), 0);
+	CHECK_INT(simnet_node_reopen(b), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	CHECK(simnet_logged(b, "2 lost records restored from a peer") ||
+	    (simnet_logged(b, "1 lost records restored from a peer")));
+	CHECK_INT(simnet_members(b, a), 34000);
+	CHECK(same_records(a, b));
+	simnet_free(net);
+}
+
 /* Copies a closed node's data.mdb to or from path. */
 static int
 copy_file(const char *from, const char *to)
@@ -922,6 +955,32 @@ test_expired(void)
 	simnet_free(net);
 }
 
+/* A catch-up ends with the batch after which nothing is lacking, not at
+ * the peer's next digest (seconds later from a delta peer in sync). */
+static void
+test_catch_up_end(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b;
+	struct simlink *l;
+	uint64_t n0;
+
+	net = net_new();
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	CHECK_INT(simnet_publish(a, 10, 0), 0);
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	settle(net);
+	simnet_unlink(l);
+	CHECK_INT(simnet_publish(a, 200, 10), 0);
+	n0 = b->catch_ups;
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	simnet_pump(net, 0); /* no tick: no digest after the first */
+	CHECK_INT(simnet_mark(b, a), 210);
+	CHECK_INT(b->catch_ups - n0, 1);
+	simnet_free(net);
+}
+
 static void
 run_all(void)
 {
@@ -931,6 +990,7 @@ run_all(void)
 	test_replay();
 	test_root_set();
 	test_heal();
+	test_heal_far();
 	test_restored();
 	test_revocation();
 	test_hostile();
@@ -938,6 +998,7 @@ run_all(void)
 	test_drift();
 	test_made_up();
 	test_expired();
+	test_catch_up_end();
 	test_lazy();
 	test_join();
 	test_mixed();

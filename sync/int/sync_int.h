@@ -76,6 +76,9 @@ struct sync_mark {
 struct sync_want {
 	uint8_t origin[KEY_PUBLIC_BYTES];
 	uint64_t next, at_ms;
+	/* Asked below this node's watermark (records lost here): the
+	 * answer's end is asked again until it passes the watermark. */
+	int repair;
 };
 
 /* An origin fetched again from the start, and when. */
