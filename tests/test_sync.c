@@ -36,6 +36,17 @@ net_new(void)
 	return net;
 }
 
+/* A net with node a (FI) and node b (LT), not linked. */
+static struct simnet *
+net_pair(struct simnode **a, struct simnode **b)
+{
+	struct simnet *net = net_new();
+
+	CHECK_INT(simnet_node_add(net, "a", "FI", a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", b), 0);
+	return net;
+}
+
 /* Delivers, ticks and delivers again until nothing moves. */
 static void
 settle(struct simnet *net)
@@ -70,9 +81,7 @@ test_pair(void)
 	struct simlink *l;
 	struct simnet_count before, after, asked, asked2;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 100, 0), 0);
 	CHECK_INT(simnet_publish(b, 50, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
@@ -134,9 +143,7 @@ test_stats(void)
 	struct sync_stats st;
 	struct sync_session *s;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
 	/* The sessions of a hub: a has one, with b. */
@@ -174,9 +181,7 @@ test_relay(void)
 	struct simlink *ab, *bc;
 	struct simnet_count n;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
 	CHECK_INT(simnet_link(net, a, b, &ab), 0);
 	CHECK_INT(simnet_link(net, b, c, &bc), 0);
@@ -214,9 +219,7 @@ test_replay(void)
 	uint8_t *batch;
 	size_t len;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 20, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
@@ -322,9 +325,7 @@ test_heal(void)
 	struct simnode *a, *b;
 	struct simlink *l;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 50, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
@@ -359,9 +360,7 @@ test_heal_far(void)
 
 	if (!(g_caps & SYNC_CAP_DELTA))
 		return; /* the same without caps: once is enough (34 000 signs) */
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 34000, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
@@ -412,9 +411,7 @@ test_restored(void)
 	char live[600], backup[600];
 	uint64_t last = 0;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 10, 0), 0);
 	snprintf(live, sizeof(live), "%s/data.mdb", a->dir);
 	snprintf(backup, sizeof(backup), "%s/backup.mdb", a->dir);
@@ -451,9 +448,7 @@ test_revocation(void)
 	struct simlink *ab, *ac;
 	uint64_t seq;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_node_add(net, "c", "SE", &c), 0);
 	CHECK_INT(simnet_publish(b, 30, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &ab), 0);
@@ -503,9 +498,7 @@ test_hostile(void)
 	uint8_t buf[64], *batch, *copy;
 	size_t len, blen;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 1, 0), 0);
 
 	CHECK_CONTAINS(
@@ -640,9 +633,7 @@ test_drift(void)
 
 	if (!(g_caps & SYNC_CAP_DELTA))
 		return;
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 5, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
@@ -849,9 +840,7 @@ test_made_up(void)
 	uint64_t w;
 	size_t len, i;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 5, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
@@ -922,9 +911,7 @@ test_expired(void)
 	struct simnet_count c0, c1;
 	int i;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	simnet_cert_ms(net, 60000);
 	CHECK_INT(simnet_node_add(net, "c", "EE", &c), 0);
 	CHECK_INT(simnet_publish(c, 50, 0), 0);
@@ -965,9 +952,7 @@ test_catch_up_end(void)
 	struct simlink *l;
 	uint64_t n0;
 
-	net = net_new();
-	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
-	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	net = net_pair(&a, &b);
 	CHECK_INT(simnet_publish(a, 10, 0), 0);
 	CHECK_INT(simnet_link(net, a, b, &l), 0);
 	settle(net);
