@@ -10,7 +10,12 @@ test that asked sees a failure, never a default.
                                 now, from 20000-31999 (below the kernel's
                                 ephemeral range: a port it hands out could
                                 be taken by another test's outgoing
-                                connection before our daemon binds it)
+                                connection before our daemon binds it),
+                                and that no other free-port handed out in
+                                the last hour (a test picks its ports before
+                                its daemons bind them; without the record,
+                                two picks, in one test or in two run side
+                                by side, could return the same port)
     json-field [-f FILE] PATH...
                                 the values at PATHs (keys joined by dots,
                                 list indexes as numbers) of one JSON
@@ -55,9 +60,12 @@ test that asked sees a failure, never a default.
 import csv
 import json
 import operator
+import os
 import random
 import socket
 import sys
+import tempfile
+import time
 
 
 class Usage(Exception):
@@ -120,9 +128,33 @@ def eol(args):
     return "\r\n" if e == "crlf" else "\n"
 
 
+PORT_DIR = os.path.join(tempfile.gettempdir(), "stardust-test-ports")
+PORT_HOLD_S = 3600
+
+
+def port_claim(p):
+    """Record port P as handed out; False if it was, less than
+    PORT_HOLD_S ago (O_EXCL makes the check and the record one step, so
+    that two tests asking at once cannot both win)."""
+    path = os.path.join(PORT_DIR, str(p))
+    try:
+        st = os.stat(path)
+        if time.time() - st.st_mtime < PORT_HOLD_S:
+            return False
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        return False
+    return True
+
+
 def cmd_free_port(args):
     if args:
         raise Usage("free-port takes no argument")
+    os.makedirs(PORT_DIR, exist_ok=True)
     while True:
         p = random.randrange(20000, 32000)
         s = socket.socket()
@@ -132,6 +164,8 @@ def cmd_free_port(args):
             continue
         finally:
             s.close()
+        if not port_claim(p):
+            continue
         print(p)
         return 0
 
