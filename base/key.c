@@ -47,6 +47,18 @@ key_generate(struct key **out)
 }
 
 int
+key_from_seed(const uint8_t seed[32], struct key **out)
+{
+	struct key *k;
+
+	if ((k = key_alloc()) == NULL)
+		return -ENOMEM;
+	crypto_sign_seed_keypair(k->pk, k->sk, seed);
+	*out = k;
+	return 0;
+}
+
+int
 key_save(const struct key *k, const char *path)
 {
 	char *buf;

@@ -23,6 +23,11 @@ struct key {
  * key_free). Returns 0 or a negative error. */
 int key_generate(struct key **out);
 
+/* key_from_seed(seed, out): the key pair that the 32 bytes seed
+ * determine (ed25519's seed), in *out (caller frees with key_free): for
+ * runs that must replay exactly (the simulator). Returns 0 or -ENOMEM. */
+int key_from_seed(const uint8_t seed[32], struct key **out);
+
 /* key_save(k, path): write k's secret key to a new file path, mode 0600,
  * fsynced. Refuses (-EEXIST) to overwrite an existing file. */
 int key_save(const struct key *k, const char *path);

@@ -5,8 +5,10 @@
  * under random topologies, latency, message loss, duplication and
  * reordering, partitions that heal, and crashes with restarts (in-flight
  * messages lost, the store kept as its last committed transaction left
- * it). Everything random comes from one seed, so a failing seed replays
- * exactly (the failure prints the command). As FoundationDB's
+ * it). Everything random comes from one seed (the topology, the faults,
+ * the nodes' keys; the clock starts at a fixed time), so a failing seed
+ * replays exactly (the failure prints the command; --twice runs each
+ * seed twice and checks that it does). As FoundationDB's
  * simulation testing and TigerBeetle's VOPR do, the real protocol code
  * runs; only sockets, threads and time are simulated.
  *
@@ -22,7 +24,7 @@
  * end-to-end tests.
  *
  *   sdsim [--nodes N] [--seeds S] [--seed FIRST] [--degree D]
- *         [--faults 0|1] [--old PERCENT] [--quiet]
+ *         [--faults 0|1] [--old PERCENT] [--quiet] [--twice]
  *   sdsim --digest ORIGINS
  */
 #include <errno.h>
@@ -215,6 +217,7 @@ struct sim {
 	char fail[512];
 	/* What each run reports. */
 	uint64_t converge_ms, propagate_ms, idle_bytes_max, idle_bytes_sum;
+	uint8_t records[32]; /* the digest of the records all nodes hold */
 	uint64_t idle_msgs_sum, dup, in;
 	unsigned resets, crashes, partitions, refusals;
 };
@@ -669,7 +672,8 @@ sim_setup(struct sim *s)
 	int rc;
 	char name[32];
 
-	if ((rc = simnet_new(&s->net)) != 0)
+	if ((rc = simnet_new(&s->net)) != 0 ||
+	    (rc = simnet_seed(s->net, s->seed)) != 0)
 		return rc;
 	simnet_store_flags(s->net, STORE_NOSYNC);
 	if ((s->nodes = calloc(s->p.nodes, sizeof(*s->nodes))) == NULL)
@@ -772,6 +776,7 @@ sim_one(struct sim *s)
 	/* Identical records, not only watermarks. */
 	if ((rc = simnet_records_digest(s->nodes[0].n, d0)) != 0)
 		goto fail_rc;
+	memcpy(s->records, d0, sizeof(s->records));
 	for (i = 1; i < s->p.nodes; i++) {
 		if ((rc = simnet_records_digest(s->nodes[i].n, d)) != 0)
 			goto fail_rc;
@@ -901,6 +906,50 @@ out:
 	return rc;
 }
 
+/* One seed, on a struct of its own: line says what it found (or how it
+ * failed and how to replay it); *mean and *most, the idle bytes a node
+ * sent a second, on average and at most. 0 if every check held. */
+static int
+sim_seed(const struct sim_params *p, struct sim_trust *trust, uint64_t k,
+    char *line, size_t len, double *mean, double *most)
+{
+	struct sim s;
+	char hex[17];
+
+	memset(&s, 0, sizeof(s));
+	s.p = *p;
+	s.trust = trust;
+	s.seed = k;
+	s.rng.s = k * 0x9e3779b97f4a7c15ull + 1;
+	if (sim_one(&s) != 0) {
+		snprintf(line, len,
+		    "FAIL seed %llu: %s\n  replay: sdsim --nodes %zu "
+		    "--seed %llu --degree %u --faults %d --old %u",
+		    (unsigned long long)k, s.fail, p->nodes,
+		    (unsigned long long)k, p->degree, p->faults, p->old_pct);
+		sim_free(&s);
+		return -1;
+	}
+	sodium_bin2hex(hex, sizeof(hex), s.records, 8);
+	*mean = (double)s.idle_bytes_sum / (double)p->nodes;
+	*most = (double)s.idle_bytes_max;
+	snprintf(line, len,
+	    "seed %llu: %zu nodes, %zu links: converged %.1f s after the "
+	    "faults; idle %.0f B/s a node (max %llu), %.2f msgs a tick; one "
+	    "record reached all in %.2f ticks; received twice %.3f of "
+	    "stored; %u resets (%u refusals), %u crashes, %u partitions; "
+	    "records %s",
+	    (unsigned long long)k, p->nodes, s.nlinks,
+	    (double)s.converge_ms / 1000.0, *mean,
+	    (unsigned long long)s.idle_bytes_max,
+	    (double)s.idle_msgs_sum / 10.0 / (double)p->nodes,
+	    (double)s.propagate_ms / SIM_GOSSIP_MS,
+	    s.in ? (double)s.dup / (double)s.in : 0.0, s.resets, s.refusals,
+	    s.crashes, s.partitions, hex);
+	sim_free(&s);
+	return 0;
+}
+
 static void
 sim_usage(FILE *f)
 {
@@ -908,6 +957,7 @@ sim_usage(FILE *f)
 	    "usage: sdsim [--nodes N] [--seeds S] [--seed FIRST] "
 	    "[--degree D]\n"
 	    "             [--faults 0|1] [--old PERCENT] [--quiet]\n"
+	    "             [--twice]\n"
 	    "       sdsim --digest ORIGINS\n\n"
 	    "Runs the sync code of N nodes (default 100) in one process on a\n"
 	    "simulated network and clock, seeds FIRST.. FIRST+S-1 (default 1,\n"
@@ -919,6 +969,8 @@ sim_usage(FILE *f)
 	    "one record takes to reach every node, records received twice.\n"
 	    "--old: that share of nodes speaks as the earlier release (no\n"
 	    "capabilities). A failing seed prints the command replaying it.\n"
+	    "--twice: each seed run twice, which must print the same line\n"
+	    "(keys, clock and every choice come from the seed).\n"
 	    "--digest ORIGINS: the cost of digests between two nodes that\n"
 	    "hold ORIGINS origins.\n");
 }
@@ -935,6 +987,7 @@ main(int argc, char **argv)
 		{ "old", required_argument, NULL, 'o' },
 		{ "digest", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "twice", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -942,6 +995,7 @@ main(int argc, char **argv)
 	struct sim_trust trust = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
 	uint64_t first = 1, seeds = 1, k;
 	unsigned long digest = 0;
+	int twice = 0;
 	struct rlimit rl;
 	unsigned failed = 0;
 	double idle_sum = 0, idle_max = 0;
@@ -959,6 +1013,7 @@ main(int argc, char **argv)
 			break;
 		case 'D': digest = strtoul(optarg, NULL, 10); break;
 		case 'q': p.quiet = 1; break;
+		case 't': twice = 1; break;
 		case 'h': sim_usage(stdout); return 0;
 		default: sim_usage(stderr); return 2;
 		}
@@ -978,47 +1033,29 @@ main(int argc, char **argv)
 	if (digest > 0)
 		return sim_digest(digest) == 0 ? 0 : 1;
 	for (k = first; k < first + seeds; k++) {
-		struct sim s;
-		memset(&s, 0, sizeof(s));
-		s.p = p;
-		s.trust = &trust;
-		s.seed = k;
-		s.rng.s = k * 0x9e3779b97f4a7c15ull + 1;
-		if (sim_one(&s) != 0) {
-			failed++;
-			printf(
-			    "FAIL seed %llu: %s\n  replay: sdsim --nodes %zu "
-			    "--seed %llu --degree %u --faults %d --old %u\n",
-			    (unsigned long long)k, s.fail, p.nodes,
-			    (unsigned long long)k, p.degree, p.faults,
-			    p.old_pct);
-		} else {
-			double idle =
-			    (double)s.idle_bytes_sum / (double)p.nodes;
-			idle_sum += idle;
-			if ((double)s.idle_bytes_max > idle_max)
-				idle_max = (double)s.idle_bytes_max;
-			if (!p.quiet)
-				printf(
-				    "seed %llu: %zu nodes, %zu links: "
-				    "converged "
-				    "%.1f s after the faults; idle %.0f B/s a "
-				    "node (max %llu), %.2f msgs a tick; one "
-				    "record reached all in %.2f ticks; "
-				    "received twice %.3f of stored; %u "
-				    "resets (%u refusals), %u crashes, %u "
-				    "partitions\n",
-				    (unsigned long long)k, p.nodes, s.nlinks,
-				    (double)s.converge_ms / 1000.0, idle,
-				    (unsigned long long)s.idle_bytes_max,
-				    (double)s.idle_msgs_sum / 10.0 /
-				        (double)p.nodes,
-				    (double)s.propagate_ms / SIM_GOSSIP_MS,
-				    s.in ? (double)s.dup / (double)s.in : 0.0,
-				    s.resets, s.refusals, s.crashes,
-				    s.partitions);
+		char line[768], again[768];
+		double mean = 0, most = 0;
+		int rc =
+		    sim_seed(&p, &trust, k, line, sizeof(line), &mean, &most);
+		if (rc == 0 && twice &&
+		    (sim_seed(&p, &trust, k, again, sizeof(again), &mean,
+		         &most) != 0 ||
+		        strcmp(line, again) != 0)) {
+			printf("FAIL seed %llu: two runs differ:\n  %s\n  %s\n",
+			    (unsigned long long)k, line, again);
+			rc = -1;
+		} else if (rc != 0) {
+			printf("%s\n", line);
 		}
-		sim_free(&s);
+		if (rc != 0) {
+			failed++;
+		} else {
+			idle_sum += mean;
+			if (most > idle_max)
+				idle_max = most;
+			if (!p.quiet)
+				printf("%s\n", line);
+		}
 		fflush(stdout);
 	}
 	printf("sdsim: %llu seeds at %zu nodes: %u failed; idle bytes a node "

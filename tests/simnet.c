@@ -56,9 +56,31 @@ struct simnet {
 	unsigned caps; /* for nodes added from now on */
 	uint64_t cert_ms; /* their certificates' validity */
 	int store_flags; /* store_open's, for every node */
+	int seeded; /* keys from seed (simnet_seed), not random */
+	uint64_t seed;
+	uint64_t nkeys; /* keys made so far */
 };
 
 static void simnet_rmtree(const char *dir);
+
+/* The net's next key: random, or from its seed and the keys made so far. */
+static int
+simnet_key(struct simnet *net, struct key **out)
+{
+	uint8_t in[16], seed[32];
+	int i;
+
+	if (!net->seeded)
+		return key_generate(out);
+	for (i = 0; i < 8; i++) {
+		in[i] = (uint8_t)(net->seed >> (56 - 8 * i));
+		in[8 + i] = (uint8_t)(net->nkeys >> (56 - 8 * i));
+	}
+	net->nkeys++;
+	crypto_generichash(
+	    seed, sizeof(seed), in, sizeof(in), (const uint8_t *)"sdsim", 5);
+	return key_from_seed(seed, out);
+}
 
 /* ---- the nodes' context ---- */
 
@@ -247,6 +269,23 @@ simnet_new(struct simnet **out)
 	return 0;
 }
 
+int
+simnet_seed(struct simnet *net, uint64_t seed)
+{
+	struct key *root;
+	int rc;
+
+	net->seeded = 1;
+	net->seed = seed;
+	net->nkeys = 0;
+	if ((rc = simnet_key(net, &root)) != 0)
+		return rc;
+	key_free(net->root);
+	net->root = root;
+	net->now = SIMNET_EPOCH_MS;
+	return 0;
+}
+
 void
 simnet_caps(struct simnet *net, unsigned caps)
 {
@@ -325,7 +364,7 @@ simnet_node_add(struct simnet *net, const char *name, const char *country,
 	    n->dir, sizeof(n->dir), "%s/sdsim.XXXXXX", base ? base : "/tmp");
 	if (mkdtemp(n->dir) == NULL)
 		return -errno;
-	if ((rc = key_generate(&n->key)) != 0)
+	if ((rc = simnet_key(net, &n->key)) != 0)
 		return rc;
 	countries[0] = n->country;
 	nc.node_key.data = n->key->pk;

@@ -55,6 +55,13 @@ void simnet_caps(struct simnet *net, unsigned caps);
  * now on are valid (a year at first). */
 void simnet_cert_ms(struct simnet *net, uint64_t ms);
 
+/* simnet_seed(net, seed): a net that replays exactly: the root's key
+ * and those of nodes added from now on derived from seed, and the clock
+ * set to SIMNET_EPOCH_MS (records signed then carry the same bytes in
+ * every run). Called before the first node is added; 0 or -ENOMEM. */
+#define SIMNET_EPOCH_MS 1767225600000ull /* 2026-01-01T00:00:00Z */
+int simnet_seed(struct simnet *net, uint64_t seed);
+
 /* simnet_store_flags(net, flags): store_open's flags for every store
  * opened from now on (STORE_NOSYNC for a simulator). */
 void simnet_store_flags(struct simnet *net, int flags);
