@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kill -9 at random points of an import, 50 times (bounded in time):
+# kill -9 at random points of an import, 30 times (bounded in time):
 # after every kill `stardust fsck` finds the store clean (records,
 # members, index, counters, watermarks, every signature), and every batch
 # an import had acknowledged before the kill is present.
@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 N=3000
 BATCH=150
-ROUNDS=50
+ROUNDS=30
 sd_root
 sd_node fi
 sd_start fi
@@ -30,7 +30,7 @@ full_ms=$((($(date +%s%N) - t0) / 1000000))
 echo "one import updating $N members: $full_ms ms" >&2
 
 acked_max=0 rounds=0 clean=0 finished=0 partial=0
-deadline=$((SECONDS + 200))
+deadline=$((SECONDS + 120))
 while [ $rounds -lt $ROUNDS ] && [ $SECONDS -lt $deadline ]; do
 	sdc fi import --batch $BATCH "$T/gen.csv" >"$T/imp.out" 2>"$T/imp.err" &
 	IMP=$!
@@ -66,7 +66,9 @@ while [ $rounds -lt $ROUNDS ] && [ $SECONDS -lt $deadline ]; do
 	fi
 done
 echo "kill -9 rounds: $rounds (killed after some batches were acknowledged: $partial; imports that finished first: $finished), fsck clean: $clean" >&2
-[ $rounds -ge 20 ] && ok || fail "only $rounds rounds in the time bound"
+# Fewer than 30 only when the time bound ends the loop (a sanitizer build
+# on a loaded machine).
+[ $rounds -ge 10 ] && ok || fail "only $rounds rounds in the time bound"
 # The kills must have hit imports while they were storing.
 [ "$partial" -gt 0 ] && ok || fail "no kill came between acknowledged batches"
 expect_eq "fsck clean after every kill" "$clean" "$rounds"

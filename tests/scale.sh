@@ -16,10 +16,11 @@ scale_field() {
 }
 
 # scale_regions K: K NUTS-2 codes whose NUTS prefix is their ISO country
-# (Greece's EL and the like left out), spread over the countries.
+# (Greece's EL and the like left out), spread over the countries; not the
+# "Extra-Regio" codes (CYZZ and the like: no place, no members).
 scale_regions() {
 	awk -F, 'FNR == NR { iso[$1] = 1; next }
-		FNR > 1 && $3 == 2 && substr($1, 1, 2) in iso { print $1 }' \
+		FNR > 1 && $3 == 2 && substr($1, 1, 2) in iso && $1 !~ /ZZ$/ { print $1 }' \
 		"$SD_SRC/data/iso-3166-1.csv" "$SD_SRC/data/nuts-2024.csv" | sort |
 		awk '{ c = substr($1, 1, 2); n[c]++; print n[c] " " $1 }' |
 		sort -n -s -k1,1 | awk '{ print $2 }' | head -n "$1"

@@ -144,8 +144,10 @@ struct sync_msg {
 };
 
 /* A Want in flight on another connection holds back asking the same
- * origin here while its answer made progress within this long. */
-#define SYNC_WANT_ELSEWHERE_MS 5000
+ * origin here while its answer made progress within this long (a loaded
+ * node may take seconds to answer one batch: at 5 s, 40 daemons on two
+ * cores fetched most records twice; bench/scale.sh). */
+#define SYNC_WANT_ELSEWHERE_MS 15000
 
 /* A change a peer tells of is fetched from it only after this long if
  * another peer is expected to push it (sync_digest.c). */
