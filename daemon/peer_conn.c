@@ -222,8 +222,14 @@ peer_pump(struct peer *p)
 
 	while ((w = p->queue) != NULL && w->prepared && !p->closed) {
 		p->queue = w->next;
-		syncer_message(p->ps->syncer, p->id, w->msg);
-		w->msg = NULL;
+		if (w->raw) {
+			syncer_message_raw(
+			    p->ps->syncer, p->id, w->certified, w->in, w->len);
+			w->in = NULL;
+		} else {
+			syncer_message(p->ps->syncer, p->id, w->msg);
+			w->msg = NULL;
+		}
 		peer_work_free(w);
 	}
 }
@@ -434,13 +440,16 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 	w->len = mlen;
 	w->p = p;
 	w->certified = p->certified;
-	if (uv_queue_work(
-	        p->ps->loop, &w->req, peer_prepare_cb, peer_prepared_cb) != 0) {
-		peer_work_free(w);
-		peer_close(p, "cannot queue work");
-		return SD_EPROTO;
+	w->raw = w->prepared = mlen <= PEER_RAW_MAX;
+	if (!w->raw) {
+		if (uv_queue_work(p->ps->loop, &w->req, peer_prepare_cb,
+		        peer_prepared_cb) != 0) {
+			peer_work_free(w);
+			peer_close(p, "cannot queue work");
+			return SD_EPROTO;
+		}
+		stream_busy(&p->s);
 	}
-	stream_busy(&p->s);
 	/* Appended to the connection's queue: handed on in this order. */
 	{
 		struct peer_work **pp = &p->queue;
@@ -449,6 +458,8 @@ peer_frame(struct peer *p, const uint8_t *in, size_t len)
 		*pp = w;
 	}
 	p->inflight++;
+	if (w->raw)
+		peer_pump(p);
 	return peer_room(p) ? 0 : 1;
 }
 

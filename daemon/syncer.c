@@ -25,6 +25,9 @@ struct syncer_job {
 	uint8_t key[KEY_PUBLIC_BYTES]; /* JOB_OPEN: the peer; JOB_WRITTEN */
 	char label[64];
 	struct sync_msg *m;
+	uint8_t *in; /* JOB_MESSAGE not yet prepared (m NULL) */
+	size_t len;
+	int certified;
 	uint64_t from, to;
 };
 
@@ -35,6 +38,8 @@ struct syncer_sess {
 	uint64_t id;
 	struct sync_session *s;
 	int certified;
+	struct sync_stats told; /* as last posted to the loop */
+	int has_told;
 };
 
 struct syncer {
@@ -181,21 +186,42 @@ syncer_drop(struct syncer *sy, uint64_t id, const char *why)
 	syncer_end(sy, id);
 }
 
+static int
+syncer_stats_same(const struct sync_stats *a, const struct sync_stats *b)
+{
+	return a->certified == b->certified && a->has_lag == b->has_lag &&
+	    a->caps == b->caps && a->lag == b->lag &&
+	    a->peer_lag == b->peer_lag && a->records_in == b->records_in &&
+	    a->records_dup == b->records_dup &&
+	    a->records_out == b->records_out && a->synced_ms == b->synced_ms &&
+	    a->origins == b->origins;
+}
+
+/* Each session's figures to the loop (status, peers), those that
+ * changed only: in sync, a tick changes nothing, and a post wakes the
+ * loop. */
 static void
 syncer_stats(struct syncer *sy)
 {
 	struct syncer_sess *ss;
 	struct syncer_event *ev;
+	struct sync_stats st;
 	uint64_t in, dup;
 
 	sy->stats_ms = syncer_mono_ms();
 	sync_hub_totals(sy->hub, &in, &dup);
 	node_records_count(sy->node, in, dup);
-	for (ss = sy->sessions; ss != NULL; ss = ss->next)
+	for (ss = sy->sessions; ss != NULL; ss = ss->next) {
+		sync_session_stats(ss->s, &st);
+		if (ss->has_told && syncer_stats_same(&st, &ss->told))
+			continue;
 		if ((ev = syncer_event_new(SYNCER_STATS, ss->id)) != NULL) {
-			sync_session_stats(ss->s, &ev->stats);
+			ev->stats = st;
+			ss->told = st;
+			ss->has_told = 1;
 			syncer_post(sy, ev);
 		}
+	}
 }
 
 static void
@@ -234,6 +260,11 @@ syncer_message_job(struct syncer *sy, struct syncer_job *j)
 	if (ss == NULL) {
 		sync_msg_free(j->m);
 		j->m = NULL;
+		return;
+	}
+	if (j->m == NULL &&
+	    sync_prepare(sy->ctx, j->certified, j->in, j->len, &j->m) != 0) {
+		syncer_drop(sy, j->id, "out of memory");
 		return;
 	}
 	rc = sync_session_receive(ss->s, j->m, err, sizeof(err));
@@ -412,6 +443,7 @@ syncer_main(void *arg)
 		pthread_mutex_unlock(&sy->mu);
 		syncer_run(sy, j);
 		sync_msg_free(j->m);
+		free(j->in);
 		free(j);
 		syncer_poll(sy);
 		pthread_mutex_lock(&sy->mu);
@@ -429,6 +461,7 @@ syncer_job_post(struct syncer *sy, struct syncer_job *j)
 	if (sy->stopping) {
 		pthread_mutex_unlock(&sy->mu);
 		sync_msg_free(j->m);
+		free(j->in);
 		free(j);
 		return;
 	}
@@ -479,6 +512,23 @@ syncer_message(struct syncer *sy, uint64_t id, struct sync_msg *m)
 		return;
 	}
 	j->m = m;
+	syncer_job_post(sy, j);
+}
+
+void
+syncer_message_raw(
+    struct syncer *sy, uint64_t id, int certified, uint8_t *in, size_t len)
+{
+	struct syncer_job *j = syncer_job_new(JOB_MESSAGE, id);
+
+	if (j == NULL) {
+		free(in);
+		syncer_post(sy, syncer_event_new(SYNCER_DROP, id));
+		return;
+	}
+	j->in = in;
+	j->len = len;
+	j->certified = certified;
 	syncer_job_post(sy, j);
 }
 
@@ -558,6 +608,7 @@ syncer_closed_cb(uv_handle_t *h)
 	for (j = sy->jobs; j != NULL; j = jn) {
 		jn = j->next;
 		sync_msg_free(j->m);
+		free(j->in);
 		free(j);
 	}
 	pthread_mutex_destroy(&sy->mu);

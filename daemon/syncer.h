@@ -83,6 +83,12 @@ void syncer_open(struct syncer *sy, uint64_t id,
  * sync_prepare, in arrival order (takes m). SYNCER_DONE follows. */
 void syncer_message(struct syncer *sy, uint64_t id, struct sync_msg *m);
 
+/* syncer_message_raw(sy, id, certified, in, len): as syncer_message, a
+ * message not yet prepared: the sync thread calls sync_prepare (with
+ * certified as the connection was when it was read). Takes in. */
+void syncer_message_raw(
+    struct syncer *sy, uint64_t id, int certified, uint8_t *in, size_t len);
+
 /* syncer_close(sy, id): connection id is gone: its session ends. */
 void syncer_close(struct syncer *sy, uint64_t id);
 

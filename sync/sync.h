@@ -230,7 +230,9 @@ void sync_msg_free(struct sync_msg *m);
 int sync_session_receive(
     struct sync_session *s, struct sync_msg *m, char *err, size_t errlen);
 
-/* What a session knows about its peer, for status. */
+/* What a session knows about its peer, for status. (The daemon posts
+ * them to its loop only when a field changed: syncer_stats_same in
+ * daemon/syncer.c compares each; a new field goes there too.) */
 struct sync_stats {
 	int certified;
 	int has_lag; /* the peer sent a digest */

@@ -78,6 +78,9 @@ struct peer_work {
 	size_t len;
 	int certified; /* the peer's, when it was read */
 	int prepared;
+	/* Small (PEER_RAW_MAX): handed to the syncer as bytes and decoded
+	 * there, not on the pool (no thread hop for a digest). */
+	int raw;
 	struct sync_msg *msg;
 };
 
@@ -103,7 +106,7 @@ struct peer {
 	/* Messages read and not yet handled by the syncer (at most
 	 * PEER_INFLIGHT: reading pauses). */
 	int inflight;
-	struct peer_work *queue; /* those on the pool, oldest first */
+	struct peer_work *queue; /* those not yet handed on, oldest first */
 	uint64_t last_rx; /* loop time */
 	uint64_t start_ms; /* loop time it was made */
 	uint64_t full_at; /* loop time it is closed (inbound over the cap) */
@@ -114,6 +117,11 @@ struct peer {
 
 /* While a batch is committed, the next one is verified. */
 #define PEER_INFLIGHT 2
+/* A message this small (a digest, a Want, a push of a record or two) is
+ * decoded, and its few records checked, on the sync thread: a trip
+ * through the pool costs two thread wake-ups, which is most of what an
+ * idle node spends (bench/scale.sh). */
+#define PEER_RAW_MAX 2048
 /* A connection closed sooner than this after it was made did not last;
  * a learned address whose connections do not last this many times in a
  * row rests this long while others are tried. */
