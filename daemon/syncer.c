@@ -501,35 +501,38 @@ syncer_open(struct syncer *sy, uint64_t id,
 	syncer_job_post(sy, j);
 }
 
-void
-syncer_message(struct syncer *sy, uint64_t id, struct sync_msg *m)
+/* A message of connection id to the sync thread: prepared (m), or its
+ * bytes (in, len) to prepare there. Takes both. */
+static void
+syncer_message_post(struct syncer *sy, uint64_t id, struct sync_msg *m,
+    uint8_t *in, size_t len, int certified)
 {
 	struct syncer_job *j = syncer_job_new(JOB_MESSAGE, id);
 
 	if (j == NULL) {
 		sync_msg_free(m);
+		free(in);
 		syncer_post(sy, syncer_event_new(SYNCER_DROP, id));
 		return;
 	}
 	j->m = m;
+	j->in = in;
+	j->len = len;
+	j->certified = certified;
 	syncer_job_post(sy, j);
+}
+
+void
+syncer_message(struct syncer *sy, uint64_t id, struct sync_msg *m)
+{
+	syncer_message_post(sy, id, m, NULL, 0, 0);
 }
 
 void
 syncer_message_raw(
     struct syncer *sy, uint64_t id, int certified, uint8_t *in, size_t len)
 {
-	struct syncer_job *j = syncer_job_new(JOB_MESSAGE, id);
-
-	if (j == NULL) {
-		free(in);
-		syncer_post(sy, syncer_event_new(SYNCER_DROP, id));
-		return;
-	}
-	j->in = in;
-	j->len = len;
-	j->certified = certified;
-	syncer_job_post(sy, j);
+	syncer_message_post(sy, id, NULL, in, len, certified);
 }
 
 void
