@@ -2,7 +2,8 @@
 #   make demo   install what is missing, build, run the demonstration
 #   make test   install what is missing, build, run the whole test suite
 # Others: make build, make install (PREFIX, DESTDIR), make test-asan
-#         (ASan+UBSan build of the suite),
+#         (ASan+UBSan build of the suite), make test-stress [STRESS_RUNS=N]
+#         [STRESS_ASAN=1] (the suite N times beside a CPU hog),
 #         make bench, make bench-sync, make bench-query, make bench-junk,
 #         make bench-scale, make sim [SEEDS=N NODES=K], make format-check,
 #         make fuzz, make clean.
@@ -13,7 +14,7 @@ JOBS ?= 2
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build install test test-asan valgrind demo bench bench-sync bench-query bench-junk bench-scale sim format-check fuzz clean
+.PHONY: all deps build install test test-asan test-stress valgrind demo bench bench-sync bench-query bench-junk bench-scale sim format-check fuzz clean
 
 all: build
 
@@ -38,6 +39,23 @@ test-asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# The whole suite STRESS_RUNS times in a row while stress-ng keeps every
+# core busy; logs of failures under $(BUILD)/artifacts/ (issue 18).
+# STRESS_ASAN=1: the sanitizer build instead.
+STRESS_RUNS ?= 10
+STRESS_ASAN ?=
+test-stress: deps
+	@./scripts/deps.sh stress-ng
+ifeq ($(STRESS_ASAN),1)
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSD_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	JOBS=$(JOBS) ./scripts/test-stress.sh $(ASAN_BUILD) $(STRESS_RUNS)
+else
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+	JOBS=$(JOBS) ./scripts/test-stress.sh $(BUILD) $(STRESS_RUNS)
+endif
 
 demo: build
 	./scripts/demo.sh $(BUILD)

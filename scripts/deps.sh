@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages Stardust builds and tests with, if any is missing.
 # Safe to run repeatedly: it does nothing when everything is present.
+# Arguments name more packages a target needs (make test-stress: stress-ng).
 set -eu
 PKGS="build-essential cmake pkg-config libsodium-dev libuv1-dev liblmdb-dev lmdb-utils \
 protobuf-c-compiler libprotobuf-c-dev libutf8proc-dev libcsv-dev libjansson-dev libinih-dev libstemmer-dev libhttp-parser-dev clang valgrind python3 \
-chromium"
+chromium $*"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -45,6 +45,15 @@ sd_cleanup() {
 	# After the daemons, before the files: a test's own clean-up (say,
 	# unmounting a file system under $T).
 	[ -n "${SD_CLEANUP_HOOK:-}" ] && $SD_CLEANUP_HOOK
+	# A failed test under make test-stress (SD_ARTIFACTS set) leaves its
+	# daemons' logs and configuration behind (not the stores: too big).
+	if [ "$rc" -ne 0 ] && [ -n "${SD_ARTIFACTS:-}" ]; then
+		p="$SD_ARTIFACTS/$(basename "$0" .sh)-$$"
+		mkdir -p "$p"
+		(cd "$T" && find . -type f ! -name '*.mdb' -size -20M -print0 |
+			xargs -0 -r cp --parents -t "$p") 2>/dev/null || true
+		echo "test files kept in $p" >&2
+	fi
 	rm -rf "$T"
 	exit $rc
 }
