@@ -23,7 +23,8 @@ struct hconn {
 	struct http *h;
 	struct hreq req; /* req.complete: reading has stopped */
 	int route;
-	uint64_t t0; /* loop time when the request was complete */
+	uint64_t t_accept; /* loop time when the connection was accepted */
+	uint64_t t0;       /* loop time when the request was complete */
 	uv_work_t work;
 	struct api_call *call;
 	struct api_stats snap; /* the counters, for /metrics */
@@ -172,11 +173,19 @@ hconn_timer(struct stream *s)
 {
 	struct hconn *c = (struct hconn *)s;
 
+	char addr[64];
+
 	if (c->req.complete)
 		return;
 	c->h->stats.timeouts++;
 	c->req.complete = 1;
 	c->req.bad = 408;
+	/* The server's own record of the timeout (the tests read it: a
+	 * loaded client's stopwatch is no measure of the server). */
+	stream_peer_name(&c->s, addr, sizeof(addr));
+	node_log(c->h->node, SDLOG_INFO,
+	    "http: no complete request from %s in %llu ms: 408", addr,
+	    (unsigned long long)(uv_now(c->h->srv.loop) - c->t_accept));
 	hconn_respond(c);
 }
 
@@ -218,6 +227,7 @@ http_connection(struct stream_server *srv, int status)
 		return;
 	}
 	hreq_init(&c->req);
+	c->t_accept = uv_now(srv->loop);
 	stream_timer(&c->s, HTTP_REQUEST_MS);
 	if (stream_read_start(&c->s) != 0)
 		stream_close(&c->s);

@@ -9,11 +9,16 @@
                                         server closes (at most WAIT_S s,
                                         default 15) and prints it
     httpget.py PORT --hold N            opens N connections that send
-                                        nothing, closes them, then makes
-                                        one request: prints how many of
-                                        the N were answered 503 at once,
-                                        and the request's status
+                                        nothing, waits until the last is
+                                        answered (at most 8 s), closes
+                                        them, then makes one request (again
+                                        while it is refused, at most 10 s):
+                                        prints how many of the N were
+                                        answered 503, the request's
+                                        status and how many times it was
+                                        refused before
 """
+import select
 import socket
 import sys
 import time
@@ -56,20 +61,35 @@ def main():
     if sys.argv[2] == "--hold":
         n = int(sys.argv[3])
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
-        time.sleep(0.5)
+        # The server accepts in the order the connections were made: once
+        # the last is answered (503, above the cap), every one before it
+        # was accepted and, if refused, answered. 8 s: below the 10 s
+        # request timeout, after which the held ones would answer 408.
+        select.select([held[-1]], [], [], 8.0)
         refused = 0
         for s in held:
-            s.settimeout(0.05)
-            try:
-                if s.recv(64).startswith(b"HTTP/1.1 503"):
-                    refused += 1
-            except socket.timeout:
-                pass
+            r, _, _ = select.select([s], [], [], 0)
+            if r and s.recv(64).startswith(b"HTTP/1.1 503"):
+                refused += 1
         for s in held:
             s.close()
-        time.sleep(0.2)
-        out, _ = raw(port, b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n", 5)
-        print(refused, split(out)[0])
+        # The server sees the closes when its loop gets to them: until
+        # then a new connection may still be above the cap.
+        deadline = time.monotonic() + 10.0
+        again = 0
+        while True:
+            try:
+                out, _ = raw(port, b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n", 5)
+                status = split(out)[0]
+            except ConnectionResetError:
+                # Refused before our request was read: the server's 503
+                # is lost to the reset (it counts the refusal).
+                status = 503
+            if status != 503 or time.monotonic() > deadline:
+                break
+            again += 1
+            time.sleep(0.1)
+        print(refused, status, again)
         return
     method = sys.argv[3] if len(sys.argv) > 3 else "GET"
     req = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: httpget\r\n\r\n" % (

@@ -108,6 +108,20 @@ sd_stop() {
 	fi
 }
 
+# wait_log FILE ERE [SECONDS]: wait (default 60 s) until a line of FILE
+# matches ERE; prints the first such line. A condition to wait for, not
+# a clock: on a loaded machine a log line comes when it comes.
+wait_log() {
+	local i
+	for i in $(seq 1 $((${3:-60} * 10))); do
+		if grep -m 1 -E -- "$2" "$1" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
 finish() {
 	echo "$(basename "$0"): $SD_CHECKS passed, $SD_FAILS failed"
 	[ "$SD_FAILS" -eq 0 ]
