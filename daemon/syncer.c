@@ -60,6 +60,9 @@ struct syncer {
 	struct syncer_sess *sessions;
 	uint64_t next_tick, stats_ms; /* CLOCK_MONOTONIC ms */
 	uint64_t next_poll; /* CLOCK_MONOTONIC ms the hub wants a poll; 0 */
+	/* CLOCK_MONOTONIC ms by which figures a message changed must reach
+	 * the loop (they are posted at most every SYNCER_STATS_MS); 0 none. */
+	uint64_t stats_due;
 	unsigned ticks;
 	uint64_t root_scanned; /* the root's mark at the last scan */
 };
@@ -209,6 +212,7 @@ syncer_stats(struct syncer *sy)
 	uint64_t in, dup;
 
 	sy->stats_ms = syncer_mono_ms();
+	sy->stats_due = 0;
 	sync_hub_totals(sy->hub, &in, &dup);
 	node_records_count(sy->node, in, dup);
 	for (ss = sy->sessions; ss != NULL; ss = ss->next) {
@@ -279,9 +283,17 @@ syncer_message_job(struct syncer *sy, struct syncer_job *j)
 		syncer_post(sy, syncer_event_new(SYNCER_CERTIFIED, ss->id));
 	}
 	syncer_post(sy, syncer_event_new(SYNCER_DONE, ss->id));
-	/* During a sync, status shows progress four times a second. */
-	if (syncer_mono_ms() - sy->stats_ms >= SYNCER_STATS_MS)
+	/* During a sync, status shows progress four times a second; what
+	 * the last message changed is posted at most SYNCER_STATS_MS later,
+	 * not at the next tick (a gossip interval may be minutes). */
+	if (syncer_mono_ms() - sy->stats_ms >= SYNCER_STATS_MS) {
 		syncer_stats(sy);
+	} else if (sy->stats_due == 0) {
+		struct sync_stats st;
+		sync_session_stats(ss->s, &st);
+		if (!ss->has_told || !syncer_stats_same(&st, &ss->told))
+			sy->stats_due = sy->stats_ms + SYNCER_STATS_MS;
+	}
 }
 
 struct scan {
@@ -429,10 +441,18 @@ syncer_main(void *arg)
 			pthread_mutex_lock(&sy->mu);
 			continue;
 		}
+		if (sy->stats_due != 0 && now >= sy->stats_due) {
+			pthread_mutex_unlock(&sy->mu);
+			syncer_stats(sy);
+			pthread_mutex_lock(&sy->mu);
+			continue;
+		}
 		if ((j = sy->jobs) == NULL) {
 			wake = sy->next_tick;
 			if (sy->next_poll != 0 && sy->next_poll < wake)
 				wake = sy->next_poll;
+			if (sy->stats_due != 0 && sy->stats_due < wake)
+				wake = sy->stats_due;
 			ts.tv_sec = (time_t)(wake / 1000);
 			ts.tv_nsec = (long)(wake % 1000) * 1000000L;
 			pthread_cond_timedwait(&sy->cv, &sy->mu, &ts);

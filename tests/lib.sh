@@ -108,13 +108,14 @@ sd_stop() {
 	fi
 }
 
-# wait_log FILE ERE [SECONDS]: wait (default 60 s) until a line of FILE
-# matches ERE; prints the first such line. A condition to wait for, not
-# a clock: on a loaded machine a log line comes when it comes.
+# wait_log FILE ERE [SECONDS] [SKIP]: wait (default 60 s) until a line of
+# FILE after its first SKIP lines (default 0; say, $(wc -l <FILE) before
+# the event) matches ERE; prints the first such line. A condition to wait
+# for, not a clock: on a loaded machine a log line comes when it comes.
 wait_log() {
 	local i
 	for i in $(seq 1 $((${3:-60} * 10))); do
-		if grep -m 1 -E -- "$2" "$1" 2>/dev/null; then
+		if tail -n +$((${4:-0} + 1)) "$1" 2>/dev/null | grep -m 1 -E -- "$2"; then
 			return 0
 		fi
 		sleep 0.1
