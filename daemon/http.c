@@ -24,7 +24,7 @@ struct hconn {
 	struct hreq req; /* req.complete: reading has stopped */
 	int route;
 	uint64_t t_accept; /* loop time when the connection was accepted */
-	uint64_t t0;       /* loop time when the request was complete */
+	uint64_t t0; /* loop time when the request was complete */
 	uv_work_t work;
 	struct api_call *call;
 	struct api_stats snap; /* the counters, for /metrics */
