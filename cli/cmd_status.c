@@ -114,7 +114,8 @@ status_usage(FILE *f)
 	    "(the\nseqs the most advanced peer holds that this node lacks, "
 	    "from that\npeer's last digest).\n"
 	    "\n"
-	    "  --json        one JSON object (node_key, own_seq, members,\n"
+	    "  --json        one JSON object (node_key, version, "
+	    "sync_protocol,\n                own_seq, members,\n"
 	    "                own_members, records, certified, "
 	    "peers_certified,\n"
 	    "                peers_down, lag, in_sync, rejected,\n"
@@ -157,6 +158,20 @@ status_rejected_text(const Sd__Status *s)
 		        : 0);
 	}
 	putchar('\n');
+}
+
+/* The VERSION cell of a peer: its release ("0.2.0"), "<0.2.0" for a
+ * certified peer that announced none (an earlier release), "-" before. */
+static const char *
+peers_version(const Sd__PeerInfo *pi)
+{
+	static const char pre[] = "stardustd ";
+
+	if (pi->software != NULL)
+		return strncmp(pi->software, pre, sizeof(pre) - 1) == 0
+		    ? pi->software + sizeof(pre) - 1
+		    : pi->software;
+	return strcmp(pi->state, "certified") == 0 ? "<0.2.0" : "-";
 }
 
 /* "unauthenticated: 12 handshakes failed, 3 shed" when there were any. */
@@ -219,6 +234,9 @@ cmd_status(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	printf("node key:     %s\n", hex);
+	if (resp->status->version != NULL)
+		printf("version:      stardustd %s (sync protocol %u)\n",
+		    resp->status->version, resp->status->sync_protocol);
 	if (cert.body != NULL) {
 		const Sd__NodeCert *nc = cert.body->node_cert;
 		time_t t = (time_t)(nc->not_after_ms / 1000);
@@ -298,7 +316,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			    "certified,\nretired), how digests go to it "
 			    "(delta: "
 			    "what changed; whole: a node\nof an earlier "
-			    "release), seconds since the peer last "
+			    "release), the release it runs (<0.2.0: a node "
+			    "that does not say),\nseconds since the peer last "
 			    "sent anything, lag (seqs\nthe peer holds that "
 			    "this node lacks, from its last digest), when\n"
 			    "this node was last in sync with it (its digest "
@@ -308,11 +327,14 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			    "--json: one object per peer (key, address, "
 			    "outbound, learned,\nstate, idle_ms, lag, "
 			    "peer_lag, synced_ms, records_in, records_out,\n"
-			    "bytes_in, bytes_out, digests, records_dup); lag "
+			    "bytes_in, bytes_out, digests, records_dup, "
+			    "software); lag "
 			    "and peer_lag are null\nbefore the first digest, "
 			    "synced_ms (ms since the epoch) before the first\n"
 			    "time in sync, digests before the peer is "
-			    "certified; then one object\n{\"origins\": "
+			    "certified, software\n(\"stardustd 0.2.0\") "
+			    "before it is certified or from a node before "
+			    "0.2.0;\nthen one object\n{\"origins\": "
 			    "[{\"origin\", \"w\", \"self\"}...]} with "
 			    "every watermark.\n");
 			return CLI_OK;
@@ -329,6 +351,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		cli_cell(stdout, "DIR", 5);
 		cli_cell(stdout, "STATE", 11);
 		cli_cell(stdout, "DIGESTS", 8);
+		cli_cell(stdout, "VERSION", 10);
 		cli_cell(stdout, "IDLE", 8);
 		cli_cell(stdout, "LAG", 9);
 		cli_cell(stdout, "SYNCED", 10);
@@ -369,6 +392,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		    5);
 		cli_cell(stdout, pi->state, 11);
 		cli_cell(stdout, health_digests(pi), 8);
+		cli_cell(stdout, peers_version(pi), 10);
 		cli_cell(stdout, idle, 8);
 		cli_cell(stdout, lag, 9);
 		cli_cell(stdout, synced, 10);

@@ -51,6 +51,8 @@ usage(FILE *f)
 	    "              $STARDUST_CONFIG, else ./stardust.conf)\n"
 	    "  -h, --help  this help; `stardust COMMAND --help` (or\n"
 	    "              `stardust help COMMAND`) for a command\n"
+	    "  -V, --version  the release (`stardust status` shows the "
+	    "daemon's)\n"
 	    "\n"
 	    "`node init` and `federation` work on files and need no daemon;\n"
 	    "`fsck` reads the store directly, running daemon or not. The\n"
@@ -96,6 +98,10 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[argi], "-h") == 0 ||
 		    strcmp(argv[argi], "--help") == 0) {
 			usage(stdout);
+			return CLI_OK;
+		} else if (strcmp(argv[argi], "-V") == 0 ||
+		    strcmp(argv[argi], "--version") == 0) {
+			printf("stardust %s\n", SD_VERSION);
 			return CLI_OK;
 		} else {
 			cli_error("unknown option '%s'", argv[argi]);

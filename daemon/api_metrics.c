@@ -204,6 +204,11 @@ api_metrics_node(struct api_buf *b, struct node *n, const Sd__Status *s)
 		in += s->peers[i]->records_in;
 		out += s->peers[i]->records_out;
 	}
+	api_metric(b, "stardust_build_info", "gauge",
+	    "The daemon's release and the sync protocol it speaks.");
+	api_printf(b,
+	    "stardust_build_info{version=\"%s\",sync_protocol=\"%d\"} 1\n",
+	    SD_VERSION, SYNC_VERSION);
 	api_scalar(b, "stardust_members", "gauge",
 	    "Live members held, of every origin.", s->members);
 	api_scalar(b, "stardust_own_members", "gauge",

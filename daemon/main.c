@@ -47,7 +47,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: stardustd -f CONFIG [-d] [-n]\n"
-	    "       stardustd -h | --help\n"
+	    "       stardustd -h | --help | -V | --version\n"
 	    "\n"
 	    "Runs a Stardust node: stores its region's organisations in LMDB\n"
 	    "(<data_dir>/db), signs what it publishes with the node's ed25519\n"
@@ -65,6 +65,8 @@ usage(FILE *f)
 	    "  -n, --check          check the configuration, print every key\n"
 	    "                       with its effective value and exit\n"
 	    "  -h, --help           this help\n"
+	    "  -V, --version        the release and the sync protocol it "
+	    "speaks\n"
 	    "\n"
 	    "Configuration keys ([node] section; docs/OPERATIONS.md has each\n"
 	    "in full):\n"
@@ -233,6 +235,7 @@ main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'd' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d;
@@ -243,12 +246,17 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	query_tune_malloc();
-	while ((opt = getopt_long(argc, argv, "f:dnh", longopts, NULL)) != -1) {
+	while (
+	    (opt = getopt_long(argc, argv, "f:dnhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': path = optarg; break;
 		case 'd': foreground = 1; break;
 		case 'n': check = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V':
+			printf("stardustd %s (sync protocol %d)\n", SD_VERSION,
+			    SYNC_VERSION);
+			return 0;
 		default: usage_short(stderr); return 2;
 		}
 	}
@@ -327,9 +335,10 @@ main(int argc, char **argv)
 		key_public_hex(node_public_key(d.node), hex);
 		if (ready >= 0)
 			daemon_ready(node_config(d.node), ready);
-		node_log(d.node, SDLOG_INFO, "node %s ready on %s (seq %llu)",
-		    hex, node_config(d.node)->socket,
-		    (unsigned long long)node_seq(d.node));
+		node_log(d.node, SDLOG_INFO,
+		    "node %s ready on %s (seq %llu; stardustd %s)", hex,
+		    node_config(d.node)->socket,
+		    (unsigned long long)node_seq(d.node), SD_VERSION);
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);

@@ -25,6 +25,7 @@
 #include "key.h"
 #include "record.h"
 #include "store.h"
+#include "sync.h"
 
 /* Less free space than this on the store's disk after a failed write: the
  * disk is full. */
@@ -48,6 +49,7 @@ struct node_peer {
 	uint64_t synced_ms; /* when last in sync with it (epoch ms), 0: never */
 	unsigned caps; /* sync capabilities in use (SYNC_CAP_*) */
 	uint64_t records_dup; /* records it sent that were held already */
+	char software[SYNC_SOFTWARE_MAX + 1]; /* what it announced; "" none */
 };
 
 /* Upper bounds (ms) of the catch-up duration histogram in status. */

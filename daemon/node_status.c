@@ -91,6 +91,8 @@ node_status_peers(struct node *n, Sd__Status *s)
 			pi->has_caps = pi->has_records_dup = copy->has_key;
 			pi->caps = copy->caps;
 			pi->records_dup = copy->records_dup;
+			if (copy->software[0] != '\0')
+				pi->software = copy->software;
 			pi->has_synced_ms = copy->synced_ms != 0;
 			pi->synced_ms = copy->synced_ms;
 			s->peers[s->n_peers++] = pi;
@@ -133,6 +135,9 @@ node_status_rejected(struct node *n, Sd__Status *s)
 		memcpy(s->sync_buckets, n->sync_bucket, sizeof(n->sync_bucket));
 		s->n_sync_buckets = NODE_SYNC_BUCKETS;
 	}
+	s->version = (char *)SD_VERSION;
+	s->has_sync_protocol = 1;
+	s->sync_protocol = SYNC_VERSION;
 	s->has_records_received = s->has_records_duplicate = 1;
 	s->records_received = n->records_in;
 	s->records_duplicate = n->records_dup;

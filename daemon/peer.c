@@ -120,6 +120,8 @@ peers_dropped(struct peer *p, const char *why)
 	peer_close(p, why[0] ? why : "out of memory");
 }
 
+static void peers_snap_cb(uv_timer_t *t);
+
 static void
 peers_event(void *arg, const struct syncer_event *ev)
 {
@@ -141,14 +143,24 @@ peers_event(void *arg, const struct syncer_event *ev)
 	case SYNCER_DONE: peer_done(p); break;
 	case SYNCER_STATS:
 		p->stats = ev->stats;
-		/* During a sync, status shows progress four times a second. */
-		if (uv_now(ps->loop) - ps->snap_ms >= 250)
+		/* During a sync, status shows progress four times a second;
+		 * the last figures at most 250 ms late. */
+		if (uv_now(ps->loop) - ps->snap_ms >= PEERS_SNAP_MS)
 			peers_snapshot(ps);
+		else if (!uv_is_active((uv_handle_t *)&ps->snap_timer))
+			uv_timer_start(&ps->snap_timer, peers_snap_cb,
+			    ps->snap_ms + PEERS_SNAP_MS - uv_now(ps->loop), 0);
 		break;
 	}
 }
 
 /* ---- status ---- */
+
+static void
+peers_snap_cb(uv_timer_t *t)
+{
+	peers_snapshot(t->data);
+}
 
 void
 peers_snapshot(struct peers *ps)
@@ -189,6 +201,7 @@ peers_snapshot(struct peers *ps)
 		v[i].synced_ms = p->stats.synced_ms;
 		v[i].caps = p->stats.caps;
 		v[i].records_dup = p->stats.records_dup;
+		memcpy(v[i].software, p->stats.software, sizeof(v[i].software));
 	}
 	for (d = 0; d < ps->ndialers && i < cnt; d++) {
 		const struct dialer *dl = ps->dialers[d];
@@ -263,6 +276,7 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 	ps->ctx.self = node_public_key(n);
 	ps->ctx.gossip_ms = cfg->gossip_ms;
 	ps->ctx.caps = SYNC_CAPS;
+	ps->ctx.software = "stardustd " SD_VERSION;
 	ps->ctx.arg = ps;
 	ps->ctx.now_ms = peers_ctx_now;
 	ps->ctx.log = peers_ctx_log;
@@ -272,7 +286,9 @@ peers_start(uv_loop_t *loop, struct node *n, struct peers **out)
 	*out = ps;
 	uv_timer_init(loop, &ps->timer);
 	ps->timer.data = ps;
-	ps->open_handles = 1;
+	uv_timer_init(loop, &ps->snap_timer);
+	ps->snap_timer.data = ps;
+	ps->open_handles = 2;
 	if ((rc = syncer_start(
 	         loop, n, &ps->ctx, peers_event, ps, &ps->syncer)) != 0) {
 		node_log(n, SDLOG_ERROR, "sync: %s", sd_strerror(rc));
@@ -337,6 +353,8 @@ peers_stop(struct peers *ps)
 	}
 	uv_timer_stop(&ps->timer);
 	uv_close((uv_handle_t *)&ps->timer, peers_handle_closed);
+	uv_timer_stop(&ps->snap_timer);
+	uv_close((uv_handle_t *)&ps->snap_timer, peers_handle_closed);
 	if (ps->listening)
 		stream_server_stop(&ps->srv);
 	peers_dialers_close(ps);

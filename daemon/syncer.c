@@ -197,7 +197,7 @@ syncer_stats_same(const struct sync_stats *a, const struct sync_stats *b)
 	    a->peer_lag == b->peer_lag && a->records_in == b->records_in &&
 	    a->records_dup == b->records_dup &&
 	    a->records_out == b->records_out && a->synced_ms == b->synced_ms &&
-	    a->origins == b->origins;
+	    a->origins == b->origins && strcmp(a->software, b->software) == 0;
 }
 
 /* Each session's figures to the loop (status, peers), those that

@@ -77,6 +77,13 @@ health_status_json(const struct codes *codes, const Sd__Status *s)
 	else
 		hex[0] = '\0';
 	bad |= json_object_set_new(o, "node_key", json_string(hex));
+	/* The daemon's release and sync protocol (null from a daemon before
+	 * 0.2.0). */
+	bad |= json_object_set_new(o, "version",
+	    s->version != NULL ? json_string(s->version) : json_null());
+	bad |= json_object_set_new(o, "sync_protocol",
+	    s->has_sync_protocol ? json_integer((json_int_t)s->sync_protocol)
+	                         : json_null());
 	bad |= health_set_u64(o, "own_seq", s->own_seq);
 	bad |= health_set_u64(o, "members", s->members);
 	bad |= health_set_u64(o, "own_members", s->own_members);
@@ -187,6 +194,8 @@ health_peer_json(const Sd__PeerInfo *pi)
 	        ? json_string(health_digests(pi))
 	        : json_null());
 	bad |= health_set_u64(o, "records_dup", pi->records_dup);
+	bad |= json_object_set_new(o, "software",
+	    pi->software != NULL ? json_string(pi->software) : json_null());
 	if (bad) {
 		json_decref(o);
 		return NULL;

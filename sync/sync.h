@@ -54,6 +54,10 @@
 #define SYNC_CAP_LAZY 2u /* a receiver may ask not to be pushed an origin */
 #define SYNC_CAPS (SYNC_CAP_DELTA | SYNC_CAP_LAZY)
 
+/* PeerMsg.software: bytes kept of what a peer announces (printable ASCII;
+ * anything else shown as '?'). */
+#define SYNC_SOFTWARE_MAX 64
+
 /* Why a certified peer's message was refused (counted in status). */
 enum {
 	SYNC_REJ_SIGNATURE, /* a record's signature does not verify */
@@ -83,6 +87,9 @@ struct sync_ctx {
 	const uint8_t *self; /* this node's key */
 	unsigned gossip_ms; /* digest interval: replay grace is 5 of them */
 	unsigned caps; /* SYNC_CAP_* this node announces (SYNC_CAPS) */
+	/* This node's software and release, announced on the first message
+	 * ("stardustd 0.2.0"); NULL announces none (as before 0.2.0). */
+	const char *software;
 	void *arg;
 	/* Wall-clock milliseconds since the epoch (record validity, replay
 	 * grace, catch-up durations). */
@@ -244,6 +251,8 @@ struct sync_stats {
 	uint64_t records_out;
 	uint64_t synced_ms; /* when last in sync with it (epoch ms), 0: never */
 	uint64_t origins; /* origins of its vector kept (SYNC_KNOWN_MAX) */
+	/* What it announced on its first message ("" before 0.2.0). */
+	char software[SYNC_SOFTWARE_MAX + 1];
 };
 
 /* sync_session_stats(s, out): fill out (from the cache; no store read). */

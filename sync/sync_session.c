@@ -182,6 +182,7 @@ sync_session_new(struct sync_hub *h, const uint8_t peer[KEY_PUBLIC_BYTES],
 	/* A node announcing nothing looks like one of an earlier release. */
 	m.has_caps = h->ctx.caps != 0;
 	m.caps = h->ctx.caps;
+	m.software = (char *)h->ctx.software;
 	s->full_next = 1; /* the first digest is whole */
 	if ((rc = sync_send(s, &m)) != 0) {
 		sync_session_free(s);
@@ -317,6 +318,18 @@ sync_catch_up(struct sync_session *s, int lagging)
 	s->synced_ms = now;
 }
 
+/* What a peer says it runs, kept for status: at most SYNC_SOFTWARE_MAX
+ * bytes, printable ASCII (anything else '?'); NULL is "". */
+static void
+sync_software_copy(char *out, const char *in)
+{
+	size_t i;
+
+	for (i = 0; in != NULL && in[i] != '\0' && i < SYNC_SOFTWARE_MAX; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+}
+
 /* Acts on m; 1 from a digest that names records this node lacks. */
 static int
 sync_dispatch(
@@ -335,6 +348,7 @@ sync_dispatch(
 		s->certified = 1;
 		/* What both ends speak. */
 		s->caps = s->hub->ctx.caps & (pm->has_caps ? pm->caps : 0);
+		sync_software_copy(s->software, pm->software);
 		s->certified_ms = sync_now(s->hub);
 		return sync_digest_send(s);
 	}
@@ -425,6 +439,7 @@ sync_session_stats(const struct sync_session *s, struct sync_stats *out)
 	out->records_out = s->records_out;
 	out->synced_ms = s->synced_ms;
 	out->origins = s->nknown;
+	memcpy(out->software, s->software, sizeof(out->software));
 	if (!s->certified)
 		return;
 	/* Nobody is ahead of a node on its own records; the root's seqs

@@ -125,6 +125,11 @@ api_ls=$(jq_ 'j["last_sync_ms"]')
 sdtest num-cmp "$T0" '<=' "$cli_ls" '<=' "$api_ls" '<=' "$now" && ok ||
 	fail "status: last_sync_ms not set, or out of order: test start $T0, CLI $cli_ls, then API $api_ls, then now $now"
 expect_eq "status: members" "$(jq_ 'j["members"]')" 14
+release=$("$SD" --version | sed -n 's/^stardust \([0-9][0-9.]*\)$/\1/p')
+expect_eq "stardustd --version: the same release" "$("$SDD" --version)" "stardustd $release (sync protocol 1)"
+expect_eq "status: the daemon's release" "$(jq_ 'j["version"]')" "$release"
+expect_eq "status: its sync protocol" "$(jq_ 'j["sync_protocol"]')" 1
+expect_eq "peers: the peer's release" "$(sdc vil peers --json | head -n 1 | sdtest json-field software)" "stardustd $release"
 expect_eq "status: in sync" "$(jq_ 'j["in_sync"]')" True
 http_get /api/status HEAD
 expect_eq "HEAD: 200" "$H_status" 200
@@ -134,6 +139,7 @@ http_get /metrics
 expect_eq "metrics: 200" "$H_status" 200
 expect_eq "metrics: Prometheus text" "$H_type" "text/plain; version=0.0.4; charset=utf-8"
 expect_contains "metrics: members" "$H_body" $'\nstardust_members 14\n'
+expect_contains "metrics: build info" "$H_body" $'\nstardust_build_info{version="'"$release"$'",sync_protocol="1"} 1\n'
 # nor dialled vil: its address is the connection's source port.
 metric() { # NAME: the value of NAME{peer="nor"...}
 	local v

@@ -65,20 +65,31 @@ wait_all() {
 }
 if wait_all 160; then ok; else fail "the mixed federation did not converge on 160 members"; fi
 
-# Digests on each link: delta between the new nodes, whole with old ones.
-digests() { # digests NODE PORT: how NODE's link to the node on PORT goes
+# Digests on each link: delta between the new nodes, whole with old ones;
+# the release each peer announced (none from the old ones).
+peer_field() { # peer_field NODE PORT FIELD: FIELD of NODE's link to PORT
 	on_release "$1"
 	sdc "$1" peers --json | python3 -c "
 import json, sys
 for l in sys.stdin:
     p = json.loads(l)
     if p.get('address') == '127.0.0.1:$2' and p.get('state') == 'certified':
-        print(p.get('digests')); break"
+        print(p.get('$3')); break"
 	on_release n1
 }
+digests() { peer_field "$1" "$2" digests; }
 expect_eq "n2 -> n1 (both new): delta digests" "$(digests n2 "${PORT[n1]}")" delta
 expect_eq "n1 -> o2 (old peer): whole digests" "$(digests n1 "${PORT[o2]}")" whole
 expect_eq "n2 -> o1 (old peer): whole digests" "$(digests n2 "${PORT[o1]}")" whole
+release=$("$SD" --version | sed 's/^stardust //')
+expect_eq "n2 -> n1: n1 said which release it runs" "$(peer_field n2 "${PORT[n1]}" software)" "stardustd $release"
+expect_eq "n1 -> o2: an old node says nothing" "$(peer_field n1 "${PORT[o2]}" software)" None
+run_rc pe sdc n1 peers
+expect_contains "peers text: the old node's release column" "$(grep "127.0.0.1:${PORT[o2]} " <<<"$pe_out")" " <0.2.0 "
+on_release n2
+run_rc pe sdc n2 peers
+on_release n1
+expect_contains "peers text: the new node's" "$(grep "127.0.0.1:${PORT[n1]} " <<<"$pe_out")" " $release "
 for _ in $(seq 1 150); do
 	grep -q "of an earlier release (no capabilities): kept over max_inbound" "$T/n2.log" && break
 	sleep 0.2

@@ -109,6 +109,7 @@ sd_admit d --countries PL
 sdc c member add --name "Before Push UAB" --kind sme --country LT >/dev/null
 run_rc w sdc d status --wait --timeout 30
 expect_eq "d in sync with c" "$w_rc" 0
+[ "$w_rc" -eq 0 ] || { sdc d status --json; sdc d peers --json; sdc c peers --json; } >&2
 sdc c member add --name "Pushed Right Away UAB" --kind sme --country LT >/dev/null
 got=0
 t0=$(date +%s)

@@ -48,6 +48,9 @@ struct peers {
 	struct stream_server srv; /* the listener */
 	int listening;
 	uv_timer_t timer; /* every gossip_ms: idle timeouts, snapshot */
+	/* A snapshot held back by the 250 ms limit, taken when it is up (not
+	 * at the next tick: a gossip interval may be minutes). */
+	uv_timer_t snap_timer;
 	struct peer *list; /* every connection, newest first */
 	size_t nconns; /* all connections */
 	size_t nin; /* inbound ones */
@@ -63,7 +66,7 @@ struct peers {
 	size_t nnodes;
 	uint64_t snap_ms; /* when the last snapshot was taken */
 	int stopping;
-	int open_handles; /* listener, timer, syncer, dialer timers */
+	int open_handles; /* listener, timers, syncer, dialer timers */
 };
 
 enum { PEER_HANDSHAKE = 0, PEER_OPEN = 1 };
@@ -117,6 +120,8 @@ struct peer {
 
 /* While a batch is committed, the next one is verified. */
 #define PEER_INFLIGHT 2
+/* Status snapshots of the peers at most this often (ms). */
+#define PEERS_SNAP_MS 250
 /* A message this small (a digest, a Want, a push of a record or two) is
  * decoded, and its few records checked, on the sync thread: a trip
  * through the pool costs two thread wake-ups, which is most of what an

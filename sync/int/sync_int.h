@@ -92,6 +92,7 @@ struct sync_session {
 	struct sync_session *prev, *next;
 	uint8_t peer[KEY_PUBLIC_BYTES];
 	char label[64];
+	char software[SYNC_SOFTWARE_MAX + 1]; /* the peer's PeerMsg.software */
 	void (*send)(void *arg, const uint8_t *msg, size_t len);
 	void *arg;
 	int certified;
