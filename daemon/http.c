@@ -172,7 +172,6 @@ static void
 hconn_timer(struct stream *s)
 {
 	struct hconn *c = (struct hconn *)s;
-
 	char addr[64];
 
 	if (c->req.complete)
