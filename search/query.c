@@ -95,10 +95,15 @@ query_exec(struct store *st, const struct query *q, const struct qmatch *m,
 			goto out;
 		}
 	}
-	if (p.frozen && p.cnscored != p.nscored) {
+	/* A cursor continues the query that made it, whatever the page
+	 * size: its statistics are per word, its place in that ranking. */
+	query_cursor_digest(&p, q, p.qdigest);
+	if (p.frozen &&
+	    (p.cnscored != p.nscored ||
+	        memcmp(p.cdigest, p.qdigest, QUERY_DIGEST_BYTES) != 0)) {
 		rc = query_err(&p,
-		    "malformed cursor (it belongs to another "
-		    "query)");
+		    "this cursor belongs to another query (its words or "
+		    "filters differ); start again from the first page");
 		goto out;
 	}
 	query_plan_stats(&p);

@@ -241,6 +241,16 @@ run_rc b sdc vil search laser --cursor zz
 expect_contains "bad cursor message" "$b_err" "malformed cursor"
 run_rc b sdc vil search laser cutting --cursor "$tnext"
 expect_contains "cursor of another query" "$b_err" "another query"
+# As many words, or filters only: refused too, not pages of the wrong list.
+run_rc b sdc vil search robotics --cursor "$tnext"
+expect_eq "cursor of another word: refused" "$b_rc" 1
+expect_contains "cursor of another word: says so" "$b_err" "belongs to another query"
+read -r _ _ fnext <<<"$(summary search --country FI --limit 2)"
+[ "$fnext" != - ] && ok || fail "search --country FI --limit 2 has no second page"
+run_rc b sdc vil search --country SE --cursor "$fnext"
+expect_contains "cursor of other filters" "$b_err" "belongs to another query"
+run_rc b sdc vil search --country FI --limit 5 --cursor "$fnext"
+expect_eq "the same query, another page size: accepted" "$b_rc" 0
 run_rc b sdc vil search --employees 50-10
 expect_eq "reversed range is a usage error" "$b_rc" 2
 run_rc b sdc vil search --member-of abc

@@ -173,6 +173,7 @@ struct qargs {
 	const char *sizes[8];
 	const char *text;
 	size_t limit;
+	const char *cursor;
 };
 
 static size_t
@@ -205,6 +206,7 @@ run(const struct qargs *a, struct query_result *res, char *err, size_t errlen)
 	q.n_sizes = strv_len(a->sizes, 8);
 	q.text = a->text;
 	q.limit = a->limit;
+	q.cursor = a->cursor;
 	err[0] = '\0';
 	return query_run(st, &q, res, err, errlen);
 }
@@ -710,6 +712,94 @@ test_limit(void)
 	query_result_free(&res); /* harmless on a zeroed result */
 }
 
+/* Cursors: pages of any size continue the query that made them; the
+ * cursor of another query is refused, whatever it has in common with it
+ * (before 0.2.0 only a different number of words was noticed). */
+static void
+test_cursor(void)
+{
+	static const size_t sizes[] = { 2, 3, 1, 5 };
+	struct query_result all, page;
+	char err[256], next[QUERY_CURSOR_MAX + 1] = "", fi3[sizeof(next)],
+	                                       laser1[sizeof(next)];
+	size_t seen = 0, i, k = 0;
+
+	CHECK_INT(run(&(struct qargs){ .countries = { "FI" }, .limit = 100 },
+	              &all, err, sizeof(err)),
+	    0);
+	CHECK_INT(all.n, 9);
+	/* Page sizes change from page to page: every FI member once, in
+	 * the order of the whole result. */
+	do {
+		CHECK_INT(run(&(struct qargs){ .countries = { "FI" },
+		                  .limit = sizes[k++ % 4],
+		                  .cursor = next[0] ? next : NULL },
+		              &page, err, sizeof(err)),
+		    0);
+		for (i = 0; i < page.n && seen < all.n; i++, seen++)
+			CHECK(memcmp(page.hits[i].key, all.hits[seen].key,
+			          STORE_KEY_BYTES) == 0);
+		CHECK_INT(page.total, 9);
+		snprintf(next, sizeof(next), "%s", page.next);
+		query_result_free(&page);
+	} while (next[0] != '\0' && k < 20);
+	CHECK_INT(seen, 9);
+	query_result_free(&all);
+
+	CHECK_INT(run(&(struct qargs){ .countries = { "FI" }, .limit = 3 },
+	              &page, err, sizeof(err)),
+	    0);
+	snprintf(fi3, sizeof(fi3), "%s", page.next);
+	query_result_free(&page);
+	CHECK(fi3[0] != '\0');
+	/* The issue's case: search --country SE with the cursor of
+	 * --country FI skipped SE members silently. */
+	EXPECT_ERROR(&(struct qargs){ .countries = { "SE" }, .cursor = fi3 },
+	    "belongs to another query");
+	EXPECT_ERROR(
+	    &(struct qargs){ .countries = { "FI", "SE" }, .cursor = fi3 },
+	    "another query");
+	EXPECT_ERROR(
+	    &(struct qargs){
+	        .countries = { "FI" }, .sizes = { "small" }, .cursor = fi3 },
+	    "another query");
+	EXPECT_ERROR(
+	    &(struct qargs){
+	        .countries = { "FI" }, .text = "laser", .cursor = fi3 },
+	    "another query");
+	CHECK_INT(run(&(struct qargs){ .countries = { "FI" }, .cursor = fi3 },
+	              &page, err, sizeof(err)),
+	    0);
+	CHECK_INT(page.n, 6);
+	query_result_free(&page);
+
+	/* One word for another word: the same number of scored words. */
+	CHECK_INT(run(&(struct qargs){ .text = "laser", .limit = 1 }, &page,
+	              err, sizeof(err)),
+	    0);
+	snprintf(laser1, sizeof(laser1), "%s", page.next);
+	query_result_free(&page);
+	EXPECT_ERROR(&(struct qargs){ .text = "robotics", .cursor = laser1 },
+	    "another query");
+	EXPECT_ERROR(&(struct qargs){ .text = "laser*", .cursor = laser1 },
+	    "another query");
+	EXPECT_ERROR(
+	    &(struct qargs){
+	        .text = "laser", .countries = { "LT" }, .cursor = laser1 },
+	    "another query");
+	/* The same words, differently written (case): the same query. */
+	CHECK_INT(run(&(struct qargs){ .text = "LASER", .cursor = laser1 },
+	              &page, err, sizeof(err)),
+	    0);
+	CHECK_INT(page.n, 2);
+	CHECK_INT(page.total, 3);
+	query_result_free(&page);
+	/* A cursor of the format before 0.2.0 (no digest) is malformed. */
+	EXPECT_ERROR(&(struct qargs){ .text = "laser",
+	                 .cursor = "013ff000000000000001000000000000" },
+	    "malformed cursor");
+}
+
 static void
 test_errors(void)
 {
@@ -903,6 +993,7 @@ main(void)
 		test_text();
 		test_ranking();
 		test_limit();
+		test_cursor();
 		test_errors();
 		/* The same expectations on the selective path. */
 		CHECK_INT(load_fillers(), 0);

@@ -80,6 +80,9 @@ struct query_phrase {
 	size_t n;
 };
 
+/* Bytes of the query digest a cursor carries. */
+#define QUERY_DIGEST_BYTES 8
+
 struct query_plan {
 	struct query_clauses must, should;
 	struct query_clause excl; /* excluded countries */
@@ -95,6 +98,10 @@ struct query_plan {
 	int has_cursor;
 	double cscore;
 	uint64_t cdoc;
+	/* The query a cursor was made by (query_cursor_digest), and this
+	 * one's: a cursor is refused unless they are equal. */
+	uint8_t cdigest[QUERY_DIGEST_BYTES];
+	uint8_t qdigest[QUERY_DIGEST_BYTES];
 	/* Ranking statistics: from the cursor (frozen) or the store. */
 	int frozen;
 	uint64_t snmembers;
@@ -152,6 +159,13 @@ int query_clause_size(struct query_plan *p, struct query_clause *c);
 
 /* ---- query_cursor.c ---- */
 
+/* query_cursor_digest(p, q, out): the digest of the query a cursor belongs
+ * to: q's filters as given, p's words as planned (folded, in plan order,
+ * prefixes marked) and phrases, the text fields, the member a match
+ * leaves out; not the limit (pages may change size). Call after
+ * planning. */
+void query_cursor_digest(const struct query_plan *p, const struct query *q,
+    uint8_t out[QUERY_DIGEST_BYTES]);
 /* query_cursor_put(p, out, score, doc): the cursor after (score, doc)
  * with p's statistics, as hex into out (QUERY_CURSOR_MAX + 1 bytes);
  * "" if it does not fit. */
