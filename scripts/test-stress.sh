@@ -35,6 +35,15 @@ stop_hog() {
 	hog=""
 }
 trap stop_hog EXIT
+# Interrupted: the suite and the hog go too (stress-ng's workers follow
+# their parent; ctest stops its tests).
+ctest_pid=""
+stop_all() {
+	[ -n "$ctest_pid" ] && kill -TERM "$ctest_pid" 2>/dev/null
+	stop_hog
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
 if [ "${SD_STRESS_HOG:-1}" != 0 ]; then
 	command -v stress-ng >/dev/null || { echo "test-stress: stress-ng is not installed (scripts/deps.sh stress-ng)" >&2; exit 2; }
 	# --cpu N: N workers, each spinning a core at 100 %; no time limit
@@ -56,7 +65,10 @@ for i in $(seq 1 "$runs"); do
 	mkdir -p "$d"
 	t0=$(date +%s)
 	rc=0
-	(cd "$build" && SD_ARTIFACTS="$d" ctest --output-on-failure -j "$jobs") >"$d/ctest.log" 2>&1 || rc=$?
+	(cd "$build" && SD_ARTIFACTS="$d" exec ctest --output-on-failure -j "$jobs") >"$d/ctest.log" 2>&1 &
+	ctest_pid=$!
+	wait "$ctest_pid" || rc=$?
+	ctest_pid=""
 	t=$(($(date +%s) - t0))
 	summary=$(grep -E '^[0-9]+% tests passed' "$d/ctest.log" || echo "no summary (ctest exit $rc)")
 	if [ "$rc" -eq 0 ]; then
