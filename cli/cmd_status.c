@@ -161,12 +161,15 @@ status_rejected_text(const Sd__Status *s)
 }
 
 /* The VERSION cell of a peer: its release ("0.2.0"), "<0.2.0" for a
- * certified peer that announced none (an earlier release), "-" before. */
+ * certified peer that announced none (an earlier release), "-" before;
+ * "?" from a daemon before 0.2.0 (s: its status), which reports none. */
 static const char *
-peers_version(const Sd__PeerInfo *pi)
+peers_version(const Sd__Status *s, const Sd__PeerInfo *pi)
 {
 	static const char pre[] = "stardustd ";
 
+	if (s->version == NULL)
+		return "?";
 	if (pi->software != NULL)
 		return strncmp(pi->software, pre, sizeof(pre) - 1) == 0
 		    ? pi->software + sizeof(pre) - 1
@@ -392,7 +395,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		    5);
 		cli_cell(stdout, pi->state, 11);
 		cli_cell(stdout, health_digests(pi), 8);
-		cli_cell(stdout, peers_version(pi), 10);
+		cli_cell(stdout, peers_version(resp->status, pi), 10);
 		cli_cell(stdout, idle, 8);
 		cli_cell(stdout, lag, 9);
 		cli_cell(stdout, synced, 10);

@@ -90,6 +90,14 @@ on_release n2
 run_rc pe sdc n2 peers
 on_release n1
 expect_contains "peers text: the new node's" "$(grep "127.0.0.1:${PORT[n1]} " <<<"$pe_out")" " $release "
+# This release's CLI against an old daemon (it reports no versions): the
+# column says it does not know, status has no version line.
+run_rc pe sdc o2 peers
+expect_eq "new CLI, old daemon: peers works" "$pe_rc" 0
+expect_contains "new CLI, old daemon: VERSION unknown" "$(grep "127.0.0.1:${PORT[n2]} " <<<"$pe_out")" " ? "
+run_rc st sdc o2 status
+expect_eq "new CLI, old daemon: status works" "$st_rc" 0
+expect_not_contains "new CLI, old daemon: no version line" "$st_out" "version:"
 for _ in $(seq 1 150); do
 	grep -q "of an earlier release (no capabilities): kept over max_inbound" "$T/n2.log" && break
 	sleep 0.2
