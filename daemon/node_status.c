@@ -135,9 +135,6 @@ node_status_rejected(struct node *n, Sd__Status *s)
 		memcpy(s->sync_buckets, n->sync_bucket, sizeof(n->sync_bucket));
 		s->n_sync_buckets = NODE_SYNC_BUCKETS;
 	}
-	s->version = (char *)SD_VERSION;
-	s->has_sync_protocol = 1;
-	s->sync_protocol = SYNC_VERSION;
 	s->has_records_received = s->has_records_duplicate = 1;
 	s->records_received = n->records_in;
 	s->records_duplicate = n->records_dup;
@@ -189,6 +186,9 @@ node_status(struct node *n, struct resp *rs)
 	}
 	s->node_key.data = n->key->pk;
 	s->node_key.len = KEY_PUBLIC_BYTES;
+	s->version = (char *)SD_VERSION;
+	s->has_sync_protocol = 1;
+	s->sync_protocol = SYNC_VERSION;
 	s->own_seq = seq;
 	s->members = ss.members;
 	s->own_members = own;
