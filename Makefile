@@ -6,7 +6,9 @@
 #         [STRESS_ASAN=1] (the suite N times beside a CPU hog),
 #         make bench, make bench-sync, make bench-query, make bench-junk,
 #         make bench-scale, make sim [SEEDS=N NODES=K], make format-check,
-#         make fuzz, make clean.
+#         make fuzz, make deb (the Debian package, into build/deb),
+#         make test-deb (it installed, upgraded, removed and purged in a
+#         throw-away root), make clean.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -14,7 +16,7 @@ JOBS ?= 2
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build install test test-asan test-stress valgrind demo bench bench-sync bench-query bench-junk bench-scale sim format-check fuzz clean
+.PHONY: all deps build install test test-asan test-stress valgrind demo bench bench-sync bench-query bench-junk bench-scale sim format-check fuzz deb test-deb clean
 
 all: build
 
@@ -29,6 +31,18 @@ build: deps
 # into $(DESTDIR)$(PREFIX) (docs/OPERATIONS.md, "Installing").
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# The Debian package (debian/, dpkg-buildpackage) into build/deb, checked
+# with lintian; docs/OPERATIONS.md, "The Debian package".
+deb:
+	@./scripts/deps.sh debhelper lintian fakeroot
+	JOBS=$(JOBS) ./scripts/deb.sh $(BUILD)/deb
+
+# The package installed with apt, its node made and run, upgraded over
+# itself, removed and purged, in a throw-away root (an overlay of this
+# machine's root: nothing changes outside it).
+test-deb: deb
+	./scripts/test-deb.sh $(BUILD)/deb
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

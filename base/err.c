@@ -24,6 +24,11 @@ sd_strerror(int code)
 	case SD_ESTALE: return "older or equal version ignored";
 	case SD_EREVOKED: return "certificate revoked";
 	case SD_EEXPIRED: return "certificate expired";
+	case SD_ESCHEMA:
+		return "store schema of a later release (downgrade refused: "
+		       "run "
+		       "that release, or restore the backup taken before the "
+		       "upgrade)";
 	default: break;
 	}
 	if (code < 0 && code > SD_EBASE)

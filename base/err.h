@@ -27,6 +27,7 @@ enum {
 	SD_ESTALE = -1015, /* older or equal seq: ignored */
 	SD_EREVOKED = -1016, /* origin's certificate was revoked */
 	SD_EEXPIRED = -1017, /* certificate past its not_after */
+	SD_ESCHEMA = -1018, /* store written by a later release (downgrade) */
 };
 
 /*

@@ -81,5 +81,9 @@ cmd_fsck(struct cli *c, int argc, char **argv)
 	    fs.problems ? "NOT CLEAN" : "clean", fs.records, fs.members,
 	    fs.live, fs.index, verify ? ", signatures verified" : "",
 	    fs.problems, fs.problems == 1 ? "" : "s");
+	if (fs.others > 0)
+		printf("%" PRIu64 " record%s of a later release's kinds "
+		       "(relayed, not indexed or shown)\n",
+		    fs.others, fs.others == 1 ? "" : "s");
 	return fs.problems ? CLI_FAIL : CLI_OK;
 }

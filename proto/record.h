@@ -19,6 +19,7 @@
 #define RECORD_MAX_BYTES 65536 /* a whole encoded SignedRecord */
 #define RECORD_FUTURE_MS (10 * 60 * 1000) /* signed_at_ms tolerance */
 #define MEMBER_ID_BYTES 16
+#define RECORD_SUBJECT_MAX 64 /* RecordBody.subject, bytes */
 
 /* Caps on member fields (bytes of UTF-8, or counts). */
 #define MEMBER_NAME_MAX 200
@@ -100,6 +101,14 @@ int record_cert_validate(
  */
 int record_scope_check(
     const Sd__NodeCert *nc, const Sd__Member *m, char *err, size_t errlen);
+
+/*
+ * record_kind_known(b): 1 if b holds a kind this release knows (member,
+ * tombstone, certificate, revocation), 0 for the kind of a later release
+ * (a field of RecordBody this build has no name for). record_open
+ * accepts both; only known kinds are indexed or shown.
+ */
+int record_kind_known(const Sd__RecordBody *b);
 
 /* record_kind_name(kind): "sme", "cluster", ...; "unknown" if invalid. */
 const char *record_kind_name(int kind);

@@ -9,6 +9,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,30 @@ store_be64_put(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 		v >>= 8;
 	}
+}
+
+/*
+ * Before a one-way upgrade of schema `from`: a compacted copy of the
+ * environment (mdb_env_copy2, what `mdb_copy -c` does; readers may go on)
+ * into dir.schema<from>-backup, which must not exist yet (an earlier
+ * attempt's copy is kept, never overwritten). The write transaction that
+ * upgrades is open, so the copy is of the store before it.
+ */
+static int
+store_backup(struct store *st, const char *dir, uint64_t from)
+{
+	char path[4096];
+	int n, rc;
+
+	n = snprintf(path, sizeof(path), "%s.schema%llu-backup", dir,
+	    (unsigned long long)from);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (mkdir(path, 0700) != 0)
+		return errno == EEXIST ? 0 : -errno;
+	if ((rc = mdb_env_copy2(st->env, path, MDB_CP_COMPACT)) != 0)
+		return rc > 0 && rc < 200 ? -rc : store_err(rc);
+	return 0;
 }
 
 int
@@ -116,6 +141,17 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 		mdb_txn_abort(txn);
 		goto out_env;
 	}
+	/* Added in 0.2.0 without a schema change: a reader of a store no
+	 * 0.2.0 daemon has opened finds none (and no record it would hold). */
+	rc = mdb_dbi_open(txn, "others", dflags, &st->others);
+	if (rc == 0) {
+		st->has_others = 1;
+	} else if (rc != MDB_NOTFOUND || !st->rdonly) {
+		rc = store_err(rc);
+		mdb_txn_abort(txn);
+		goto out_env;
+	}
+	rc = 0;
 	if (st->rdonly) {
 		/* A reader cannot upgrade: an older schema is an error (the
 		 * daemon upgrades it when it opens the store). */
@@ -124,7 +160,10 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 		    (v.mv_size != 8 ||
 		        store_be64_get(v.mv_data) != STORE_SCHEMA)) {
 			mdb_txn_abort(txn);
-			rc = SD_ESTORE;
+			rc = v.mv_size == 8 &&
+			        store_be64_get(v.mv_data) > STORE_SCHEMA
+			    ? SD_ESCHEMA
+			    : SD_ESTORE;
 			goto out_env;
 		}
 	} else {
@@ -144,15 +183,22 @@ store_open(const char *dir, const struct codes *codes, size_t map_mb, int flags,
 		        store_be64_get(v.mv_data) == 2)) {
 			/* Schema 1 postings lack frequencies and lengths;
 			 * schema 2 (never released) lacked the filter chunks
-			 * and counters: rebuild the index from the members. */
-			if ((rc = store_reindex(st, txn)) != 0) {
+			 * and counters: rebuild the index from the members.
+			 * One way: the older release cannot read the result,
+			 * so the store is copied first. */
+			if ((rc = store_backup(
+			         st, dir, store_be64_get(v.mv_data))) != 0 ||
+			    (rc = store_reindex(st, txn)) != 0) {
 				mdb_txn_abort(txn);
 				goto out_env;
 			}
 		} else if (v.mv_size != 8 ||
 		    store_be64_get(v.mv_data) != STORE_SCHEMA) {
 			mdb_txn_abort(txn);
-			rc = SD_ESTORE;
+			rc = v.mv_size == 8 &&
+			        store_be64_get(v.mv_data) > STORE_SCHEMA
+			    ? SD_ESCHEMA
+			    : SD_ESTORE;
 			goto out_env;
 		}
 	}
@@ -221,6 +267,21 @@ store_meta_put(struct store *st, MDB_txn *txn, const char *name, uint64_t val)
 	v.mv_size = 8;
 	v.mv_data = buf;
 	return store_err(mdb_put(txn, st->meta, &k, &v, 0));
+}
+
+size_t
+store_skey(uint8_t key[STORE_SKEY_MAX], const uint8_t *origin, uint64_t seq,
+    const Sd__RecordBody *b)
+{
+	memcpy(key, origin, KEY_PUBLIC_BYTES);
+	if (!b->has_subject) {
+		key[KEY_PUBLIC_BYTES] = 'n';
+		store_be64_put(key + KEY_PUBLIC_BYTES + 1, seq);
+		return KEY_PUBLIC_BYTES + 1 + 8;
+	}
+	key[KEY_PUBLIC_BYTES] = 's';
+	memcpy(key + KEY_PUBLIC_BYTES + 1, b->subject.data, b->subject.len);
+	return KEY_PUBLIC_BYTES + 1 + b->subject.len;
 }
 
 /* The meta key of an origin's live member count: "live" || origin. */

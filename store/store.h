@@ -111,7 +111,11 @@ struct store_item {
  * older or equal seq is ignored. A NodeCert replaces an older cert of the
  * same node; a Revocation marks the node revoked and drops every record
  * and member of that origin; a member or tombstone of a revoked origin
- * fails the whole call with SD_EREVOKED. If origin is not NULL and the watermark of
+ * fails the whole call with SD_EREVOKED. A record of a kind of a later
+ * release (record_kind_known 0) is stored, never indexed, and replaces
+ * the origin's older record of the same subject (RecordBody.subject); a
+ * node's follows a member's rules (watermark, revocation), the root's a
+ * certificate's. If origin is not NULL and the watermark of
  * origin equals from, it becomes to. Returns 0 (see each item's result)
  * or a negative error, in which case nothing was written.
  */
@@ -128,6 +132,17 @@ int store_mark(
  * peer that holds more at the same watermark shows this store lost some. */
 int store_held(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
     uint64_t w, uint64_t *held);
+
+/*
+ * store_held_v1(st, origin, w, kw, kheld): what a node of 0.1.0 (which
+ * refuses records of kinds it does not know) holds of origin when this
+ * store is at watermark w: its watermark kw (w, or below it the newest
+ * seq held that is not of a later kind when the newest are; 0 if none
+ * is) and how many records up to kw it holds (kheld: those not of a
+ * later kind). One seek when the origin has no record of a later kind.
+ */
+int store_held_v1(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t w, uint64_t *kw, uint64_t *kheld);
 
 /* store_altered(st, expected, found): 1 if, when the store was opened,
  * it held another number of records (found) than its own counter said
@@ -212,6 +227,7 @@ struct store_fsck_stats {
 	uint64_t live; /* live members */
 	uint64_t index; /* index entries expected and found */
 	uint64_t problems; /* problems reported */
+	uint64_t others; /* with verify: records of kinds of a later release */
 };
 
 /*

@@ -2,8 +2,9 @@
  * store_apply: the write path. store_apply applies a batch of opened
  * records in one write transaction: a member or tombstone replaces an
  * older version (its record bytes and index entries), a certificate an
- * older one, a revocation purges its origin; the live, per-origin and
- * record counters follow; the batch's watermark moves.
+ * older one, a revocation purges its origin, a record of a later kind
+ * an older one of its subject (stored, never indexed); the live,
+ * per-origin and record counters follow; the batch's watermark moves.
  */
 #include "store_int.h"
 
@@ -233,6 +234,67 @@ store_apply_member(struct store_wtx *w, const struct store_item *it,
 	    w, sr->origin.data, (m != NULL ? 1 : 0) - (old_live ? 1 : 0));
 }
 
+/*
+ * Applies a record of a kind of a later release: stored and counted, not
+ * indexed, and filed in `others`. With a subject it supersedes the
+ * origin's older record of that subject (deleted) and is ignored if one
+ * as new is held; without one it is simply kept.
+ */
+static int
+store_apply_other(struct store_wtx *w, const struct store_item *it)
+{
+	const Sd__SignedRecord *sr = it->r->rec;
+	uint8_t skey[STORE_SKEY_MAX], sval[8];
+	MDB_val k = { 0, skey }, v;
+	uint64_t old_seq;
+	int rc;
+
+	k.mv_size = store_skey(skey, sr->origin.data, sr->seq, it->r->body);
+	rc = mdb_get(w->txn, w->st->others, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size != 8)
+			return SD_ESTORE;
+		old_seq = store_be64_get(v.mv_data);
+		if (old_seq >= sr->seq)
+			return SD_ESTALE;
+		if ((rc = store_drop_record(
+		         w, sr->origin.data, old_seq, 0, 0)) != 0)
+			return rc;
+	} else if (rc != MDB_NOTFOUND) {
+		return store_err(rc);
+	}
+	if ((rc = store_record_put(w, it)) != 0)
+		return rc;
+	store_be64_put(sval, sr->seq);
+	v.mv_size = sizeof(sval);
+	v.mv_data = sval;
+	return store_err(mdb_put(w->txn, w->st->others, &k, &v, 0));
+}
+
+/* Drops the `others` entries of origin's records of later kinds. */
+static int
+store_purge_others(struct store_wtx *w, const uint8_t *origin)
+{
+	MDB_cursor *cur;
+	MDB_val k = { KEY_PUBLIC_BYTES, (void *)origin }, v;
+	int rc = 0, mrc;
+
+	if ((rc = store_err(mdb_cursor_open(w->txn, w->st->others, &cur))) != 0)
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < KEY_PUBLIC_BYTES ||
+		    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
+			break;
+		if ((rc = store_err(mdb_cursor_del(cur, 0))) != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 /* Drops every record and member of origin (after its revocation). */
 static int
 store_purge_origin(struct store_wtx *w, const uint8_t *origin)
@@ -300,6 +362,8 @@ store_purge_origin(struct store_wtx *w, const uint8_t *origin)
 		rc = store_err(mrc);
 		goto out;
 	}
+	if ((rc = store_purge_others(w, origin)) != 0)
+		goto out;
 	k.mv_size = KEY_PUBLIC_BYTES;
 	k.mv_data = (void *)origin;
 	mrc = mdb_del(w->txn, w->st->marks, &k, NULL);
@@ -359,6 +423,49 @@ store_apply_cert(struct store_wtx *w, const struct store_item *it,
 	return rc;
 }
 
+/* *node = 1 if it follows a node's rules (a member or tombstone, or a
+ * record of a later kind whose origin has a certificate here), 0 for the
+ * root's (certificates, revocations, a later kind of an uncertified
+ * origin: the root's; the sync layer refuses any other). */
+static int
+store_node_rules(struct store_wtx *w, const struct store_item *it, int *node)
+{
+	const Sd__RecordBody *b = it->r->body;
+	MDB_val k = { KEY_PUBLIC_BYTES, it->r->rec->origin.data }, v;
+	int rc;
+
+	*node = b->kind_case == SD__RECORD_BODY__KIND_MEMBER ||
+	    b->kind_case == SD__RECORD_BODY__KIND_TOMBSTONE;
+	if (record_kind_known(b))
+		return 0;
+	rc = mdb_get(w->txn, w->st->certs, &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	*node = rc == 0;
+	return 0;
+}
+
+/* store_apply_lost for a record of a later kind: put back only if its
+ * `others` entry names exactly this seq (the store held it). */
+static int
+store_apply_lost_other(struct store_wtx *w, const struct store_item *it)
+{
+	uint8_t skey[STORE_SKEY_MAX];
+	MDB_val k = { 0, skey }, v;
+	int rc;
+
+	k.mv_size = store_skey(
+	    skey, it->r->rec->origin.data, it->r->rec->seq, it->r->body);
+	rc = mdb_get(w->txn, w->st->others, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return SD_ESTALE;
+	if (rc != 0)
+		return store_err(rc);
+	if (v.mv_size != 8 || store_be64_get(v.mv_data) != it->r->rec->seq)
+		return SD_ESTALE;
+	return store_record_put(w, it);
+}
+
 /*
  * A member or tombstone record at or below its origin's watermark that is
  * not held. Normally superseded (its member holds a later seq): a replay,
@@ -378,6 +485,8 @@ store_apply_lost(struct store_wtx *w, const struct store_item *it)
 	MDB_val k = { sizeof(mkey), mkey }, v;
 	int rc;
 
+	if (!record_kind_known(b))
+		return store_apply_lost_other(w, it);
 	memcpy(mkey, sr->origin.data, KEY_PUBLIC_BYTES);
 	memcpy(mkey + KEY_PUBLIC_BYTES,
 	    b->kind_case == SD__RECORD_BODY__KIND_MEMBER
@@ -402,7 +511,7 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 	const Sd__RecordBody *b = it->r->body;
 	uint8_t rkey[STORE_RKEY_BYTES];
 	MDB_val k = { sizeof(rkey), rkey }, v;
-	int rc;
+	int rc, node;
 
 	/* The same (origin, seq) twice: a duplicate if the bytes match,
 	 * equivocation if not. The first one stays. */
@@ -421,21 +530,21 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 	 * the store lost it (store_apply_lost). Root
 	 * records are exempt: the root set is synced as a set, so the
 	 * watermark may pass a certificate a peer did not hold yet; a replay
-	 * of an old certificate is refused by its node's newer one. */
+	 * of an old certificate is refused by its node's newer one. A record
+	 * of a later kind follows the rules of its origin: a node's (it has a
+	 * certificate here) like a member, the root's like a certificate. */
+	if ((rc = store_node_rules(w, it, &node)) != 0)
+		return rc;
 	k.mv_size = KEY_PUBLIC_BYTES;
 	k.mv_data = sr->origin.data;
-	rc = b->kind_case == SD__RECORD_BODY__KIND_MEMBER ||
-	        b->kind_case == SD__RECORD_BODY__KIND_TOMBSTONE
-	    ? mdb_get(w->txn, w->st->marks, &k, &v)
-	    : MDB_NOTFOUND;
+	rc = node ? mdb_get(w->txn, w->st->marks, &k, &v) : MDB_NOTFOUND;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_err(rc);
 	if (rc == 0 && v.mv_size == 8 && sr->seq <= store_be64_get(v.mv_data))
 		return store_apply_lost(w, it);
 	/* Nothing more from an origin the root has revoked, whatever raced
 	 * with the revocation (a request validated before it, a relay). */
-	if (b->kind_case == SD__RECORD_BODY__KIND_MEMBER ||
-	    b->kind_case == SD__RECORD_BODY__KIND_TOMBSTONE) {
+	if (node) {
 		k.mv_size = KEY_PUBLIC_BYTES;
 		k.mv_data = sr->origin.data;
 		rc = mdb_get(w->txn, w->st->certs, &k, &v);
@@ -446,6 +555,9 @@ store_apply_one(struct store_wtx *w, const struct store_item *it)
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return store_err(rc);
 	}
+	if (!record_kind_known(b))
+		return b->base.n_unknown_fields > 0 ? store_apply_other(w, it)
+		                                    : SD_EINVAL;
 	switch (b->kind_case) {
 	case SD__RECORD_BODY__KIND_MEMBER:
 		return store_apply_member(w, it, b->member->id.data, b->member);

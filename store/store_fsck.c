@@ -69,6 +69,22 @@ fsck_origin(struct fsck *f, const uint8_t *origin)
 	return f->norigins++;
 }
 
+/* A stored record of a later kind: counted, and filed in `others`. */
+static void
+fsck_other_filed(struct fsck *f, const struct record *r)
+{
+	uint8_t key[STORE_SKEY_MAX];
+	MDB_val k = { 0, key }, v;
+
+	f->out->others++;
+	k.mv_size = store_skey(key, r->rec->origin.data, r->rec->seq, r->body);
+	if (!f->st->has_others || mdb_get(f->txn, f->st->others, &k, &v) != 0 ||
+	    v.mv_size != 8 || store_be64_get(v.mv_data) != r->rec->seq)
+		fsck_problem(f,
+		    "record seq %llu of a later kind is not filed as such",
+		    (unsigned long long)r->rec->seq);
+}
+
 static int
 fsck_records(struct fsck *f, int verify)
 {
@@ -106,6 +122,8 @@ fsck_records(struct fsck *f, int verify)
 				    "record seq %llu is stored under another "
 				    "origin or seq",
 				    (unsigned long long)seq);
+			if (!record_kind_known(r.body))
+				fsck_other_filed(f, &r);
 			record_close(&r);
 		}
 		if ((o = fsck_origin(f, kb)) == SIZE_MAX) {
@@ -265,6 +283,55 @@ out:
 	return rc;
 }
 
+/* Each `others` entry names a stored record of a later kind filed under
+ * its own key. */
+static int
+fsck_others(struct fsck *f)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, mrc;
+
+	if (!f->st->has_others)
+		return 0;
+	if ((rc = store_err(mdb_cursor_open(f->txn, f->st->others, &cur))) != 0)
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint8_t rkey[STORE_RKEY_BYTES], want[STORE_SKEY_MAX];
+		MDB_val rk = { sizeof(rkey), rkey }, rv;
+		struct record r = { 0 };
+		uint64_t seq;
+		if (k.mv_size <= KEY_PUBLIC_BYTES + 1 ||
+		    k.mv_size > STORE_SKEY_MAX || v.mv_size != 8) {
+			fsck_problem(f, "a later kind's entry of %zu/%zu bytes",
+			    k.mv_size, v.mv_size);
+			continue;
+		}
+		seq = store_be64_get(v.mv_data);
+		store_rkey(rkey, k.mv_data, seq);
+		if (mdb_get(f->txn, f->st->records, &rk, &rv) != 0 ||
+		    record_decode(rv.mv_data, rv.mv_size, &r) != 0) {
+			fsck_problem(f,
+			    "the record (seq %llu) of a later kind's entry is "
+			    "missing",
+			    (unsigned long long)seq);
+			continue;
+		}
+		if (record_kind_known(r.body) ||
+		    store_skey(want, k.mv_data, seq, r.body) != k.mv_size ||
+		    memcmp(want, k.mv_data, k.mv_size) != 0)
+			fsck_problem(f,
+			    "record seq %llu is not the later kind's record "
+			    "filed under its entry",
+			    (unsigned long long)seq);
+		record_close(&r);
+	}
+	rc = mrc == MDB_NOTFOUND ? 0 : store_err(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 /* The per-origin counter under meta key (STORE_OKEY_BYTES), 0 if none. */
 static uint64_t
 fsck_counter(struct fsck *f, const uint8_t *key)
@@ -392,7 +459,7 @@ store_fsck(struct store *st, int verify, store_fsck_cb cb, void *arg,
 	         mdb_txn_begin(st->env, NULL, MDB_RDONLY, &f.txn))) != 0)
 		return rc;
 	if ((rc = fsck_records(&f, verify)) == 0 &&
-	    (rc = fsck_members(&f)) == 0)
+	    (rc = fsck_members(&f)) == 0 && (rc = fsck_others(&f)) == 0)
 		rc = fsck_totals(&f);
 	mdb_txn_abort(f.txn);
 	free(f.origins);

@@ -194,6 +194,130 @@ store_count_cb(void *arg, const uint8_t *rec, size_t len)
 	return 0;
 }
 
+/* The seqs of origin's records of later kinds (their `others` entries;
+ * none in most stores: one seek), ascending, into *out (malloc'd). */
+static int
+store_later_seqs(struct store *st, MDB_txn *txn, const uint8_t *origin,
+    uint64_t **out, size_t *n)
+{
+	MDB_cursor *cur;
+	MDB_val k = { KEY_PUBLIC_BYTES, (void *)origin }, v;
+	size_t cap = 0, i, j;
+	int rc, mrc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st->has_others)
+		return 0;
+	if ((rc = store_err(mdb_cursor_open(txn, st->others, &cur))) != 0)
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < KEY_PUBLIC_BYTES ||
+		    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
+			break;
+		if (v.mv_size != 8)
+			continue;
+		if (*n == cap) {
+			void *nv;
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(*out, cap * sizeof(**out))) == NULL) {
+				mrc = ENOMEM;
+				break;
+			}
+			*out = nv;
+		}
+		(*out)[(*n)++] = store_be64_get(v.mv_data);
+	}
+	mdb_cursor_close(cur);
+	if (mrc == ENOMEM)
+		return -ENOMEM;
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return store_err(mrc);
+	/* Insertion sort: the entries are by subject, and few. */
+	for (i = 1; i < *n; i++) {
+		uint64_t x = (*out)[i];
+		for (j = i; j > 0 && (*out)[j - 1] > x; j--)
+			(*out)[j] = (*out)[j - 1];
+		(*out)[j] = x;
+	}
+	return 0;
+}
+
+static int
+store_seq_in(const uint64_t *v, size_t n, uint64_t seq)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == seq;
+}
+
+int
+store_held_v1(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
+    uint64_t w, uint64_t *kw, uint64_t *kheld)
+{
+	uint8_t rkey[STORE_RKEY_BYTES];
+	MDB_val k = { sizeof(rkey), rkey }, v;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn;
+	uint64_t *later = NULL, held;
+	size_t n = 0, i, below = 0;
+	int rc, mrc;
+
+	*kw = w;
+	*kheld = 0;
+	if ((rc = store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))) !=
+	    0)
+		return rc;
+	if ((rc = store_later_seqs(st, txn, origin, &later, &n)) != 0)
+		goto out;
+	if (n > 0 && store_seq_in(later, n, w)) {
+		/* The newest records are of a later kind: back from w to
+		 * the first that is not. */
+		if ((rc = store_err(mdb_cursor_open(txn, st->records, &cur))) !=
+		    0)
+			goto out;
+		store_rkey(rkey, origin, w);
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+		*kw = 0;
+		for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+			uint64_t seq;
+			if (k.mv_size != STORE_RKEY_BYTES ||
+			    memcmp(k.mv_data, origin, KEY_PUBLIC_BYTES) != 0)
+				break;
+			seq = store_be64_get(
+			    (uint8_t *)k.mv_data + KEY_PUBLIC_BYTES);
+			if (!store_seq_in(later, n, seq)) {
+				*kw = seq;
+				break;
+			}
+		}
+		if (mrc != 0 && mrc != MDB_NOTFOUND) {
+			rc = store_err(mrc);
+			goto out;
+		}
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc == 0 && *kw > 0 &&
+	    (rc = store_held(st, origin, *kw, &held)) == 0) {
+		for (i = 0; i < n; i++)
+			below += later[i] <= *kw;
+		*kheld = held > below ? held - below : 0;
+	}
+	free(later);
+	return rc;
+}
+
 int
 store_held(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES], uint64_t w,
     uint64_t *held)

@@ -52,7 +52,11 @@
  * earlier release announces none and is spoken to as before. */
 #define SYNC_CAP_DELTA 1u /* digests of what changed, with a fingerprint */
 #define SYNC_CAP_LAZY 2u /* a receiver may ask not to be pushed an origin */
-#define SYNC_CAPS (SYNC_CAP_DELTA | SYNC_CAP_LAZY)
+/* Relays records of kinds it does not know (0.2.0 on). A peer without it
+ * (0.1.0) refuses such a record and drops the link that brought it: it
+ * is neither sent them nor told of them (docs/PROTOCOL.md). */
+#define SYNC_CAP_LATER 4u
+#define SYNC_CAPS (SYNC_CAP_DELTA | SYNC_CAP_LAZY | SYNC_CAP_LATER)
 
 /* PeerMsg.software: bytes kept of what a peer announces (printable ASCII;
  * anything else shown as '?'). */

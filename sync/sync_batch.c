@@ -24,7 +24,24 @@ struct batch_fill {
 	const uint8_t *skip;
 	size_t nskip;
 	uint64_t skip_after;
+	/* For a peer without SYNC_CAP_LATER: records of later kinds are
+	 * left out (v1); counted either way (nlater). */
+	int v1, look;
+	size_t nlater;
 };
+
+/* 1 if the stored record rec is of a kind of a later release. */
+static int
+sync_rec_later(const uint8_t *rec, size_t len, int *later)
+{
+	struct record r;
+
+	if (record_decode(rec, len, &r) != 0)
+		return SD_ESTORE;
+	*later = !record_kind_known(r.body);
+	record_close(&r);
+	return 0;
+}
 
 /* Whether the asker said it holds seq. */
 static int
@@ -55,6 +72,14 @@ sync_fill_cb(void *arg, const uint8_t *rec, size_t len)
 	sd__signed_record__free_unpacked(sr, NULL);
 	if (sync_fill_skips(f, f->last_seq))
 		return 0;
+	if (f->look) {
+		int later, rc;
+		if ((rc = sync_rec_later(rec, len, &later)) != 0)
+			return rc;
+		f->nlater += later;
+		if (later && f->v1)
+			return 0;
+	}
 	if ((f->recs[f->n].data = malloc(len)) == NULL)
 		return -ENOMEM;
 	memcpy(f->recs[f->n].data, rec, len);
@@ -134,6 +159,16 @@ sync_on_want(struct sync_session *s, const Sd__Want *w)
 		mine = sync_hub_mark(h, w->origin.data);
 	else if ((rc = store_mark(h->ctx.st, w->origin.data, &mine)) != 0)
 		return rc;
+	/* A peer without SYNC_CAP_LATER is sent no record of a later kind,
+	 * and no watermark past the newest record it keeps (its fsck would
+	 * find one above its highest seq). */
+	if (!(s->caps & SYNC_CAP_LATER)) {
+		uint64_t kw =
+		    sync_mine_w(s, sync_entry_find(h, w->origin.data));
+		if (kw < mine)
+			mine = kw;
+		f.v1 = f.look = 1;
+	}
 	if (w->after >= mine) {
 		/* Nothing newer: an empty batch ends the asker's wait. */
 		Sd__RecordBatch b;
@@ -176,13 +211,14 @@ sync_on_want(struct sync_session *s, const Sd__Want *w)
 
 int
 sync_push_encode(struct sync_hub *h, const uint8_t *origin, uint64_t from,
-    uint64_t to, uint8_t **msg, size_t *len, size_t *nrec)
+    uint64_t to, uint8_t **msg, size_t *len, size_t *nrec, size_t *nlater)
 {
 	struct batch_fill f = { 0 };
 	uint64_t end;
 	int rc;
 
 	*msg = NULL;
+	f.look = 1;
 	if (to <= from)
 		return 0;
 	if ((f.recs = calloc(SYNC_PUSH_RECORDS, sizeof(*f.recs))) == NULL)
@@ -195,6 +231,7 @@ sync_push_encode(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 		*msg = NULL;
 	}
 	*nrec = f.n;
+	*nlater = f.nlater;
 	if (rc == 0)
 		rc = f.full ? 0 : 1;
 	sync_fill_reset(&f);
@@ -309,9 +346,13 @@ sync_batch_prepare(
 			goto out;
 		}
 		prev = r->rec->seq;
-		if (is_root !=
-		    (body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT ||
-		        body->kind_case == SD__RECORD_BODY__KIND_REVOCATION)) {
+		/* A kind of a later release may come from either (a node's
+		 * needs its certificate in force, checked above). */
+		if (record_kind_known(body) &&
+		    is_root !=
+		        (body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT ||
+		            body->kind_case ==
+		                SD__RECORD_BODY__KIND_REVOCATION)) {
 			rc = sync_err(err, errlen, SD_EPROTO,
 			    "record %zu: a %s record from a %s origin", i,
 			    is_root ? "node's" : "root's",
@@ -348,7 +389,10 @@ sync_prepare(const struct sync_ctx *ctx, int certified, const uint8_t *in,
 	if ((sm->m = sd__peer_msg__unpack(NULL, inlen, in)) == NULL)
 		sm->rc = sync_err(
 		    sm->err, sizeof(sm->err), SD_EDECODE, "malformed message");
-	else if (sm->m->version != SYNC_VERSION)
+	/* Later releases keep version 1 and announce new behaviour as
+	 * capabilities; a higher number is read as 1 all the same (its
+	 * fields this build does not know are ignored), never refused. */
+	else if (sm->m->version < SYNC_VERSION)
 		sm->rc = sync_err(sm->err, sizeof(sm->err), SD_EVERSION,
 		    "sync version %u is not spoken here", sm->m->version);
 	/* Records are verified only for a certified peer. */

@@ -18,9 +18,10 @@
 #define SYNC_DIGEST_WANTS 256
 
 /* Fills m's marks from the cache: every origin with w > 0 (whole), or
- * those changed since gen `since`, gone ones (w 0) included (delta). */
+ * those changed since gen `since`, gone ones (w 0) included (delta); for
+ * a peer with SYNC_CAP_LATER (later) the whole hold, else (kw, kheld). */
 static int
-sync_marks_fill(const struct sync_hub *h, int delta, uint64_t since,
+sync_marks_fill(const struct sync_hub *h, int later, int delta, uint64_t since,
     Sd__Mark **v, Sd__Mark ***p, size_t *n)
 {
 	size_t i;
@@ -37,25 +38,27 @@ sync_marks_fill(const struct sync_hub *h, int delta, uint64_t since,
 	for (i = 0; i < h->n; i++) {
 		const struct sync_entry *e = &h->v[i];
 		Sd__Mark *mk = &(*v)[*n];
-		if (delta ? e->gen <= since : e->w == 0)
+		uint64_t w = later ? e->w : e->kw;
+		if (delta ? e->gen <= since : w == 0)
 			continue;
 		sd__mark__init(mk);
 		mk->origin.data = (uint8_t *)e->origin;
 		mk->origin.len = KEY_PUBLIC_BYTES;
-		mk->w = e->w;
+		mk->w = w;
 		/* The root's entry says what is held, gaps or not; a node
 		 * origin's how many of its records up to w are held. */
 		mk->has_held = 1;
-		mk->held = e->held;
+		mk->held = later ? e->held : e->kheld;
 		(*p)[(*n)++] = mk;
 	}
 	return 0;
 }
 
 /* Encodes the whole digest for peers without SYNC_CAP_DELTA into
- * h->digest, unless the cache is unchanged since the last time. */
+ * h->digest (for peers with SYNC_CAP_LATER if later), unless the cache is
+ * unchanged since the last time. */
 static int
-sync_digest_encode(struct sync_hub *h)
+sync_digest_encode(struct sync_hub *h, int later)
 {
 	Sd__Mark *v, **p;
 	Sd__Digest d;
@@ -64,9 +67,10 @@ sync_digest_encode(struct sync_hub *h)
 	uint8_t *buf;
 	int rc;
 
-	if (h->digest != NULL && h->digest_gen == h->gen)
+	if (h->digest != NULL && h->digest_gen == h->gen &&
+	    h->digest_later == later)
 		return 0;
-	if ((rc = sync_marks_fill(h, 0, 0, &v, &p, &n)) != 0)
+	if ((rc = sync_marks_fill(h, later, 0, 0, &v, &p, &n)) != 0)
 		goto out;
 	sd__digest__init(&d);
 	d.marks = p;
@@ -85,6 +89,7 @@ sync_digest_encode(struct sync_hub *h)
 	h->digest = buf;
 	h->digest_len = len;
 	h->digest_gen = h->gen;
+	h->digest_later = later;
 out:
 	free(v);
 	free(p);
@@ -102,9 +107,10 @@ sync_digest_delta(struct sync_session *s)
 	Sd__Digest d;
 	Sd__PeerMsg m;
 	size_t n;
-	int rc, whole = s->full_next;
+	int rc, whole = s->full_next, later = (s->caps & SYNC_CAP_LATER) != 0;
 
-	if ((rc = sync_marks_fill(h, !whole, s->told_gen, &v, &p, &n)) != 0)
+	if ((rc = sync_marks_fill(h, later, !whole, s->told_gen, &v, &p, &n)) !=
+	    0)
 		goto out;
 	sd__digest__init(&d);
 	d.marks = p;
@@ -112,7 +118,7 @@ sync_digest_delta(struct sync_session *s)
 	d.has_delta = !whole;
 	d.delta = !whole;
 	d.has_fingerprint = 1;
-	d.fingerprint = h->fp;
+	d.fingerprint = later ? h->fp : h->kfp;
 	d.has_resend = d.resend = s->ask_resend;
 	sd__peer_msg__init(&m);
 	m.m_case = SD__PEER_MSG__M_DIGEST;
@@ -135,7 +141,8 @@ sync_digest_send(struct sync_session *s)
 
 	if (s->caps & SYNC_CAP_DELTA)
 		return sync_digest_delta(s);
-	if ((rc = sync_digest_encode(s->hub)) != 0)
+	if ((rc = sync_digest_encode(
+	         s->hub, (s->caps & SYNC_CAP_LATER) != 0)) != 0)
 		return rc;
 	s->send(s->arg, s->hub->digest, s->hub->digest_len);
 	return 0;
@@ -275,13 +282,16 @@ static int
 sync_behind(struct sync_session *s, const struct sync_mark *k,
     const struct sync_entry *e, uint64_t *after)
 {
-	uint64_t mine = e != NULL ? e->w : 0;
+	uint64_t mine = e != NULL ? e->w : 0, cw = sync_mine_w(s, e),
+	         held = sync_mine_held(s, e);
 	char o[HEX_SHORT + 1];
 
 	*after = mine;
 	if (k->dw > mine)
 		return 1;
-	if (k->dw < mine || !k->has_dheld || mine == 0 || e->held >= k->dheld ||
+	/* At the same watermark (over the kinds the peer keeps), it holds
+	 * more. */
+	if (k->dw != cw || !k->has_dheld || cw == 0 || held >= k->dheld ||
 	    !sync_repair_due(s, k->origin))
 		return 0;
 	hex_short(k->origin, o);
@@ -289,7 +299,7 @@ sync_behind(struct sync_session *s, const struct sync_mark *k,
 	    "origin %.8s: a peer holds %llu records up to seq %llu, this "
 	    "store %llu: records were lost here; fetching the origin again",
 	    o, (unsigned long long)k->dheld, (unsigned long long)mine,
-	    (unsigned long long)e->held);
+	    (unsigned long long)held);
 	*after = 0;
 	return 1;
 }
@@ -464,14 +474,16 @@ sync_wants_for(struct sync_session *s, struct sync_mark *k,
 	struct sync_hub *h = s->hub;
 	struct sync_want *ws;
 	uint64_t after = 0, mine = e != NULL ? e->w : 0;
-	uint64_t held = e != NULL ? e->held : 0;
+	/* What the peer's (dw, dheld) compare with: a peer without
+	 * SYNC_CAP_LATER keeps only the kinds of 0.1.0. */
+	uint64_t cw = sync_mine_w(s, e), held = sync_mine_held(s, e);
 	int own = sync_is_self(h, k->origin), lagging, behind, rc;
 
 	/* The peer holds more of the origin: above this node's watermark,
 	 * or more records at the same one (lost here; for the root's set,
 	 * records in gaps). */
 	behind = k->dw > mine ||
-	    (k->dw == mine && k->dw > 0 && k->has_dheld && k->dheld > held);
+	    (k->dw == cw && k->dw > 0 && k->has_dheld && k->dheld > held);
 	/* Only origins whose certificate is in force: their records could
 	 * not be stored otherwise, and a peer cannot make this node track
 	 * made-up origins (looked at again when the root set changes). */

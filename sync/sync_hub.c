@@ -294,7 +294,7 @@ sync_entry_get(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 }
 
 struct root_sum {
-	uint64_t max, held;
+	uint64_t max, held, kmax, kheld;
 };
 
 static int
@@ -308,48 +308,57 @@ sync_root_cb(void *arg, const uint8_t *rec, size_t len)
 	if (r.rec->seq > rs->max)
 		rs->max = r.rec->seq;
 	rs->held++;
+	if (record_kind_known(r.body)) {
+		if (r.rec->seq > rs->kmax)
+			rs->kmax = r.rec->seq;
+		rs->kheld++;
+	}
 	record_close(&r);
 	return 0;
 }
 
-/* origin's watermark and held count from the store into (w, held). The
- * root's records are synced as a set (they reach nodes out of order, so
- * its seqs may have gaps): its "watermark" is the highest seq held. */
+/* origin's watermark and held count from the store into e->w, e->held
+ * (and for peers without SYNC_CAP_LATER, e->kw, e->kheld). The root's
+ * records are synced as a set (they reach nodes out of order, so its seqs
+ * may have gaps): its "watermark" is the highest seq held. */
 static int
-sync_read(
-    struct sync_hub *h, const uint8_t *origin, uint64_t *w, uint64_t *held)
+sync_read(struct sync_hub *h, const uint8_t *origin, struct sync_entry *e)
 {
-	struct root_sum rs = { 0, 0 };
+	struct root_sum rs = { 0, 0, 0, 0 };
 	int rc;
 
 	if (sync_is_root(h, origin)) {
 		rc = store_range(
 		    h->ctx.st, origin, 0, UINT64_MAX, sync_root_cb, &rs);
-		*w = rs.max;
-		*held = rs.held;
+		e->w = rs.max;
+		e->held = rs.held;
+		e->kw = rs.kmax;
+		e->kheld = rs.kheld;
 		return rc;
 	}
-	if ((rc = store_mark(h->ctx.st, origin, w)) != 0)
+	if ((rc = store_mark(h->ctx.st, origin, &e->w)) != 0 ||
+	    (rc = store_held(h->ctx.st, origin, e->w, &e->held)) != 0)
 		return rc;
-	return store_held(h->ctx.st, origin, *w, held);
+	return store_held_v1(h->ctx.st, origin, e->w, &e->kw, &e->kheld);
 }
 
 int
 sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 {
-	struct sync_entry *e;
-	uint64_t w, held, now;
+	struct sync_entry *e, now_e;
+	uint64_t now;
 	int rc;
 
-	if ((rc = sync_read(h, origin, &w, &held)) != 0)
+	memset(&now_e, 0, sizeof(now_e));
+	if ((rc = sync_read(h, origin, &now_e)) != 0)
 		return rc;
 	if ((e = sync_entry_find(h, origin)) == NULL) {
-		if (w == 0 && held == 0)
+		if (now_e.w == 0 && now_e.held == 0)
 			return 0;
 		if ((e = sync_entry_get(h, origin)) == NULL)
 			return -ENOMEM;
 	}
-	if (w != e->w) {
+	if (now_e.w != e->w) {
 		/* Told from now on in digests; what was told before every
 		 * peer had time to hear it is the replay bound. */
 		now = sync_now(h);
@@ -357,14 +366,21 @@ sync_hub_refresh(struct sync_hub *h, const uint8_t origin[KEY_PUBLIC_BYTES])
 			e->w_old = e->w;
 		e->t_cur = now;
 	}
-	if (w == e->w && held == e->held)
+	if (now_e.w == e->w && now_e.held == e->held && now_e.kw == e->kw &&
+	    now_e.kheld == e->kheld)
 		return 0;
 	if (e->w > 0)
 		h->fp ^= sync_fp(e->origin, e->w, e->held);
-	if (w > 0)
-		h->fp ^= sync_fp(e->origin, w, held);
-	e->w = w;
-	e->held = held;
+	if (now_e.w > 0)
+		h->fp ^= sync_fp(e->origin, now_e.w, now_e.held);
+	if (e->kw > 0)
+		h->kfp ^= sync_fp(e->origin, e->kw, e->kheld);
+	if (now_e.kw > 0)
+		h->kfp ^= sync_fp(e->origin, now_e.kw, now_e.kheld);
+	e->w = now_e.w;
+	e->held = now_e.held;
+	e->kw = now_e.kw;
+	e->kheld = now_e.kheld;
 	e->gen = ++h->gen;
 	h->ring[h->nring % SYNC_RING].gen = e->gen;
 	memcpy(
@@ -539,7 +555,7 @@ sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 {
 	struct sync_session *s;
 	uint8_t *push = NULL;
-	size_t plen = 0, nrec = 0;
+	size_t plen = 0, nrec = 0, nlater = 0;
 	int pushable = -1, rc = 0;
 
 	for (s = h->sessions; s != NULL; s = s->next) {
@@ -555,11 +571,15 @@ sync_hub_announce(struct sync_hub *h, const uint8_t *origin, uint64_t from,
 		if (w == from && from < to && sync_pushes(s, k, origin)) {
 			if (pushable < 0 &&
 			    (pushable = sync_push_encode(h, origin, from, to,
-			         &push, &plen, &nrec)) < 0) {
+			         &push, &plen, &nrec, &nlater)) < 0) {
 				rc = pushable;
 				break;
 			}
-			if (pushable == 1) {
+			/* A peer without SYNC_CAP_LATER gets no record of a
+			 * later kind: told in a digest, it asks, and the
+			 * answer leaves them out. */
+			if (pushable == 1 &&
+			    ((s->caps & SYNC_CAP_LATER) || nlater == 0)) {
 				s->send(s->arg, push, plen);
 				s->records_out += nrec;
 				sync_known_raise(s, origin, to);

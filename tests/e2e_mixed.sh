@@ -6,7 +6,9 @@
 # first message: an old node announces no capabilities and ignores the
 # field); every member, update and removal reaches every node both ways,
 # and nothing is refused anywhere. An old node over max_inbound is kept
-# (it would reconnect at once after a goodbye).
+# (it would reconnect at once after a goodbye). A record of a kind of a
+# later release entering at a new node reaches the new nodes and never
+# the old ones, which keep syncing and refuse nothing.
 source "$(dirname "$0")/lib.sh"
 
 OLD_REV=${SD_OLD_REV:-2143a4c}
@@ -117,6 +119,49 @@ sdc n2 member remove "$IDN" >/dev/null
 sdc n2 member add --name "New Release OU" --kind sme --country EE >/dev/null
 on_release n1
 if wait_all 161; then ok; else fail "changes did not reach every node"; fi
+
+# A record of a kind of a later release (tests/evilpeer as a later node,
+# announcing every capability) enters at n1. The new nodes relay and keep
+# it; the old ones, which would refuse it and drop the link that brought
+# it, are neither sent it nor told of it, and keep syncing.
+sd_node fut
+FUT_KEY=$(awk 'NR == 1 { print substr($2, 65) }' "$T/fut/node.key")
+"$SD" federation admit "$FUT_KEY" --dir "$T/root" --name fut --countries FI \
+	-o "$T/fut.cert" >/dev/null
+sdc n1 cert add "$T/fut.cert" >/dev/null
+run_rc r env EVIL_CAPS=7 EVIL_SUBJECT="9/opp-1" EVIL_SEQ=1 "$SD_BIN/tests/evilpeer" \
+	"$T/fut/node.key" "$ROOT" "$T/fut.cert" "${PORT[n1]}" future
+expect_eq "a later node's record taken by n1" "$r_out" "open"
+on_release o2
+sdc o2 member add --name "After Later Kind Oy" --kind sme --country LT >/dev/null
+on_release n2
+sdc n2 member add --name "After Later Kind OU" --kind sme --country EE >/dev/null
+on_release n1
+if wait_all 163; then ok; else fail "members after the later kind did not reach every node"; fi
+later() { # later NAME: records of a later kind NAME holds (its fsck)
+	on_release "$1"
+	sdc "$1" fsck | awk '/of a later release/ { n = $1 } END { print n + 0 }'
+	on_release n1
+}
+for _ in $(seq 1 150); do
+	[ "$(later n2)" = 1 ] && break
+	sleep 0.2
+done
+expect_eq "n1 keeps the later kind" "$(later n1)" 1
+expect_eq "n2 got it (relayed)" "$(later n2)" 1
+for n in o1 o2; do
+	on_release "$n"
+	run_rc k sdc "$n" fsck
+	expect_eq "old $n: fsck clean" "$k_rc" 0
+	expect_not_contains "old $n refused nothing" "$(cat "$T/$n.log")" "refused"
+done
+on_release n1
+for n in o1 n1 o2 n2; do
+	on_release "$n"
+	rej=$(sdc "$n" status --json | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["rejected"].values()))')
+	expect_eq "nothing refused at $n after the later kind" "$rej" 0
+done
+on_release n1
 for n in o1 n1 o2 n2; do
 	on_release "$n"
 	run_rc sh sdc "$n" member show "$IDO" --json

@@ -9,7 +9,19 @@
  *              node's key), signed by itself
  *   oversize   a frame header above the channel's maximum
  *   truncated  a frame header announcing 100 bytes, then 10, then close
- *   version    a sync message of version 99
+ *   version    a sync message of version 0 (no version at all)
+ *   later      a message of a later release: version 99, a message kind
+ *              (field 15) and a field (40) this build cannot name; the
+ *              peer must keep the connection ("open")
+ *   future     a record of a kind of a later release (RecordBody field
+ *              9, opaque), seq $EVIL_SEQ (default 1), subject
+ *              $EVIL_SUBJECT (unset: none), payload $EVIL_TEXT
+ *   fetch      asks (Want) for every record of origin FORGE_ORIGIN and
+ *              prints each record received, in hex, one a line (for 10 s
+ *              at most, until a batch of that origin without `more`);
+ *              then "fetched N"
+ * It announces the capabilities in $EVIL_CAPS (unset: none, as a node of
+ * the first release).
  *   replay     the record bytes in the file $EVIL_RECORD again, as a
  *              batch (0, 1], $EVIL_WAIT_MS milliseconds after its
  *              certificate was sent
@@ -81,6 +93,23 @@ member_record(const struct key *k, const char *cc, size_t *len)
 	return rec;
 }
 
+/* A record of a kind of a later release, of origin k: see "future". */
+static uint8_t *
+future_record(const struct key *k, size_t *len)
+{
+	const char *seq = getenv("EVIL_SEQ"), *text = getenv("EVIL_TEXT");
+	Sd__RecordBody b;
+	struct sdtest_future f;
+	uint8_t *rec;
+
+	sdtest_future_body(&b, &f, getenv("EVIL_SUBJECT"),
+	    text != NULL ? text : "a later release's record");
+	if (sdtest_record_sign(k, seq != NULL ? strtoull(seq, NULL, 10) : 1, &b,
+	        record_now_ms(), &rec, len) != 0)
+		die("sign");
+	return rec;
+}
+
 static long
 now_ms(void)
 {
@@ -110,6 +139,65 @@ save_record(const char *path, const uint8_t *rec, size_t len)
 
 	if (f == NULL || fwrite(rec, 1, len, f) != len || fclose(f) != 0)
 		die("EVIL_RECORD: cannot write");
+}
+
+/* Sends a Want for every record of origin and prints those received (see
+ * "fetch"); returns how many. */
+static int
+fetch(int fd, struct chan *ch, const uint8_t *origin)
+{
+	Sd__PeerMsg m;
+	Sd__Want w;
+	long t0 = now_ms();
+	int n = 0, done = 0;
+
+	sd__peer_msg__init(&m);
+	sd__want__init(&w);
+	m.version = 1;
+	m.m_case = SD__PEER_MSG__M_WANT;
+	m.want = &w;
+	w.origin.data = (uint8_t *)origin;
+	w.origin.len = 32;
+	w.after = 0;
+	send_sealed(fd, ch, &m);
+	while (!done && now_ms() - t0 < 10000) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		uint8_t *in = NULL, *msg;
+		size_t inlen, mlen, i;
+		Sd__PeerMsg *pm;
+		int rc;
+		if (poll(&p, 1, 10000 - (int)(now_ms() - t0)) <= 0)
+			break;
+		if (frame_read_fd(fd, CHAN_FRAME_MAX, &in, &inlen) != 0)
+			break;
+		if ((msg = malloc(inlen + 1)) == NULL)
+			die("oom");
+		rc = chan_open(ch, in, inlen, msg, inlen + 1, &mlen);
+		free(in);
+		if (rc < 0)
+			die("chan_open");
+		if (rc != CHAN_MESSAGE ||
+		    (pm = sd__peer_msg__unpack(NULL, mlen, msg)) == NULL) {
+			free(msg);
+			continue;
+		}
+		if (pm->m_case == SD__PEER_MSG__M_BATCH &&
+		    pm->batch->origin.len == 32 &&
+		    memcmp(pm->batch->origin.data, origin, 32) == 0) {
+			for (i = 0; i < pm->batch->n_records; i++, n++) {
+				size_t j;
+				for (j = 0; j < pm->batch->records[i].len; j++)
+					printf("%02x",
+					    pm->batch->records[i].data[j]);
+				printf("\n");
+			}
+			done = !pm->batch->more;
+		}
+		sd__peer_msg__free_unpacked(pm, NULL);
+		free(msg);
+	}
+	printf("fetched %d\n", n);
+	return n;
 }
 
 int
@@ -176,10 +264,27 @@ main(int argc, char **argv)
 		m.m_case = SD__PEER_MSG__M_CERT;
 		m.cert.data = cert;
 		m.cert.len = certlen;
+		/* The capabilities to announce (sync/sync.h SYNC_CAP_*):
+		 * none, as a node of the first release, unless told. */
+		if (getenv("EVIL_CAPS") != NULL) {
+			m.has_caps = 1;
+			m.caps =
+			    (uint32_t)strtoul(getenv("EVIL_CAPS"), NULL, 0);
+		}
 		send_sealed(fd, ch, &m);
 	}
 	usleep(300000);
-	if (strcmp(mode, "oversize") == 0) {
+	if (strcmp(mode, "fetch") == 0) {
+		if (argc != 7)
+			die("fetch: ORIGIN");
+		fetch(fd, ch, forge);
+		goto out;
+	} else if (strcmp(mode, "later") == 0) {
+		struct sdtest_later_msg l;
+		Sd__PeerMsg m;
+		sdtest_later_msg(&m, &l);
+		send_sealed(fd, ch, &m);
+	} else if (strcmp(mode, "oversize") == 0) {
 		uint8_t hdr[4];
 		frame_header(CHAN_FRAME_MAX + 1, hdr);
 		if (write(fd, hdr, 4) != 4)
@@ -197,7 +302,7 @@ main(int argc, char **argv)
 		ProtobufCBinaryData r;
 		sd__peer_msg__init(&m);
 		sd__record_batch__init(&b);
-		m.version = strcmp(mode, "version") == 0 ? 99 : 1;
+		m.version = strcmp(mode, "version") == 0 ? 0 : 1;
 		m.m_case = SD__PEER_MSG__M_BATCH;
 		m.batch = &b;
 		if (strcmp(mode, "replay") == 0) {
@@ -205,6 +310,8 @@ main(int argc, char **argv)
 			rec = load_record(getenv("EVIL_RECORD"), &reclen);
 			if (wait != NULL)
 				usleep((useconds_t)atoi(wait) * 1000u);
+		} else if (strcmp(mode, "future") == 0) {
+			rec = future_record(k, &reclen);
 		} else if (strcmp(mode, "scope") == 0) {
 			rec = member_record(k, "SE", &reclen);
 		} else if (strcmp(mode, "forged") == 0) {
@@ -232,6 +339,12 @@ main(int argc, char **argv)
 		b.origin.len = 32;
 		b.from = 0;
 		b.to = 1;
+		if (strcmp(mode, "future") == 0 && getenv("EVIL_SEQ") != NULL) {
+			/* The batch (seq - 1, seq]: the earlier seqs came
+			 * before. */
+			b.to = strtoull(getenv("EVIL_SEQ"), NULL, 10);
+			b.from = b.to - 1;
+		}
 		b.records = &r;
 		b.n_records = 1;
 		send_sealed(fd, ch, &m);

@@ -506,9 +506,7 @@ simnet_member_id(const struct simnode *n, size_t index, uint8_t id[16])
 	    (len < 32 ? len : 32) + sizeof(index), NULL, 0);
 }
 
-/* Signs bodies[0..cnt) as n's next seqs and stores them in one
- * transaction; the hub is told. */
-static int
+int
 simnet_store_own(struct simnode *n, Sd__RecordBody *bodies, size_t cnt)
 {
 	struct store_item *items;

@@ -116,6 +116,10 @@ int simnet_revoke(struct simnet *net, const struct simnode *who, uint64_t *seq);
  */
 int simnet_publish(struct simnode *n, size_t count, size_t first);
 
+/* simnet_store_own(n, bodies, cnt): bodies[0..cnt) signed as n's next
+ * seqs and stored in one transaction; the hub is told. */
+int simnet_store_own(struct simnode *n, Sd__RecordBody *bodies, size_t cnt);
+
 /* simnet_remove(n, index): a tombstone for member index of n. */
 int simnet_remove(struct simnode *n, size_t index);
 

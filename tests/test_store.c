@@ -1332,6 +1332,54 @@ test_reindex_schema1(void)
 		CHECK_INT(df(st, STORE_F_CAPABILITY, "robotics"), 1);
 		store_close(st);
 	}
+	/* The upgrade is one way: the schema-1 store was copied first, as
+	 * it was (schema 1, no postings), beside it. */
+	{
+		char bpath[600];
+		MDB_dbi bmeta, bpost;
+		MDB_stat ps;
+		MDB_val sk = { 6, "schema" }, sv;
+		snprintf(
+		    bpath, sizeof(bpath), "%s/reindex.schema1-backup", root);
+		env = NULL;
+		CHECK_INT(mdb_env_create(&env), 0);
+		mdb_env_set_maxdbs(env, 16);
+		CHECK_INT(mdb_env_open(env, bpath, MDB_RDONLY, 0600), 0);
+		CHECK_INT(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+		CHECK_INT(mdb_dbi_open(txn, "meta", 0, &bmeta), 0);
+		CHECK_INT(mdb_get(txn, bmeta, &sk, &sv), 0);
+		CHECK(sv.mv_size == 8 && ((uint8_t *)sv.mv_data)[7] == 1);
+		CHECK_INT(mdb_dbi_open(txn, "postings", 0, &bpost), 0);
+		CHECK_INT(mdb_stat(txn, bpost, &ps), 0);
+		CHECK_INT(ps.ms_entries, 0);
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+	}
+	/* A store of a later schema (a downgrade): refused, clearly, by a
+	 * writer and a reader alike, and left as it is. */
+	env = NULL;
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	CHECK_INT(mdb_env_open(env, path, 0, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	{
+		uint8_t four[8] = { 0, 0, 0, 0, 0, 0, 0, STORE_SCHEMA + 1 };
+		MDB_val sk = { 6, "schema" }, sv = { 8, four };
+		CHECK_INT(mdb_put(txn, meta, &sk, &sv, 0), 0);
+	}
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	{
+		char path2[600];
+		snprintf(path2, sizeof(path2), "%s/reindex", root);
+		st = NULL;
+		CHECK_INT(store_open(path2, codes, 64, 0, &st), SD_ESCHEMA);
+		CHECK_INT(store_open(path2, codes, 64, STORE_RDONLY, &st),
+		    SD_ESCHEMA);
+		CHECK(st == NULL);
+		CHECK_CONTAINS(sd_strerror(SD_ESCHEMA), "downgrade refused");
+	}
 	for (i = 0; i < 3; i++)
 		sdtest_rec_free(&t[i]);
 	key_free(k);
@@ -1678,6 +1726,134 @@ test_old_peers_db(void)
 	key_free(k);
 }
 
+/* A later kind's record signed now as seq of k: subject (or NULL) and
+ * payload text. */
+static int
+make_future(struct sdtest_rec *t, const struct key *k, uint64_t seq,
+    const char *subject, const char *text)
+{
+	Sd__RecordBody b;
+	struct sdtest_future f;
+
+	sdtest_future_body(&b, &f, subject, text);
+	return sdtest_rec_make(t, codes, k, seq, &b);
+}
+
+/* Records of a kind of a later release: stored and served in ranges (so
+ * relayed), never indexed; a later one of the same subject replaces the
+ * older; the watermark and revocation rules of their origin apply; fsck
+ * counts them and is clean. */
+static void
+test_later_kinds(void)
+{
+	static const struct sdtest_member ms = { "Future Laser Oy", "FI", NULL,
+		"Oulu", NULL, { "laser cutting" }, { "25.62" }, 0, 8 };
+	struct store *st = open_store("later", 0);
+	struct key *rootk = NULL, *node = NULL;
+	struct sdtest_rec cert, mem, a1, a2, b1, eq, rf, rev;
+	struct store_stats s0, s;
+	struct store_fsck_stats fs;
+	struct fsck_log log;
+	struct seqs seqs;
+	struct store_item it[2];
+	uint8_t id[MEMBER_ID_BYTES];
+
+	memset(&log, 0, sizeof(log));
+	if (st == NULL || key_generate(&rootk) != 0 ||
+	    key_generate(&node) != 0) {
+		CHECK(0);
+		store_close(st);
+		return;
+	}
+	CHECK_INT(make_cert(&cert, rootk, 1, node->pk, "Future node"), 0);
+	CHECK_INT(apply1(st, &cert), 0);
+	make_id(id, 21, 0);
+	CHECK_INT(sdtest_rec_member(&mem, codes, node, 1, id, &ms), 0);
+	CHECK_INT(
+	    make_future(&a1, node, 2, "\x09opp-1", "call for partners"), 0);
+	CHECK_INT(make_future(&b1, node, 3, NULL, "a note with no subject"), 0);
+	CHECK_INT(make_future(&a2, node, 4, "\x09opp-1", "call, amended"), 0);
+	CHECK_INT(
+	    make_future(&eq, node, 4, "\x09opp-2", "another at seq 4"), 0);
+	CHECK_INT(make_future(&rf, rootk, 5, "\x0aroot-1", "a root notice"), 0);
+	CHECK(!record_kind_known(a1.r.body));
+
+	/* A member and the first later-kind record, as one batch (0, 2]. */
+	it[0] = sdtest_rec_item(&mem);
+	it[1] = sdtest_rec_item(&a1);
+	s0 = stats(st);
+	CHECK_INT(store_apply(st, it, 2, node->pk, 0, 2), 0);
+	CHECK_INT(it[0].result, 0);
+	CHECK_INT(it[1].result, 0);
+	CHECK_INT(mark(st, node->pk), 2);
+	s = stats(st);
+	CHECK_INT(s.members, s0.members + 1);
+	CHECK_INT(live_of(st, node->pk), 1);
+	/* Served to peers: the range holds both. */
+	CHECK_INT(range_count(st, node->pk, 0, 10, &seqs), 2);
+	CHECK_INT(seqs.v[1], 2);
+	CHECK_INT(query_find(st, "FI", "laser", NULL, NULL), 1);
+	CHECK_INT(query_find(st, NULL, "partners", NULL, NULL), 0);
+	CHECK_INT(apply1(st, &a1), SD_ESTALE); /* a duplicate */
+
+	/* Without a subject: kept; a later one of a subject replaces it. */
+	CHECK_INT(sdtest_rec_apply(st, &b1, node->pk, 2, 3), 0);
+	CHECK_INT(sdtest_rec_apply(st, &a2, node->pk, 3, 4), 0);
+	CHECK_INT(mark(st, node->pk), 4);
+	CHECK_INT(range_count(st, node->pk, 0, 10, &seqs), 3);
+	CHECK_INT(seqs.v[0], 1);
+	CHECK_INT(seqs.v[1], 3);
+	CHECK_INT(seqs.v[2], 4);
+	/* The superseded one, replayed below the watermark: refused. */
+	CHECK_INT(apply1(st, &a1), SD_ESTALE);
+	CHECK_INT(range_count(st, node->pk, 0, 10, NULL), 3);
+	/* Another record under a seq in use: equivocation, the first kept. */
+	CHECK_INT(apply1(st, &eq), SD_EEXIST);
+	/* The root may publish a later kind too (no certificate needed). */
+	CHECK_INT(apply1(st, &rf), 0);
+	CHECK_INT(range_count(st, rootk->pk, 0, 10, NULL), 2);
+	store_close(st);
+
+	if ((st = open_store("later", STORE_RDONLY)) == NULL) {
+		CHECK(0);
+	} else {
+		memset(&log, 0, sizeof(log));
+		CHECK_INT(store_fsck(st, 1, fsck_log_cb, &log, &fs), 0);
+		CHECK_INT(fs.problems, 0);
+		CHECK_INT(fs.others, 3);
+		CHECK_INT(fs.live, 1);
+		store_close(st);
+	}
+	if (log.used)
+		fprintf(stderr, "%s", log.text);
+
+	/* A revocation purges the node's later-kind records too. */
+	if ((st = open_store("later", 0)) == NULL) {
+		CHECK(0);
+		goto out;
+	}
+	CHECK_INT(
+	    sdtest_rec_revocation(&rev, codes, rootk, 6, node->pk, "gone"), 0);
+	CHECK_INT(apply1(st, &rev), 0);
+	CHECK_INT(range_count(st, node->pk, 0, 10, NULL), 0);
+	CHECK_INT(apply1(st, &a2), SD_EREVOKED);
+	store_close(st);
+	CHECK_INT(fsck_run("later", &log), 0);
+	if (log.used)
+		fprintf(stderr, "%s", log.text);
+	sdtest_rec_free(&rev);
+out:
+	sdtest_rec_free(&cert);
+	sdtest_rec_free(&mem);
+	sdtest_rec_free(&a1);
+	sdtest_rec_free(&a2);
+	sdtest_rec_free(&b1);
+	sdtest_rec_free(&eq);
+	sdtest_rec_free(&rf);
+	key_free(rootk);
+	key_free(node);
+}
+
 int
 main(void)
 {
@@ -1700,6 +1876,7 @@ main(void)
 	test_stale_posting();
 	test_fsck();
 	test_old_peers_db();
+	test_later_kinds();
 	rc = check_done("test_store");
 	sdtest_rmtree(root);
 	free(root);

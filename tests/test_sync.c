@@ -17,6 +17,7 @@
 #include "err.h"
 #include "gossip.pb-c.h"
 #include "record.h"
+#include "sdtest.h"
 #include "simnet.h"
 
 /* What the nodes of each test announce: the whole suite runs twice, as
@@ -508,13 +509,26 @@ test_hostile(void)
 	simnet_unlink(l);
 
 	sd__peer_msg__init(&m);
-	m.version = 99;
+	m.version = 0;
 	m.m_case = SD__PEER_MSG__M_CERT;
 	len = sd__peer_msg__pack(&m, buf);
 	CHECK_CONTAINS(hostile(net, a, b, buf, len, &l),
-	    "sync version 99 is not spoken here");
+	    "sync version 0 is not spoken here");
 	CHECK_INT(b->offences[SYNC_REJ_VERSION], 1);
 	simnet_unlink(l);
+
+	/* A message of a later release: a higher version number, a message
+	 * kind this build cannot name (field 15 of the oneof's range) and a
+	 * field it does not know. Ignored: the link kept, no offence. */
+	{
+		struct sdtest_later_msg lm;
+		sdtest_later_msg(&m, &lm);
+		len = sd__peer_msg__pack(&m, buf);
+		CHECK_STR(hostile(net, a, b, buf, len, &l), "");
+		CHECK_INT(b->offences[SYNC_REJ_VERSION], 1);
+		CHECK_INT(b->offences[SYNC_REJ_MALFORMED], 1);
+		simnet_unlink(l);
+	}
 
 	/* The batch again, claiming seqs (1, 2]: its record is outside. */
 	pm = sd__peer_msg__unpack(NULL, blen, batch);
@@ -966,6 +980,69 @@ test_catch_up_end(void)
 	simnet_free(net);
 }
 
+/* A record of a kind of a later release published at a: b (this
+ * release) stores and relays it; c, a node without SYNC_CAP_LATER (of
+ * 0.1.0, which would refuse it and drop the link), is neither sent it nor
+ * told of it: its watermark stops at the newest record it keeps, it
+ * syncs the rest, refuses nothing and thinks nothing lost. */
+static void
+test_later_kind(void)
+{
+	struct simnet *net;
+	struct simnode *a, *b, *c;
+	struct simlink *l;
+	struct sdtest_future f;
+	Sd__RecordBody fb;
+	uint64_t w = 0, held = 0;
+	size_t i;
+
+	if (g_caps != SYNC_CAPS)
+		return; /* a node of 0.1.0 would refuse a's record */
+	net = net_new();
+	CHECK_INT(simnet_node_add(net, "a", "FI", &a), 0);
+	CHECK_INT(simnet_node_add(net, "b", "LT", &b), 0);
+	simnet_caps(net, SYNC_CAP_DELTA | SYNC_CAP_LAZY);
+	CHECK_INT(simnet_node_add(net, "c", "EE", &c), 0);
+	CHECK_INT(simnet_publish(a, 3, 0), 0); /* seqs 1-3 */
+	sdtest_future_body(&fb, &f, "9/opp-1", "call for partners");
+	CHECK_INT(simnet_store_own(a, &fb, 1), 0); /* 4 */
+	CHECK_INT(simnet_publish(a, 1, 3), 0); /* 5 */
+	sdtest_future_body(&fb, &f, NULL, "a note");
+	CHECK_INT(simnet_store_own(a, &fb, 1), 0); /* 6 */
+	CHECK_INT(simnet_link(net, a, b, &l), 0);
+	CHECK_INT(simnet_link(net, b, c, &l), 0);
+	settle(net);
+	settle(net);
+	CHECK_INT(store_mark(b->st, a->key->pk, &w), 0);
+	CHECK_INT(w, 6);
+	CHECK_INT(store_held(b->st, a->key->pk, 6, &held), 0);
+	CHECK_INT(held, 6);
+	CHECK_INT(store_mark(c->st, a->key->pk, &w), 0);
+	CHECK_INT(w, 5);
+	CHECK_INT(store_held(c->st, a->key->pk, 5, &held), 0);
+	CHECK_INT(held, 4);
+
+	/* Both ways on: c's records reach a through b; a member after the
+	 * later kinds moves c's watermark past them. */
+	CHECK_INT(simnet_publish(c, 2, 0), 0);
+	CHECK_INT(simnet_publish(a, 1, 4), 0); /* 7 */
+	settle(net);
+	settle(net);
+	CHECK_INT(store_mark(a->st, c->key->pk, &w), 0);
+	CHECK_INT(w, 2);
+	CHECK_INT(store_mark(c->st, a->key->pk, &w), 0);
+	CHECK_INT(w, 7);
+	CHECK_INT(store_held(c->st, a->key->pk, 7, &held), 0);
+	CHECK_INT(held, 5);
+	CHECK_INT(store_held(b->st, a->key->pk, 7, &held), 0);
+	CHECK_INT(held, 7);
+	for (i = 0; i < SYNC_REJ_COUNT; i++)
+		CHECK_INT(a->offences[i] + b->offences[i] + c->offences[i], 0);
+	CHECK(!simnet_logged(b, "were lost"));
+	CHECK(!simnet_logged(c, "were lost"));
+	simnet_free(net);
+}
+
 static void
 run_all(void)
 {
@@ -987,6 +1064,7 @@ run_all(void)
 	test_lazy();
 	test_join();
 	test_mixed();
+	test_later_kind();
 }
 
 int

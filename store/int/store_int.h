@@ -33,6 +33,12 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi records, members, docs, marks, postings, bitmaps, certs, meta;
+	/* Records of kinds of a later release (store_skey): origin || 's' ||
+	 * subject, or origin || 'n' || be64(seq) for one without a subject,
+	 * -> be64 seq. A read-only open of a store no 0.2.0 daemon has
+	 * opened yet has none: has_others is 0. */
+	MDB_dbi others;
+	int has_others;
 	const struct codes *codes;
 	int rdonly;
 	/* At open, LMDB counted a different number of records than the
@@ -46,6 +52,7 @@ struct store {
 #define STORE_CERT_VAL 48 /* root(32) || be64 cert seq || be64 rev seq */
 #define STORE_RKEY_BYTES (KEY_PUBLIC_BYTES + 8) /* origin || be64(seq) */
 #define STORE_OKEY_BYTES (4 + KEY_PUBLIC_BYTES) /* "live"/"held" || origin */
+#define STORE_SKEY_MAX (KEY_PUBLIC_BYTES + 1 + RECORD_SUBJECT_MAX) /* others */
 
 /* The longest index key a member implies: field byte and a token, or a
  * membership's hex id. */
@@ -70,6 +77,11 @@ void store_be64_put(uint8_t *p, uint64_t v);
 /* store_rkey(key, origin, seq): the records key origin || be64(seq). */
 void
 store_rkey(uint8_t key[STORE_RKEY_BYTES], const uint8_t *origin, uint64_t seq);
+
+/* store_skey(key, origin, seq, b): the `others` key of record (origin,
+ * seq) of a later kind with body b; returns its length. */
+size_t store_skey(uint8_t key[STORE_SKEY_MAX], const uint8_t *origin,
+    uint64_t seq, const Sd__RecordBody *b);
 
 /* store_live_key(key, origin), store_held_key(key, origin): the meta keys
  * of an origin's live member count ("live" || origin) and record count

@@ -17,6 +17,9 @@ struct sync_entry {
 	 * stores at the same watermark hold the same records of a node
 	 * origin, so a peer holding more shows this store lost some. */
 	uint64_t held;
+	/* The same for a peer without SYNC_CAP_LATER (store_held_v1): the
+	 * watermark and count over the kinds 0.1.0 knows. kw <= w. */
+	uint64_t kw, kheld;
 	/* Replay detection: w as told to peers since t_cur (when it last
 	 * moved, 0: not since the start), and w_old, an earlier watermark
 	 * every peer connected since has been told. w_old <= w. */
@@ -45,14 +48,17 @@ struct sync_hub {
 	size_t n, cap;
 	struct sync_session *sessions;
 	/* gen counts changes of the cache; fp is the fingerprint of the
-	 * whole vector (see sync_fp). */
-	uint64_t gen, fp;
+	 * whole vector (see sync_fp), kfp of the vector a peer without
+	 * SYNC_CAP_LATER is told (kw, kheld). */
+	uint64_t gen, fp, kfp;
 	uint64_t now_max; /* the latest time sync_now returned */
 	/* Records received on every session since the start: that moved a
 	 * watermark, and that were held already. */
 	uint64_t records_in, records_dup;
-	/* The encoded full digest, valid while gen == digest_gen. */
+	/* The encoded full digest, valid while gen == digest_gen, for peers
+	 * with SYNC_CAP_LATER if digest_later (else the kinds of 0.1.0). */
 	uint64_t digest_gen;
+	int digest_later;
 	uint8_t *digest;
 	size_t digest_len;
 };
@@ -173,6 +179,21 @@ struct sync_msg {
  * and whose records were all held here already (of a node origin): the
  * session decides whether the peer could have known (a replay). */
 #define SYNC_STALE 2
+
+/* What s's peer is told of this node's hold on an entry e (NULL: none):
+ * the watermark and held count over every kind, or over the kinds of
+ * 0.1.0 for a peer without SYNC_CAP_LATER. */
+static inline uint64_t
+sync_mine_w(const struct sync_session *s, const struct sync_entry *e)
+{
+	return e == NULL ? 0 : (s->caps & SYNC_CAP_LATER) ? e->w : e->kw;
+}
+
+static inline uint64_t
+sync_mine_held(const struct sync_session *s, const struct sync_entry *e)
+{
+	return e == NULL ? 0 : (s->caps & SYNC_CAP_LATER) ? e->held : e->kheld;
+}
 
 /* ---- sync_hub.c ---- */
 
@@ -298,13 +319,15 @@ sync_want_clear(struct sync_session *s, const uint8_t origin[KEY_PUBLIC_BYTES]);
 int sync_on_want(struct sync_session *s, const Sd__Want *w);
 
 /*
- * sync_push_encode(h, origin, from, to, msg, len, nrec): a PeerMsg with
- * a RecordBatch of origin's records in (from, to] into *msg (malloc'd),
- * if they are at most SYNC_PUSH_RECORDS and fit one batch: 1; 0 if
- * too big to push (a digest tells instead); negative on error.
+ * sync_push_encode(h, origin, from, to, msg, len, nrec, nlater): a PeerMsg
+ * with a RecordBatch of origin's records in (from, to] into *msg
+ * (malloc'd), if they are at most SYNC_PUSH_RECORDS and fit one batch: 1;
+ * 0 if too big to push (a digest tells instead); negative on error.
+ * *nlater: how many are of a later kind (not for a peer without
+ * SYNC_CAP_LATER).
  */
 int sync_push_encode(struct sync_hub *h, const uint8_t *origin, uint64_t from,
-    uint64_t to, uint8_t **msg, size_t *len, size_t *nrec);
+    uint64_t to, uint8_t **msg, size_t *len, size_t *nrec, size_t *nlater);
 
 /* sync_batch_prepare(ctx, m, err, errlen): open and check a batch's
  * records (see sync_prepare). */

@@ -120,6 +120,56 @@ sdtest_body_pack(const Sd__RecordBody *b, uint8_t **out, size_t *len)
 	return 0;
 }
 
+void
+sdtest_future_body(Sd__RecordBody *b, struct sdtest_future *f,
+    const char *subject, const char *text)
+{
+	size_t n = strlen(text);
+
+	sd__record_body__init(b);
+	memset(f, 0, sizeof(*f));
+	if (n >= sizeof(f->payload))
+		n = sizeof(f->payload) - 1;
+	/* A length-delimited field: an embedded message of the later
+	 * release, here just bytes. protobuf-c keeps (and packs) an
+	 * unknown field's bytes after its tag: the length varint (one
+	 * byte, n < 128) and the payload. */
+	f->payload[0] = (uint8_t)n;
+	memcpy(f->payload + 1, text, n);
+	f->field.tag = SDTEST_FUTURE_KIND;
+	f->field.wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+	f->field.len = n + 1;
+	f->field.data = f->payload;
+	b->base.n_unknown_fields = 1;
+	b->base.unknown_fields = &f->field;
+	if (subject != NULL) {
+		b->has_subject = 1;
+		b->subject.data = (uint8_t *)subject;
+		b->subject.len = strlen(subject);
+	}
+}
+
+void
+sdtest_later_msg(Sd__PeerMsg *m, struct sdtest_later_msg *l)
+{
+	static const uint8_t kind[] = { 3, 'n', 'e', 'w' };
+
+	sd__peer_msg__init(m);
+	memcpy(l->kind, kind, sizeof(kind));
+	l->answer[0] = 42;
+	m->version = 99;
+	l->f[0].tag = 15;
+	l->f[0].wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+	l->f[0].len = sizeof(l->kind);
+	l->f[0].data = l->kind;
+	l->f[1].tag = 40;
+	l->f[1].wire_type = PROTOBUF_C_WIRE_TYPE_VARINT;
+	l->f[1].len = sizeof(l->answer);
+	l->f[1].data = l->answer;
+	m->base.n_unknown_fields = 2;
+	m->base.unknown_fields = l->f;
+}
+
 int
 sdtest_record_sign(const struct key *k, uint64_t seq, Sd__RecordBody *b,
     uint64_t signed_at_ms, uint8_t **out, size_t *len)

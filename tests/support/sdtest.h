@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "codes.h"
+#include "gossip.pb-c.h"
 #include "key.h"
 #include "record.h"
 #include "store.h"
@@ -88,6 +89,35 @@ void sdtest_cert_body(Sd__RecordBody *b, Sd__NodeCert *nc, const uint8_t *node,
  * revocation of node key node (KEY_PUBLIC_BYTES) for reason (or NULL). */
 void sdtest_revocation_body(Sd__RecordBody *b, Sd__Revocation *rv,
     const uint8_t *node, const char *reason);
+
+/*
+ * A record kind of a later release, as a node of this one sees it: a
+ * RecordBody field this build cannot name (SDTEST_FUTURE_KIND, the next
+ * free number of the kind oneof) holding opaque bytes, and a subject.
+ */
+#define SDTEST_FUTURE_KIND 9
+struct sdtest_future {
+	ProtobufCMessageUnknownField field;
+	uint8_t payload[64];
+};
+
+/* sdtest_future_body(b, f, subject, text): b holding a record of kind
+ * SDTEST_FUTURE_KIND whose payload is text (at most 63 bytes) and whose
+ * subject is the NUL-terminated subject (NULL: none); b points into f and
+ * subject. text is cut at 63 bytes. */
+void sdtest_future_body(Sd__RecordBody *b, struct sdtest_future *f,
+    const char *subject, const char *text);
+
+/* A sync message of a later release: version 99, a message kind (oneof
+ * field 15) and a field (40) this build cannot name. */
+struct sdtest_later_msg {
+	ProtobufCMessageUnknownField f[2];
+	uint8_t kind[4], answer[1];
+};
+
+/* sdtest_later_msg(m, l): m initialised as that message, pointing into
+ * l. */
+void sdtest_later_msg(Sd__PeerMsg *m, struct sdtest_later_msg *l);
 
 /*
  * sdtest_body_pack(b, out, len): b encoded into *out (malloc'd, at least
