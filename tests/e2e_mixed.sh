@@ -8,7 +8,9 @@
 # and nothing is refused anywhere. An old node over max_inbound is kept
 # (it would reconnect at once after a goodbye). A record of a kind of a
 # later release entering at a new node reaches the new nodes and never
-# the old ones, which keep syncing and refuse nothing.
+# the old ones, which keep syncing and refuse nothing. An old node's
+# store opens under this release with nothing lost (upgraded in place),
+# and back.
 source "$(dirname "$0")/lib.sh"
 
 OLD_REV=${SD_OLD_REV:-2143a4c}
@@ -119,6 +121,34 @@ sdc n2 member remove "$IDN" >/dev/null
 sdc n2 member add --name "New Release OU" --kind sme --country EE >/dev/null
 on_release n1
 if wait_all 161; then ok; else fail "changes did not reach every node"; fi
+
+# Upgrading in place: o1's store, written by the previous release, opens
+# under this one with nothing lost (the same members, fsck clean), and
+# o1 goes on syncing, now with delta digests to a new peer. Then back:
+# the same schema, so the previous release opens what this one wrote.
+on_release o1
+before=$(export_all o1 | sha256sum)
+sd_stop o1
+on_release n1
+sd_start o1
+expect_eq "upgraded in place: o1 holds the same members" "$(export_all o1 | sha256sum)" "$before"
+run_rc k sdc o1 fsck
+expect_eq "upgraded in place: fsck clean" "$k_rc" 0
+expect_contains "upgraded in place: o1 runs this release" "$(sdc o1 status)" "stardustd $release (sync protocol"
+for _ in $(seq 1 150); do
+	[ "$(digests n2 "${PORT[o1]}")" = delta ] && break
+	sleep 0.2
+done
+expect_eq "upgraded in place: n2 -> o1 now delta digests" "$(digests n2 "${PORT[o1]}")" delta
+sd_stop o1
+on_release o1
+sd_start o1
+on_release o1
+expect_eq "downgraded again: o1 holds the same members" "$(export_all o1 | sha256sum)" "$before"
+run_rc k sdc o1 fsck
+expect_eq "downgraded again: the previous release's fsck is clean" "$k_rc" 0
+on_release n1
+if wait_all 161; then ok; else fail "the federation lost members over o1's upgrade and downgrade"; fi
 
 # A record of a kind of a later release (tests/evilpeer as a later node,
 # announcing every capability) enters at n1. The new nodes relay and keep
