@@ -3,7 +3,9 @@
 # (bench_query on the node's store) and through the CLI (a process per
 # search, the way an adviser runs it), against a CLI process that does no
 # search (`stardust search --help`) and the LMDB point-read rate measured
-# in the same run.
+# in the same run; and through the HTTP API (a connection per request)
+# for 20, 100 and 1 000 hits against /api/status, whose difference per
+# hit is the cost of a hit on its way out.
 #
 # usage: bench/query.sh BUILD_DIR
 #   SD_BENCH_N      members (default 1000000)
@@ -38,11 +40,18 @@ trap 'exit 130' INT TERM
 
 export STARDUST_CONFIG="$T/n1/stardust.conf"
 
+HPORT=$(free_port)
+# with_http: the node's HTTP API on HPORT (replacing an earlier run's).
+with_http() {
+	sed -i '/^http = /d' "$T/n1/stardust.conf"
+	echo "http = 127.0.0.1:$HPORT" >>"$T/n1/stardust.conf"
+}
 if [ ! -f "$T/built.$N" ]; then
 	rm -rf "$T/root" "$T/n1"
 	sd_root
 	sd_node n1
 	sed -i "s/^map_size_mb = .*/map_size_mb = 16384/" "$T/n1/stardust.conf"
+	with_http
 	sd_start n1
 	sd_admit n1 --countries "$COUNTRIES"
 	t=$(now)
@@ -52,6 +61,7 @@ if [ ! -f "$T/built.$N" ]; then
 	rm -f "$T/members.csv"
 	touch "$T/built.$N"
 else
+	with_http
 	sd_start n1
 fi
 [ "$KEEP" = 1 ] && echo "node kept in $T" >&2
@@ -80,3 +90,14 @@ printf '  %-22s %s\n' "text_only" "$(cli_lat "$SD" search laser cutting)"
 printf '  %-22s %s\n' "text_filters" "$(cli_lat "$SD" search recycling --country SE --kind sme)"
 printf '  %-22s %s\n' "cross_border_text" "$(cli_lat "$SD" search robotics --not-country FI)"
 printf '  %-22s %s\n' "consortium_3_needs" "$(cli_lat "$SD" consortium --need 'laser cutting' --need 'metal recycling' --need robotics --min-members 3 --min-countries 3)"
+http_lat() { python3 "$(dirname "$0")/http_lat.py" "http://127.0.0.1:$HPORT$1" "$CLI_RUNS"; }
+echo "Through the HTTP API (a connection per request, JSON answer):"
+st=$(http_lat /api/status)
+printf '  %-22s %s\n' "/api/status" "$st"
+st50=${st#p50_ms=}; st50=${st50%% *}
+for lim in 20 100 1000; do
+	r=$(http_lat "/api/search?q=recycling&limit=$lim")
+	r50=${r#p50_ms=}; r50=${r50%% *}
+	printf '  %-22s %s per_hit_us=%s\n' "search limit=$lim" "$r" \
+		"$(awk -v a="$r50" -v b="$st50" -v n="$lim" 'BEGIN { printf "%.0f", (a - b) * 1000 / n }')"
+done

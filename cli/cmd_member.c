@@ -374,7 +374,7 @@ cmd_member(struct cli *c, int argc, char **argv)
 		if (json)
 			rc = cli_json_put(result_member_json(&r, NULL));
 		else
-			memberio_print(stdout, r.body->member, c->codes,
+			memberio_print(stdout, r.body->member, cli_codes(c),
 			    r.rec->origin.data, r.rec->seq);
 		record_close(&r);
 		goto out;

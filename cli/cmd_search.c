@@ -538,14 +538,12 @@ print_groups(struct cli *c, const Sd__Response *resp, char **needs,
 {
 	size_t g, i, k;
 
-	if (cli_codes(c) == NULL)
-		return CLI_FAIL;
 	for (g = 0; g < resp->n_groups; g++) {
 		const Sd__Group *gr = resp->groups[g];
 		if (json) {
 			size_t skipped = 0;
 			json_t *jg = result_group_json(
-			    c->codes, gr, g + 1, needs, nneeds, NULL, &skipped);
+			    gr, g + 1, needs, nneeds, NULL, &skipped);
 			if (skipped > 0) {
 				json_decref(jg);
 				cli_error("daemon sent a bad record");

@@ -137,31 +137,67 @@ api_call_node(struct node *n, Sd__Request *req, struct api_reply *r)
 	return resp;
 }
 
+/* Node names already looked up for one answer (most hits of an answer
+ * come from a few nodes: a certificate read and verified once each). */
+#define API_NAMES 32
+struct api_names {
+	struct node *n;
+	size_t len;
+	struct {
+		uint8_t origin[KEY_PUBLIC_BYTES];
+		json_t *name;
+	} v[API_NAMES];
+};
+
 /* The name in the certificate in force of node `who` (a JSON string), or
- * null if none is held; arg is the node (a result_style's node_name). */
+ * null if none is held; arg is the answer's api_names (a result_style's
+ * node_name). */
 static json_t *
 api_node_name(void *arg, const uint8_t *who)
 {
-	struct node *n = arg;
+	struct api_names *an = arg;
 	struct record cert = { 0 };
 	json_t *s = NULL;
+	size_t i;
 
-	if (node_cert_of(n, who, &cert) == 0 &&
+	for (i = 0; i < an->len; i++)
+		if (memcmp(an->v[i].origin, who, KEY_PUBLIC_BYTES) == 0)
+			return json_incref(an->v[i].name);
+	if (node_cert_of(an->n, who, &cert) == 0 &&
 	    cert.body->kind_case == SD__RECORD_BODY__KIND_NODE_CERT)
 		s = json_string(cert.body->node_cert->name);
 	record_close(&cert);
-	return s != NULL ? s : json_null();
+	if (s == NULL)
+		s = json_null();
+	if (an->len < API_NAMES) {
+		memcpy(an->v[an->len].origin, who, KEY_PUBLIC_BYTES);
+		an->v[an->len++].name = json_incref(s);
+	}
+	return s;
 }
 
-/* The API's style of results (docs/API.md): with node names, "matched"
- * as a list, a group member's coverage. */
+/* The API's style of results (docs/API.md): with node names (looked up
+ * through an, which api_style_done frees), "matched" as a list, a group
+ * member's coverage. */
 static void
-api_style(struct node *n, struct result_style *st)
+api_style(struct node *n, struct api_names *an, struct result_style *st)
 {
+	an->n = n;
+	an->len = 0;
 	st->node_name = api_node_name;
-	st->arg = n;
+	st->arg = an;
 	st->matched_list = 1;
 	st->coverage = 1;
+}
+
+static void
+api_style_done(struct api_names *an)
+{
+	size_t i;
+
+	for (i = 0; i < an->len; i++)
+		json_decref(an->v[i].name);
+	an->len = 0;
 }
 
 /* A member record of the node's answer as JSON; NULL if it is not one
@@ -170,14 +206,16 @@ static json_t *
 api_member_json(struct node *n, const ProtobufCBinaryData *rec)
 {
 	struct result_style st;
+	struct api_names an;
 	struct record r = { 0 };
 	char err[256];
 	json_t *o;
 
-	if (result_open(node_codes(n), rec, &r, err, sizeof(err)) != 0)
+	if (result_open(rec, &r, err, sizeof(err)) != 0)
 		return NULL;
-	api_style(n, &st);
+	api_style(n, &an, &st);
 	o = result_member_json(&r, &st);
+	api_style_done(&an);
 	record_close(&r);
 	return o;
 }
@@ -187,16 +225,16 @@ api_hits_json(struct node *n, const Sd__Response *resp, int match)
 {
 	json_t *o = json_object(), *hits = json_array();
 	struct result_style st;
+	struct api_names an;
 	char err[256];
 	size_t i;
 
-	api_style(n, &st);
+	api_style(n, &an, &st);
 	for (i = 0; hits != NULL && i < resp->n_hits; i++) {
 		const Sd__Hit *h = resp->hits[i];
 		struct record r = { 0 };
 		json_t *m;
-		if (result_open(
-		        node_codes(n), &h->record, &r, err, sizeof(err)) != 0)
+		if (result_open(&h->record, &r, err, sizeof(err)) != 0)
 			goto bad;
 		m = result_hit_json(&r, h, match, &st);
 		record_close(&r);
@@ -209,10 +247,12 @@ api_hits_json(struct node *n, const Sd__Response *resp, int match)
 	        (json_int_t)(resp->has_total ? resp->total : resp->n_hits)));
 	json_object_set_new(o, "next",
 	    resp->next_cursor ? json_string(resp->next_cursor) : json_null());
+	api_style_done(&an);
 	if (json_object_set_new(o, "hits", hits) != 0)
 		goto bad_o;
 	return o;
 bad:
+	api_style_done(&an);
 	json_decref(hits);
 bad_o:
 	json_decref(o);
@@ -226,9 +266,10 @@ api_groups_json(
 	json_t *o = json_object(), *groups = json_array(),
 	       *needs = json_array();
 	struct result_style st;
+	struct api_names an;
 	size_t g, i, skipped = 0;
 
-	api_style(n, &st);
+	api_style(n, &an, &st);
 	for (i = 0; needs != NULL && i < c->cs.n_needs; i++)
 		json_array_append_new(needs, json_string(c->needs[i]));
 	json_object_set_new(o, "needs", needs);
@@ -236,8 +277,9 @@ api_groups_json(
 	 * it always was here (the CLI refuses the answer instead). */
 	for (g = 0; groups != NULL && g < resp->n_groups; g++)
 		json_array_append_new(groups,
-		    result_group_json(node_codes(n), resp->groups[g], g + 1,
-		        c->needs, c->cs.n_needs, &st, &skipped));
+		    result_group_json(resp->groups[g], g + 1, c->needs,
+		        c->cs.n_needs, &st, &skipped));
+	api_style_done(&an);
 	json_object_set_new(o, "groups", groups);
 	if (resp->n_groups == 0)
 		json_object_set_new(o, "problem",
@@ -251,16 +293,19 @@ api_peers_json(struct node *n, const Sd__Status *s)
 {
 	json_t *o = json_object(), *peers = json_array(),
 	       *origins = json_array();
+	struct result_style st;
+	struct api_names an;
 	char hex[65];
 	size_t i;
 
+	api_style(n, &an, &st);
 	for (i = 0; peers != NULL && i < s->n_peers; i++) {
 		const Sd__PeerInfo *pi = s->peers[i];
 		json_t *p = health_peer_json(pi);
 		if (p != NULL)
 			json_object_set_new(p, "name",
 			    pi->has_key && pi->key.len == 32
-			        ? api_node_name(n, pi->key.data)
+			        ? api_node_name(&an, pi->key.data)
 			        : json_null());
 		json_array_append_new(peers, p);
 	}
@@ -272,13 +317,14 @@ api_peers_json(struct node *n, const Sd__Status *s)
 		key_public_hex(om->origin.data, hex);
 		json_object_set_new(m, "origin", json_string(hex));
 		json_object_set_new(
-		    m, "name", api_node_name(n, om->origin.data));
+		    m, "name", api_node_name(&an, om->origin.data));
 		json_object_set_new(m, "w", json_integer((json_int_t)om->w));
 		json_object_set_new(m, "self",
 		    json_boolean(s->node_key.len == 32 &&
 		        memcmp(om->origin.data, s->node_key.data, 32) == 0));
 		json_array_append_new(origins, m);
 	}
+	api_style_done(&an);
 	json_object_set_new(o, "peers", peers);
 	json_object_set_new(o, "origins", origins);
 	return o;

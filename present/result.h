@@ -39,16 +39,17 @@ struct result_style {
 };
 
 /*
- * result_open(codes, rec, out, err, errlen): open rec, a record of a
- * Response (a hit's, a group member's), as a member. Like record_open it
- * verifies the signature and validates the body against codes, although
- * the node verified the record on its way into its store;
- * records of any other kind are refused (SD_EINVAL, "not a member
- * record"). 0 with out set (free with record_close), or a negative code
- * with a message in err and out untouched.
+ * result_open(rec, out, err, errlen): open rec, a record of a Response (a
+ * hit's, a group member's), as a member: decoded, not verified again
+ * (the node verified its signature and validated it on its way into its
+ * store; `stardust fsck` verifies the store's records; the CLI reads the
+ * daemon over its 0600 control socket). Records of any other kind are
+ * refused (SD_EINVAL, "not a member record"). 0 with out set (free with
+ * record_close), or a negative code with a message in err and out
+ * untouched.
  */
-int result_open(const struct codes *codes, const ProtobufCBinaryData *rec,
-    struct record *out, char *err, size_t errlen);
+int result_open(const ProtobufCBinaryData *rec, struct record *out, char *err,
+    size_t errlen);
 
 /*
  * result_member_json(r, st): the member of r (opened by result_open) in
@@ -68,17 +69,16 @@ json_t *result_hit_json(const struct record *r, const Sd__Hit *h, int match,
     const struct result_style *st);
 
 /*
- * result_group_json(codes, g, rank, needs, n_needs, st, skipped): group g
+ * result_group_json(g, rank, needs, n_needs, st, skipped): group g
  * of a consortium answer, proposed for needs[0, n_needs) (the request's),
  * as {"rank", "score", "countries", "members"}: each member as
  * result_member_json gives it, then "covers" (the texts of the needs it
  * covers) and, in the API's style, "coverage". A member whose record does
- * not open (result_open with codes) is left out and counted in *skipped,
+ * not open (result_open) is left out and counted in *skipped,
  * which the caller zeroes; the CLI treats one as an error, the API shows
  * the rest of the group.
  */
-json_t *result_group_json(const struct codes *codes, const Sd__Group *g,
-    size_t rank, char *const *needs, size_t n_needs,
-    const struct result_style *st, size_t *skipped);
+json_t *result_group_json(const Sd__Group *g, size_t rank, char *const *needs,
+    size_t n_needs, const struct result_style *st, size_t *skipped);
 
 #endif
