@@ -1,6 +1,7 @@
 #include "codes.h"
 
 #include <csv.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,4 +285,83 @@ codes_nace_label(const struct codes *c, int rev, const char *code)
 		return NULL;
 	e = codes_find(&c->nace[rev], code);
 	return e ? e->label : NULL;
+}
+
+/* in, upper-cased, into out; SD_EINVAL if it does not fit or is empty. */
+static int
+codes_upper(const char *in, char *out, size_t outlen)
+{
+	size_t i, n = strlen(in);
+
+	if (n == 0 || n >= outlen)
+		return SD_EINVAL;
+	for (i = 0; i <= n; i++)
+		out[i] = (char)toupper((unsigned char)in[i]);
+	return 0;
+}
+
+int
+codes_norm_country(
+    const struct codes *c, const char *in, char *out, size_t outlen)
+{
+	if (outlen < 3 || strlen(in) != 2 || codes_upper(in, out, outlen) != 0)
+		return SD_EINVAL;
+	if (strcmp(out, "EL") == 0)
+		memcpy(out, "GR", 3);
+	else if (strcmp(out, "UK") == 0)
+		memcpy(out, "GB", 3);
+	return codes_country(c, out) != NULL ? 0 : SD_EINVAL;
+}
+
+int
+codes_norm_nuts(const struct codes *c, const char *in, char *out, size_t outlen)
+{
+	if (strlen(in) == 2)
+		return codes_norm_country(c, in, out, outlen);
+	if (codes_upper(in, out, outlen) != 0)
+		return SD_EINVAL;
+	return codes_nuts(c, out, NULL, NULL) == 0 ? 0 : SD_EINVAL;
+}
+
+/* Whether code (official form) exists in rev (-1: either) with section
+ * letter sec (0: any). */
+static int
+codes_nace_in(const struct codes *c, int rev, const char *code, char sec)
+{
+	int r;
+
+	for (r = CODES_NACE_REV2_1; r <= CODES_NACE_REV2; r++) {
+		char s = 0;
+		if (rev >= 0 && r != rev)
+			continue;
+		if (codes_nace(c, r, code, &s, NULL) == 0 &&
+		    (sec == 0 || s == sec))
+			return 1;
+	}
+	return 0;
+}
+
+int
+codes_norm_nace(
+    const struct codes *c, int rev, const char *in, char *out, size_t outlen)
+{
+	char sec = 0;
+	size_t n = strlen(in);
+
+	if (n == 0 || n >= outlen)
+		return SD_EINVAL;
+	if (n == 1 && isalpha((unsigned char)in[0])) {
+		out[0] = (char)toupper((unsigned char)in[0]);
+		out[1] = '\0';
+		return codes_nace_in(c, rev, out, 0) ? 0 : SD_EINVAL;
+	}
+	if (isalpha((unsigned char)in[0])) {
+		sec = (char)toupper((unsigned char)in[0]);
+		in++;
+		n--;
+	}
+	if (!isdigit((unsigned char)in[0]))
+		return SD_EINVAL;
+	memcpy(out, in, n + 1);
+	return codes_nace_in(c, rev, out, sec) ? 0 : SD_EINVAL;
 }

@@ -44,4 +44,29 @@ int codes_nace(const struct codes *c, int rev, const char *code, char *section,
 /* codes_nace_label(c, rev, code): the label, or NULL if unknown. */
 const char *codes_nace_label(const struct codes *c, int rev, const char *code);
 
+/*
+ * The input forms of codes (docs/FORMATS.md, "Codes as typed"): what a
+ * person or a file may write, in any case, brought to the form records
+ * and the index use. Each writes at most outlen bytes (NUL included) to
+ * out and returns 0, or SD_EINVAL (out undefined) if in is no such code.
+ *
+ * codes_norm_country: an ISO 3166-1 alpha-2 country ("fi" -> "FI"); the
+ *   EU's "EL" and "UK" (ISO's exceptional reservations, NUTS' country
+ *   codes) are Greece's "GR" and the United Kingdom's "GB".
+ * codes_norm_nuts: a NUTS region of level 1-3 ("fi1d" -> "FI1D"), or a
+ *   country at level 0 as codes_norm_country reads it ("el" -> "GR").
+ * codes_norm_nace: a NACE code of revision rev (CODES_NACE_*, or -1 for
+ *   either: then the code must exist in one of them): a section letter
+ *   ("c" -> "C"), or a division, group or class ("25", "25.6", "25.62"),
+ *   optionally after its section letter ("C25.62", "c2562" is not: the
+ *   dot is required) -> without it. The letter must be the code's own
+ *   section in rev (with -1: in a revision where the code exists).
+ */
+int codes_norm_country(
+    const struct codes *c, const char *in, char *out, size_t outlen);
+int codes_norm_nuts(
+    const struct codes *c, const char *in, char *out, size_t outlen);
+int codes_norm_nace(
+    const struct codes *c, int rev, const char *in, char *out, size_t outlen);
+
 #endif

@@ -591,6 +591,7 @@ imp_batch_cb(void *arg, struct import_row *rows, size_t n)
 			}
 			if (rc != 0)
 				goto out;
+			record_member_normalise(im->c->codes, r->m);
 			if (record_member_validate(
 			        im->c->codes, r->m, err, sizeof(err)) != 0) {
 				fprintf(stderr, "%s:%ld: %s\n", im->path,

@@ -1,5 +1,6 @@
 /* Commands on identities: node init, federation init|admit|revoke,
  * cert add. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -343,6 +344,19 @@ cmd_federation(struct cli *c, int argc, char **argv)
 			cli_error("admit needs --name and --countries");
 			rc = CLI_USAGE;
 			goto out;
+		}
+		/* Codes as typed, in their official form (any case; EL,
+		 * UK: GR, GB). Prefixes keep NUTS' own country codes. */
+		for (i = 0; i < (int)ncountries; i++) {
+			char cc[3];
+			if (codes_norm_country(
+			        c->codes, countries[i], cc, sizeof(cc)) == 0)
+				memcpy(countries[i], cc, sizeof(cc));
+		}
+		for (i = 0; i < (int)nnuts; i++) {
+			char *q;
+			for (q = nuts[i]; *q != '\0'; q++)
+				*q = (char)toupper((unsigned char)*q);
 		}
 		nc.node_key.data = nodekey;
 		nc.node_key.len = 32;

@@ -207,7 +207,10 @@ node_put(struct node *n, const Sd__PutMembers *pm, struct resp *rs)
 	}
 	/* Validation needs no lock; existence checks are repeated under it. */
 	for (i = 0; i < pm->n_members; i++) {
-		const Sd__Member *m = pm->members[i];
+		Sd__Member *m = pm->members[i];
+		/* Codes as typed ("fi", "C26.30") in their official form
+		 * before anything checks or signs them. */
+		record_member_normalise(n->codes, m);
 		if ((rc = record_member_validate(
 		         n->codes, m, err, sizeof(err))) == 0)
 			rc = record_scope_check(

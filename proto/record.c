@@ -594,6 +594,41 @@ out:
 	return rc;
 }
 
+/* s rewritten in place as norm (never longer); unchanged if norm fails. */
+static void
+record_norm_in_place(char *s, int ok, const char *norm)
+{
+	if (s != NULL && ok == 0 && strlen(norm) <= strlen(s))
+		memcpy(s, norm, strlen(norm) + 1);
+}
+
+void
+record_member_normalise(const struct codes *c, Sd__Member *m)
+{
+	char buf[64];
+	size_t i, j;
+	int rev = m->has_nace_rev ? (int)m->nace_rev : CODES_NACE_REV2_1;
+
+	if (m->country != NULL)
+		record_norm_in_place(m->country,
+		    codes_norm_country(c, m->country, buf, sizeof(buf)), buf);
+	/* A member's region is of level 1-3 (a country code is not one). */
+	if (m->region != NULL && strlen(m->region) > 2)
+		record_norm_in_place(m->region,
+		    codes_norm_nuts(c, m->region, buf, sizeof(buf)), buf);
+	if (rev == CODES_NACE_REV2 || rev == CODES_NACE_REV2_1)
+		for (i = 0; i < m->n_sectors; i++)
+			if (m->sectors[i] != NULL)
+				record_norm_in_place(m->sectors[i],
+				    codes_norm_nace(c, rev, m->sectors[i], buf,
+				        sizeof(buf)),
+				    buf);
+	for (i = 0; i < m->n_languages; i++)
+		for (j = 0; m->languages[i] != NULL && m->languages[i][j]; j++)
+			m->languages[i][j] =
+			    (char)tolower((unsigned char)m->languages[i][j]);
+}
+
 int
 record_kind_known(const Sd__RecordBody *b)
 {

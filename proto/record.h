@@ -89,6 +89,16 @@ void record_close(struct record *r);
 int record_member_validate(
     const struct codes *c, const Sd__Member *m, char *err, size_t errlen);
 
+/*
+ * record_member_normalise(c, m): m's codes as typed brought to their
+ * official form in place, before record_member_validate and signing:
+ * country, region and NACE codes in any case, a NACE code after its
+ * section letter ("C26.30", read in m's own revision), the EU's country
+ * codes EL and UK (codes_norm_*), languages in lower case. A field that
+ * is no such code is left as it is, for validation to name.
+ */
+void record_member_normalise(const struct codes *c, Sd__Member *m);
+
 /* record_cert_validate(c, nc, err, errlen): likewise for a NodeCert. */
 int record_cert_validate(
     const struct codes *c, const Sd__NodeCert *nc, char *err, size_t errlen);

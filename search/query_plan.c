@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "hex.h"
@@ -318,38 +319,6 @@ query_plan_text(struct query_plan *p, struct query_clauses *into, int slot,
 	return rc;
 }
 
-/* Normalises a NACE prefix: "C25.6" -> "25.6", "c" -> "C". 0 if valid. */
-static int
-query_nace(const struct codes *codes, const char *in, char *out, size_t outlen)
-{
-	size_t len = strlen(in);
-
-	if (len == 0 || len >= outlen)
-		return -1;
-	if (isalpha((unsigned char)in[0]) && len == 1) {
-		out[0] = (char)toupper((unsigned char)in[0]);
-		out[1] = '\0';
-	} else if (isalpha((unsigned char)in[0]) &&
-	    isdigit((unsigned char)in[1])) {
-		memcpy(out, in + 1, len);
-	} else {
-		memcpy(out, in, len + 1);
-	}
-	if (codes_nace(codes, CODES_NACE_REV2_1, out, NULL, NULL) != 0 &&
-	    codes_nace(codes, CODES_NACE_REV2, out, NULL, NULL) != 0)
-		return -1;
-	/* A section letter given with a division must be that division's. */
-	if (isalpha((unsigned char)in[0]) && len > 1) {
-		char s1 = 0, s2 = 0;
-		codes_nace(codes, CODES_NACE_REV2_1, out, &s1, NULL);
-		codes_nace(codes, CODES_NACE_REV2, out, &s2, NULL);
-		if (toupper((unsigned char)in[0]) != s1 &&
-		    toupper((unsigned char)in[0]) != s2)
-			return -1;
-	}
-	return 0;
-}
-
 static int
 qplan_values(struct query_plan *p, const char *what, size_t n)
 {
@@ -391,6 +360,7 @@ query_plan_filters(struct query_plan *p, const struct query *q)
 {
 	const struct codes *codes = store_codes(p->st);
 	struct query_clause *c;
+	char cc[3];
 	size_t i;
 	int rc;
 
@@ -407,35 +377,44 @@ query_plan_filters(struct query_plan *p, const struct query *q)
 		if ((c = qplan_filter(p)) == NULL)
 			return -ENOMEM;
 		for (i = 0; i < q->n_countries; i++) {
-			if (codes_country(codes, q->countries[i]) == NULL)
-				return query_err(p, "unknown country '%.8s'",
+			if (codes_norm_country(
+			        codes, q->countries[i], cc, sizeof(cc)) != 0)
+				return query_err(p,
+				    "unknown country '%.8s' (an ISO 3166-1 "
+				    "alpha-2 code, any case: FI, se)",
 				    q->countries[i]);
-			if ((rc = qclause_add(c, STORE_F_COUNTRY, -1,
-			         q->countries[i], 2)) != 0)
+			if ((rc = qclause_add(c, STORE_F_COUNTRY, -1, cc, 2)) !=
+			    0)
 				return rc;
 		}
 	}
 	for (i = 0; i < q->n_not_countries; i++) {
-		if (codes_country(codes, q->not_countries[i]) == NULL)
-			return query_err(
-			    p, "unknown country '%.8s'", q->not_countries[i]);
-		if ((rc = qclause_add(&p->excl, STORE_F_COUNTRY, -1,
-		         q->not_countries[i], 2)) != 0)
+		if (codes_norm_country(
+		        codes, q->not_countries[i], cc, sizeof(cc)) != 0)
+			return query_err(p,
+			    "unknown country '%.8s' (an ISO 3166-1 alpha-2 "
+			    "code, any case: FI, se)",
+			    q->not_countries[i]);
+		if ((rc = qclause_add(&p->excl, STORE_F_COUNTRY, -1, cc, 2)) !=
+		    0)
 			return rc;
 	}
 	if (q->n_regions) {
 		if ((c = qplan_filter(p)) == NULL)
 			return -ENOMEM;
 		for (i = 0; i < q->n_regions; i++) {
-			const char *r = q->regions[i];
-			if (strlen(r) == 2 && codes_country(codes, r) != NULL)
-				rc = qclause_add(c, STORE_F_COUNTRY, -1, r, 2);
-			else if (codes_nuts(codes, r, NULL, NULL) == 0)
-				rc = qclause_add(
-				    c, STORE_F_REGION, -1, r, strlen(r));
-			else
-				return query_err(
-				    p, "unknown NUTS region '%.8s'", r);
+			char r[16];
+			/* Level 0 is the country (NUTS EL: ISO GR). */
+			if (codes_norm_nuts(
+			        codes, q->regions[i], r, sizeof(r)) != 0)
+				return query_err(p,
+				    "unknown NUTS region '%.8s' (a NUTS 2024 "
+				    "code of any level, any case: FI1D, "
+				    "fi1d7, EL)",
+				    q->regions[i]);
+			rc = strlen(r) == 2
+			    ? qclause_add(c, STORE_F_COUNTRY, -1, r, 2)
+			    : qclause_add(c, STORE_F_REGION, -1, r, strlen(r));
 			if (rc != 0)
 				return rc;
 		}
@@ -445,8 +424,8 @@ query_plan_filters(struct query_plan *p, const struct query *q)
 		if ((c = qplan_filter(p)) == NULL)
 			return -ENOMEM;
 		for (i = 0; i < q->n_sectors; i++) {
-			if (query_nace(
-			        codes, q->sectors[i], code, sizeof(code)) != 0)
+			if (codes_norm_nace(codes, -1, q->sectors[i], code,
+			        sizeof(code)) != 0)
 				return query_err(p,
 				    "malformed or unknown NACE code '%.12s' "
 				    "(expected e.g. C, C25, 25.6 or 25.62)",
@@ -473,15 +452,22 @@ query_plan_filters(struct query_plan *p, const struct query *q)
 			return -ENOMEM;
 		for (i = 0; i < q->n_sizes; i++) {
 			const char *s = q->sizes[i];
-			if (strcmp(s, "micro") && strcmp(s, "small") &&
-			    strcmp(s, "medium") && strcmp(s, "large"))
+			if (strcasecmp(s, "micro") && strcasecmp(s, "small") &&
+			    strcasecmp(s, "medium") && strcasecmp(s, "large"))
 				return query_err(p,
 				    "unknown size class '%.12s' (micro, small, "
 				    "medium, large)",
 				    s);
-			if ((rc = qclause_add(
-			         c, STORE_F_SIZE, -1, s, strlen(s))) != 0)
-				return rc;
+			{
+				char lower[8];
+				size_t k, n = strlen(s);
+				for (k = 0; k <= n; k++)
+					lower[k] =
+					    (char)tolower((unsigned char)s[k]);
+				if ((rc = qclause_add(
+				         c, STORE_F_SIZE, -1, lower, n)) != 0)
+					return rc;
+			}
 		}
 	}
 	if (q->n_member_of) {

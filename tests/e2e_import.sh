@@ -21,6 +21,27 @@ expect_eq "re-import creates no duplicates" "$(members hub)" 10
 run_rc s sdc hub search --country LT lasers
 expect_contains "seed searchable" "$s_out" "LITEK"
 
+# Codes as people type them: any case, a NACE class after its section
+# letter (read in the row's own revision), Greece's NUTS country code.
+# Stored in the lists' own form.
+cat > "$T/typed.csv" <<'CSV'
+name,kind,country,region,sectors,nace_rev,languages
+Typed Codes Oy,SME,fi,fi1d7,C26.30;c,,FI;sv
+Typed Rev Two Oy,sme,Fi,,J62.01,2,
+CSV
+run_rc imp sdc hub import "$T/typed.csv"
+expect_eq "codes as typed: imported" "$imp_rc" 0
+run_rc s sdc hub search "typed codes" --json
+expect_contains "stored country and region in the lists' form" "$s_out" '"country":"FI","region":"FI1D7"'
+expect_contains "stored sectors without the letter" "$s_out" '"sectors":["26.30","C"]'
+expect_contains "stored languages in lower case" "$s_out" '"languages":["fi","sv"]'
+run_rc s sdc hub search --sector J62.01 --json
+expect_contains "a Rev. 2 class after its Rev. 2 section letter" "$s_out" "Typed Rev Two Oy"
+printf 'name,kind,country,sectors\nWrong Letter Oy,sme,FI,K26.30\n' >"$T/letter.csv"
+run_rc imp sdc hub import "$T/letter.csv"
+expect_eq "a section letter not the code's own: refused" "$imp_rc" 1
+expect_contains "named as typed" "$imp_err" "unknown NACE Rev. 2.1 code 'K26.30'"
+
 # A file with bad rows: every one reported with its line, nothing stored.
 cat > "$T/bad.csv" <<'CSV'
 name,kind,country,region,city,website,email,sectors,capabilities,employees,description

@@ -65,6 +65,17 @@ expect_eq "employee minimum" "$(sorted_ids search --employees 300-)" "07 10 13"
 expect_eq "employee maximum" "$(sorted_ids search --employees -8)" "05 14"
 expect_eq "cluster membership" "$(sorted_ids search --member-of 00000000000000000000000000000001)" "02 11"
 expect_eq "three filters" "$(sorted_ids search --sector C --kind sme --cross-border)" "05 06 11 12"
+# Codes in any case, one grammar everywhere (docs/FORMATS.md).
+expect_eq "country in lower case" "$(sorted_ids search --country fi,se)" "04 05 06 07 08 09"
+expect_eq "region in lower case" "$(sorted_ids search --region fi1d)" "04 06"
+expect_eq "region at level 0" "$(sorted_ids search --region fi)" "$(sorted_ids search --country FI)"
+expect_eq "size in upper case" "$(sorted_ids search --kind SME --size SMALL)" "02 03 04 08 09 11 12"
+expect_eq "NACE letter in lower case" "$(sorted_ids search --sector c26.70)" "02 07 11"
+run_rc b sdc vil search --region EL
+expect_eq "Greece's NUTS code at level 0 (EL) is a region" "$b_rc" 0
+run_rc b sdc vil search --sector J26.70
+expect_eq "a section letter not the code's own" "$b_rc" 1
+expect_contains "it says so" "$b_err" "malformed or unknown NACE code 'J26.70'"
 
 # ---- ranking, explanations, folding, stemming ----
 # "laser cutting": the name and capabilities of 05 and 02, capabilities

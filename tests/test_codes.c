@@ -251,6 +251,67 @@ csv_rows(const char *name, int kind, size_t *bad, size_t *orphans)
 	return rows;
 }
 
+/* norm(f, in): f's normal form of in, or "!" if f refuses it. */
+#define NORM(call) (norm_buf[0] = '\0', (call) == 0 ? norm_buf : "!")
+static char norm_buf[32];
+
+/* Codes as people type them (docs/FORMATS.md, "Codes as typed"). */
+static void
+test_norm(void)
+{
+	const int r21 = CODES_NACE_REV2_1, r2 = CODES_NACE_REV2;
+	char tiny[2];
+
+#define C(in) NORM(codes_norm_country(codes, in, norm_buf, sizeof(norm_buf)))
+#define N(in) NORM(codes_norm_nuts(codes, in, norm_buf, sizeof(norm_buf)))
+#define A(rev, in)                                                             \
+	NORM(codes_norm_nace(codes, rev, in, norm_buf, sizeof(norm_buf)))
+	CHECK_STR(C("fi"), "FI");
+	CHECK_STR(C("Se"), "SE");
+	CHECK_STR(C("FI"), "FI");
+	CHECK_STR(C("el"), "GR"); /* the EU's (and NUTS') code for Greece */
+	CHECK_STR(C("UK"), "GB");
+	CHECK_STR(C("zz"), "!");
+	CHECK_STR(C("fin"), "!");
+	CHECK_STR(C(""), "!");
+	CHECK_INT(
+	    codes_norm_country(codes, "fi", tiny, sizeof(tiny)), SD_EINVAL);
+
+	CHECK_STR(N("fi1d"), "FI1D");
+	CHECK_STR(N("Fi1D7"), "FI1D7");
+	CHECK_STR(N("el30"), "EL30"); /* NUTS keeps EL below level 0 */
+	CHECK_STR(N("EL"), "GR"); /* level 0: the country */
+	CHECK_STR(N("fi"), "FI");
+	CHECK_STR(N("FI9Z9"), "!");
+	CHECK_STR(N("GR30"), "!"); /* NUTS codes of Greece start with EL */
+
+	CHECK_STR(A(r21, "c"), "C");
+	CHECK_STR(A(r21, "25.62"), "25.62");
+	CHECK_STR(A(r21, "C25.62"), "25.62");
+	CHECK_STR(A(r21, "c26.30"), "26.30");
+	CHECK_STR(A(r2, "C26.30"), "26.30"); /* the refused class */
+	CHECK_STR(A(r21, "C25"), "25");
+	CHECK_STR(A(r21, "J26.30"), "!"); /* not its section */
+	/* K is finance in Rev. 2, information and communication in 2.1:
+	 * a letter is read in the record's own revision. */
+	CHECK_STR(A(r21, "K62.10"), "62.10");
+	CHECK_STR(A(r21, "J62.10"), "!");
+	CHECK_STR(A(r2, "J62.01"), "62.01");
+	CHECK_STR(A(r2, "K62.01"), "!");
+	CHECK_STR(A(r2, "62.10"), "!"); /* no such class in Rev. 2 */
+	/* A search reads either revision. */
+	CHECK_STR(A(-1, "K62.10"), "62.10");
+	CHECK_STR(A(-1, "j62.01"), "62.01");
+	CHECK_STR(A(-1, "J62.10"), "!");
+	CHECK_STR(A(r21, "2562"), "!");
+	CHECK_STR(A(r21, "C.25"), "!");
+	CHECK_STR(A(r21, ""), "!");
+	CHECK_STR(A(r21, "1"), "!");
+#undef C
+#undef N
+#undef A
+}
+
 static void
 test_counts(void)
 {
@@ -284,6 +345,7 @@ main(void)
 	test_countries();
 	test_nuts();
 	test_nace();
+	test_norm();
 	test_counts();
 	codes_free(codes);
 	return check_done("test_codes");

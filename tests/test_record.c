@@ -295,6 +295,33 @@ test_member_codes(void)
 	m.country = "ZZ";
 	m.region = NULL;
 	MEMBER_BAD(&m, "unknown country 'ZZ'");
+	/* Records are canonical: validation takes codes as the lists write
+	 * them; record_member_normalise brings what people type there. */
+	{
+		char country[] = "fi", region[] = "fi1d7", s1[] = "C25.62",
+		     s2[] = "c", l1[] = "FI", l2[] = "En", bad[] = "J25.62";
+		char *sectors[] = { s1, s2 }, *langs[] = { l1, l2 };
+		member_base(&m);
+		m.country = country;
+		m.region = region;
+		m.sectors = sectors;
+		m.n_sectors = 2;
+		m.languages = langs;
+		m.n_languages = 2;
+		record_member_normalise(codes, &m);
+		CHECK_STR(m.country, "FI");
+		CHECK_STR(m.region, "FI1D7");
+		CHECK_STR(m.sectors[0], "25.62");
+		CHECK_STR(m.sectors[1], "C");
+		CHECK_STR(m.languages[0], "fi");
+		CHECK_STR(m.languages[1], "en");
+		MEMBER_OK(&m);
+		/* Not the code's section: left for validation to name. */
+		sectors[0] = bad;
+		record_member_normalise(codes, &m);
+		CHECK_STR(m.sectors[0], "J25.62");
+		MEMBER_BAD(&m, "unknown NACE Rev. 2.1 code 'J25.62'");
+	}
 	member_base(&m);
 	m.country = "fi";
 	m.region = NULL;
