@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""http_lat.py URL RUNS: RUNS GET requests of URL, one connection each (as
-a browser without keep-alive, or a script), one after the other; prints
-the p50 and p99 of the time from connect to the last byte of the answer,
-in milliseconds, and the answer's size (bench/query.sh)."""
+"""http_lat.py URL RUNS [keep]: RUNS GET requests of URL, one after the
+other, each on a connection of its own (as a script; with "keep", all on
+one kept-alive connection, as a browser); prints the p50 and p99 of the
+time from sending (connecting) to the last byte of the answer, in
+milliseconds, and the answer's size (bench/query.sh)."""
 import http.client
 import sys
 import time
@@ -13,14 +14,18 @@ def main():
     url = urllib.parse.urlsplit(sys.argv[1])
     runs = int(sys.argv[2])
     path = url.path + ("?" + url.query if url.query else "")
-    times, size = [], 0
+    keep = len(sys.argv) > 3 and sys.argv[3] == "keep"
+    times, size, c = [], 0, None
     for _ in range(runs):
         t0 = time.perf_counter()
-        c = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        if c is None:
+            c = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         c.request("GET", path)
         r = c.getresponse()
         body = r.read()
-        c.close()
+        if not keep or r.getheader("Connection", "") != "keep-alive":
+            c.close()
+            c = None
         times.append(time.perf_counter() - t0)
         if r.status != 200:
             sys.exit("http_lat: %s answered %d" % (sys.argv[1], r.status))

@@ -90,7 +90,7 @@ printf '  %-22s %s\n' "text_only" "$(cli_lat "$SD" search laser cutting)"
 printf '  %-22s %s\n' "text_filters" "$(cli_lat "$SD" search recycling --country SE --kind sme)"
 printf '  %-22s %s\n' "cross_border_text" "$(cli_lat "$SD" search robotics --not-country FI)"
 printf '  %-22s %s\n' "consortium_3_needs" "$(cli_lat "$SD" consortium --need 'laser cutting' --need 'metal recycling' --need robotics --min-members 3 --min-countries 3)"
-http_lat() { python3 "$(dirname "$0")/http_lat.py" "http://127.0.0.1:$HPORT$1" "$CLI_RUNS"; }
+http_lat() { python3 "$(dirname "$0")/http_lat.py" "http://127.0.0.1:$HPORT$1" "$CLI_RUNS" "${2:-}"; }
 echo "Through the HTTP API (a connection per request, JSON answer):"
 st=$(http_lat /api/status)
 printf '  %-22s %s\n' "/api/status" "$st"
@@ -101,3 +101,5 @@ for lim in 20 100 1000; do
 	printf '  %-22s %s per_hit_us=%s\n' "search limit=$lim" "$r" \
 		"$(awk -v a="$r50" -v b="$st50" -v n="$lim" 'BEGIN { printf "%.0f", (a - b) * 1000 / n }')"
 done
+printf '  %-22s %s\n' "/api/status, kept" "$(http_lat /api/status keep)"
+printf '  %-22s %s\n' "search 20, kept" "$(http_lat "/api/search?q=recycling&limit=20" keep)"

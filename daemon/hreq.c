@@ -62,6 +62,8 @@ hreq_init(struct hreq *r)
 	r->urllen = r->head = 0;
 	r->url[0] = '\0';
 	r->complete = r->bad = 0;
+	r->fed = 0;
+	r->trailing = 0;
 	http_parser_init(&r->parser, HTTP_REQUEST);
 	r->parser.data = r;
 }
@@ -72,11 +74,16 @@ hreq_feed(struct hreq *r, const char *p, size_t n)
 	enum http_errno e;
 	size_t done;
 
-	if (r->complete)
+	if (r->complete) {
+		r->trailing = 1;
 		return 1;
+	}
+	r->fed += n;
 	done = http_parser_execute(&r->parser, &hreq_settings, p, n);
-	if (r->complete && !r->bad)
+	if (r->complete && !r->bad) {
+		r->trailing = done < n;
 		return 1;
+	}
 	e = HTTP_PARSER_ERRNO(&r->parser);
 	if (e == HPE_OK && done == n)
 		return 0;
@@ -88,6 +95,13 @@ hreq_feed(struct hreq *r, const char *p, size_t n)
 		    : 400;
 	r->complete = 1;
 	return 1;
+}
+
+int
+hreq_keep_alive(const struct hreq *r)
+{
+	return r->complete && !r->bad && !r->trailing &&
+	    http_should_keep_alive(&r->parser);
 }
 
 const char *

@@ -21,6 +21,8 @@ struct hreq {
 	int complete; /* the head is in (or the request is bad) */
 	int bad; /* 0, or the HTTP status for a bad request: 400, 413, 414,
 	            431 */
+	size_t fed; /* bytes fed since hreq_init */
+	int trailing; /* bytes came after the complete request (pipelined) */
 };
 
 /* hreq_init(r): ready for a new request. */
@@ -30,6 +32,11 @@ void hreq_init(struct hreq *r);
  * (r->bad then says whether it is bad), 0 to read more. Bytes after a
  * complete request are ignored. */
 int hreq_feed(struct hreq *r, const char *p, size_t n);
+
+/* hreq_keep_alive(r): 1 if the complete, good request lets its
+ * connection carry another (http_should_keep_alive) and nothing came
+ * after it in the same bytes. */
+int hreq_keep_alive(const struct hreq *r);
 
 /* hreq_method(r): "GET", "HEAD", ... of a complete request. */
 const char *hreq_method(const struct hreq *r);

@@ -17,12 +17,14 @@ struct http {
 	struct api_stats stats; /* on the loop thread */
 };
 
-/* One connection, one request (answered with Connection: close). */
+/* One connection: its requests one after the other (keep-alive). */
 struct hconn {
 	struct stream s; /* first */
 	struct http *h;
 	struct hreq req; /* req.complete: reading has stopped */
 	int route;
+	unsigned served; /* answers sent on the connection */
+	int keep; /* the answer being sent keeps the connection */
 	uint64_t t_accept; /* loop time when the connection was accepted */
 	uint64_t t0; /* loop time when the request was complete */
 	uv_work_t work;
@@ -32,6 +34,7 @@ struct hconn {
 };
 
 static void hconn_respond(struct hconn *c);
+static void hconn_next(struct hconn *c);
 
 static void
 hconn_closed(struct stream *s)
@@ -71,23 +74,29 @@ hconn_send(struct hconn *c, int head)
 
 	if (r->status == 0)
 		r->status = 500;
+	/* Kept for another request: a good answer to a client that keeps
+	 * it alive, below the per-connection and server caps. */
+	c->keep = r->status < 400 && hreq_keep_alive(&c->req) &&
+	    c->served + 1 < HTTP_KEEPALIVE_MAX &&
+	    c->h->srv.count <= HTTP_CONNS_MAX;
 	n = snprintf(hdr, sizeof(hdr),
 	    "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
-	    "Connection: close\r\n"
+	    "Connection: %s\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "Content-Security-Policy: default-src 'self'; "
 	    "frame-ancestors 'none'; form-action 'self'\r\n"
 	    "\r\n",
 	    r->status, http_reason(r->status),
-	    r->type ? r->type : "application/json", r->len);
+	    r->type ? r->type : "application/json", r->len,
+	    c->keep ? "keep-alive" : "close");
 	api_stats_add(&c->h->stats, c->route, r->status,
 	    (double)(uv_now(c->h->srv.loop) - c->t0) / 1000.0);
 	stream_timer_stop(&c->s);
 	stream_read_stop(&c->s);
-	/* One request a connection: closed once the answer is out. */
+	c->served++;
 	body = r->body;
 	r->body = NULL;
 	if (head || body == NULL) {
@@ -97,8 +106,10 @@ hconn_send(struct hconn *c, int head)
 	if (stream_write_take(
 	        &c->s, hdr, (size_t)n, body, body == NULL ? 0 : r->len) != 0)
 		stream_close(&c->s);
+	else if (!c->keep)
+		stream_end(&c->s); /* closed once the answer is out */
 	else
-		stream_end(&c->s);
+		hconn_next(c);
 }
 
 static void
@@ -119,6 +130,24 @@ hconn_after_work_cb(uv_work_t *req, int status)
 	if (!c->s.closing)
 		hconn_send(c, api_call_head(c->call));
 	stream_idle(&c->s);
+}
+
+/* Ready for the connection's next request (the answer is queued): its
+ * own HTTP_REQUEST_MS from now. The previous request's call and reply
+ * are freed here, on the loop thread, after its work came back. */
+static void
+hconn_next(struct hconn *c)
+{
+	api_call_free(c->call);
+	c->call = NULL;
+	api_reply_free(&c->reply);
+	memset(&c->reply, 0, sizeof(c->reply));
+	c->route = API_R_OTHER;
+	hreq_init(&c->req);
+	c->t_accept = uv_now(c->h->srv.loop);
+	stream_timer(&c->s, HTTP_REQUEST_MS);
+	if (stream_read_start(&c->s) != 0)
+		stream_close(&c->s);
 }
 
 /* The request is complete (or bad): answer it. */
@@ -162,8 +191,10 @@ hconn_read(struct stream *s, const uint8_t *p, size_t n)
 {
 	struct hconn *c = (struct hconn *)s;
 
-	if (c->req.complete)
+	if (c->req.complete) {
+		c->req.trailing = 1; /* pipelined: closed after the answer */
 		return;
+	}
 	if (hreq_feed(&c->req, (const char *)p, n))
 		hconn_respond(c);
 }
@@ -176,6 +207,11 @@ hconn_timer(struct stream *s)
 
 	if (c->req.complete)
 		return;
+	if (c->served > 0 && c->req.fed == 0) {
+		/* A kept connection with no next request: not an error. */
+		stream_close(&c->s);
+		return;
+	}
 	c->h->stats.timeouts++;
 	c->req.complete = 1;
 	c->req.bad = 408;

@@ -202,6 +202,13 @@ err "/api/search?cursor=garbage" 400 "bad cursor"
 err "/api/match" 400 "match without id"
 err "/api/consortium" 400 "consortium without need"
 err "/api/consortium?need=a&need=b&need=c&need=d&need=e&need=f&need=g&need=h&need=i" 400 "nine needs"
+# Keep-alive: requests one after the other on one connection; a client
+# that says close, and requests sent pipelined (not supported), get the
+# connection closed after the answer.
+run_rc k python3 "$GET" "$HP" --keep 5 /api/status
+expect_eq "keep-alive: five answers on one connection" "$(sed -n 1p <<<"$k_out")" "answered 5 kept 5"
+expect_eq "keep-alive: Connection: close honoured" "$(sed -n 2p <<<"$k_out")" "last: 200 close closed"
+expect_eq "keep-alive: pipelined requests answered once, then closed" "$(sed -n 3p <<<"$k_out")" "pipelined: 200 close closed"
 hex() { od -An -v -tx1 | tr -d ' \n'; } # stdin's bytes in hex
 long=$(head -c 20000 /dev/zero | tr '\0' a)
 run_rc r python3 "$GET" "$HP" --raw "$(printf 'GET /api/search?q=%s HTTP/1.1\nHost: x\n\n' "$long" | hex)"

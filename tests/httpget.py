@@ -5,9 +5,19 @@
                                         prints the status, a blank line
                                         and the body
     httpget.py PORT --raw HEX [WAIT_S]  sends these bytes (hex) as they
-                                        are, reads the answer until the
+                                        are, reads the answer until it is
+                                        whole (Content-Length) or the
                                         server closes (at most WAIT_S s,
                                         default 15) and prints it
+    httpget.py PORT --keep N PATH       N requests of PATH on one
+                                        connection, then one saying
+                                        Connection: close, then two
+                                        pipelined on a new one: prints
+                                        how many were answered 200 and
+                                        kept alive, and for the last
+                                        and the pipelined ones the
+                                        status, the Connection header
+                                        and whether the server closed
     httpget.py PORT --hold N            opens N connections that send
                                         nothing, waits until the last is
                                         answered (at most 8 s), closes
@@ -24,22 +34,87 @@ import sys
 import time
 
 
-def raw(port, data, wait=15.0):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.settimeout(wait)
-    s.sendall(data)
+def complete(out, head_only):
+    """Whether out holds a whole answer (its head, and Content-Length
+    bytes of body unless the request was HEAD)."""
+    head, sep, body = out.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    if head_only:
+        return True
+    for line in head.split(b"\r\n")[1:]:
+        if line.lower().startswith(b"content-length:"):
+            return len(body) >= int(line.split(b":", 1)[1])
+    return False
+
+
+def read_answer(s, head_only):
+    """One answer from s: until it is complete, or the server closes."""
     out = b""
-    t0 = time.monotonic()
     try:
-        while True:
+        while not complete(out, head_only):
             b = s.recv(65536)
             if not b:
                 break
             out += b
     except socket.timeout:
         pass
+    return out
+
+
+def raw(port, data, wait=15.0):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(wait)
+    s.sendall(data)
+    t0 = time.monotonic()
+    out = read_answer(s, data.startswith(b"HEAD "))
     s.close()
     return out, time.monotonic() - t0
+
+
+def header(out, name):
+    for line in out.partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]:
+        if line.lower().startswith(name + b":"):
+            return line.split(b":", 1)[1].strip().decode()
+    return "-"
+
+
+def closed(s, wait=5.0):
+    """Whether the server closes s (within wait seconds)."""
+    s.settimeout(wait)
+    try:
+        return s.recv(1) == b""
+    except (socket.timeout, ConnectionResetError):
+        return False
+
+
+def keep(port, n, path):
+    """n requests on one connection, one after the other; then one with
+    Connection: close; then two pipelined (sent in one write)."""
+    req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path).encode()
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(15.0)
+    kept = answered = 0
+    for _ in range(n):
+        s.sendall(req)
+        out = read_answer(s, False)
+        answered += split(out)[0] == 200
+        kept += header(out, b"connection") == "keep-alive"
+    s.sendall(req.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    out = read_answer(s, False)
+    last = "%d %s %s" % (split(out)[0], header(out, b"connection"),
+                         "closed" if closed(s) else "open")
+    s.close()
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(15.0)
+    s.sendall(req + req)
+    out = read_answer(s, False)
+    piped = "%d %s %s" % (split(out)[0], header(out, b"connection"),
+                          "closed" if closed(s) else "open")
+    s.close()
+    print("answered %d kept %d" % (answered, kept))
+    print("last: " + last)
+    print("pipelined: " + piped)
 
 
 def split(resp):
@@ -57,6 +132,9 @@ def main():
         print(status)
         print("%.1f" % took)
         print(body.decode("utf-8", "replace"))
+        return
+    if sys.argv[2] == "--keep":
+        keep(port, int(sys.argv[3]), sys.argv[4])
         return
     if sys.argv[2] == "--hold":
         n = int(sys.argv[3])
