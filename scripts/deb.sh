@@ -7,7 +7,7 @@
 # debian/changelog and must be the project(VERSION) of CMakeLists.txt.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$src/build/deb}
+out=$(realpath -m "${1:-$src/build/deb}")
 cmake_ver=$(sed -n 's/^project(stardust VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 deb_ver=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 if [ "$cmake_ver" != "$deb_ver" ]; then

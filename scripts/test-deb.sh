@@ -11,7 +11,7 @@
 # (configuration gone; the node's key and store kept, by design). Needs
 # root (mount, chroot). Exit 0 if every check passed.
 set -euo pipefail
-debdir=${1:?usage: test-deb.sh DEBDIR}
+debdir=$(realpath "${1:?usage: test-deb.sh DEBDIR}")
 deb=$(ls "$debdir"/stardust_*.deb | head -n 1)
 version=$(dpkg-deb -f "$deb" Version)
 [ "$(id -u)" = 0 ] || { echo "test-deb: needs root (mount, chroot)" >&2; exit 1; }
