@@ -460,11 +460,12 @@ sync_session_stats(const struct sync_session *s, struct sync_stats *out)
 	for (i = 0; i < h->n; i++) {
 		const struct sync_entry *e = &h->v[i];
 		const struct sync_mark *k;
+		uint64_t w = sync_mine_w(s, e); /* what it can have */
 		if (memcmp(e->origin, s->peer, KEY_PUBLIC_BYTES) == 0 ||
 		    sync_is_root(h, e->origin))
 			continue;
 		k = sync_known(s, e->origin);
-		if (e->w > (k != NULL ? k->w : 0))
-			out->peer_lag += e->w - (k != NULL ? k->w : 0);
+		if (w > (k != NULL ? k->w : 0))
+			out->peer_lag += w - (k != NULL ? k->w : 0);
 	}
 }
