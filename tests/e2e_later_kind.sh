@@ -38,23 +38,15 @@ peer() {
 	EVIL_CAPS=${EVIL_CAPS-4} "$SD_BIN/tests/evilpeer" "$T/$1/node.key" "$ROOT" "$T/$1.cert" "$2" "${@:3}"
 }
 hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
-# later NAME: the records of later kinds NAME holds, as fsck counts them
-# (every signature verified).
-later() {
-	sdc "$1" fsck | awk '/of a later release/ { n = $1 } END { print n + 0 }'
-}
 
 EVIL_RECORD="$T/opp1.rec" EVIL_SEQ=1 EVIL_SUBJECT="9/opp-1" \
 	EVIL_TEXT="call for partners: mine tailings" run_rc r peer fut "$HPORT" future
 expect_eq "the later node's record was taken (connection kept)" "$r_out" "open"
 
 # Over the real link to spoke (the hub pushes it, or spoke asks).
-for _ in $(seq 1 300); do
-	[ "$(later spoke)" = 1 ] && break
-	sleep 0.1
-done
-expect_eq "hub stored it" "$(later hub)" 1
-expect_eq "spoke stored it (relayed by hub)" "$(later spoke)" 1
+wait_later_kinds spoke 1 || true
+expect_eq "hub stored it" "$(later_kinds hub)" 1
+expect_eq "spoke stored it (relayed by hub)" "$(later_kinds spoke)" 1
 run_rc f peer fet "$SPORT" fetch "$KEY_fut"
 expect_eq "spoke serves exactly the bytes fut signed" "$f_out" "$(hexof "$T/opp1.rec")
 fetched 1"
@@ -86,8 +78,8 @@ fetched 1" ] && break
 done
 expect_eq "spoke holds only the later version" "$f_out" "$(hexof "$T/opp2.rec")
 fetched 1"
-expect_eq "hub: the older version deleted" "$(later hub)" 1
-expect_eq "spoke: the older version deleted" "$(later spoke)" 1
+expect_eq "hub: the older version deleted" "$(later_kinds hub)" 1
+expect_eq "spoke: the older version deleted" "$(later_kinds spoke)" 1
 
 # Kept across a restart, and still served.
 sd_stop spoke

@@ -168,17 +168,9 @@ on_release n2
 sdc n2 member add --name "After Later Kind OU" --kind sme --country EE >/dev/null
 on_release n1
 if wait_all 163; then ok; else fail "members after the later kind did not reach every node"; fi
-later() { # later NAME: records of a later kind NAME holds (its fsck)
-	on_release "$1"
-	sdc "$1" fsck | awk '/of a later release/ { n = $1 } END { print n + 0 }'
-	on_release n1
-}
-for _ in $(seq 1 150); do
-	[ "$(later n2)" = 1 ] && break
-	sleep 0.2
-done
-expect_eq "n1 keeps the later kind" "$(later n1)" 1
-expect_eq "n2 got it (relayed)" "$(later n2)" 1
+wait_later_kinds n2 1 || true
+expect_eq "n1 keeps the later kind" "$(later_kinds n1)" 1
+expect_eq "n2 got it (relayed)" "$(later_kinds n2)" 1
 for n in o1 o2; do
 	on_release "$n"
 	run_rc k sdc "$n" fsck

@@ -136,6 +136,23 @@ json_field() {
 	sdc "$name" status --json | sdtest json-field "$@"
 }
 
+# later_kinds NAME: the records of a later release's kinds node NAME
+# holds, as its `stardust fsck` counts them (every signature verified).
+later_kinds() {
+	sdc "$1" fsck | awk '/of a later release/ { n = $1 } END { print n + 0 }'
+}
+
+# wait_later_kinds NAME N: until node NAME holds N such records (60 s at
+# most; 1 then).
+wait_later_kinds() {
+	local i
+	for i in $(seq 1 300); do
+		[ "$(later_kinds "$1")" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # members NAME: the node's live member count.
 members() {
 	json_field "$1" members
