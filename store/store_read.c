@@ -194,6 +194,14 @@ store_count_cb(void *arg, const uint8_t *rec, size_t len)
 	return 0;
 }
 
+static int
+store_u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The seqs of origin's records of later kinds (their `others` entries;
  * none in most stores: one seek), ascending, into *out (malloc'd). */
 static int
@@ -202,7 +210,7 @@ store_later_seqs(struct store *st, MDB_txn *txn, const uint8_t *origin,
 {
 	MDB_cursor *cur;
 	MDB_val k = { KEY_PUBLIC_BYTES, (void *)origin }, v;
-	size_t cap = 0, i, j;
+	size_t cap = 0;
 	int rc, mrc;
 
 	*out = NULL;
@@ -234,13 +242,9 @@ store_later_seqs(struct store *st, MDB_txn *txn, const uint8_t *origin,
 		return -ENOMEM;
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return store_err(mrc);
-	/* Insertion sort: the entries are by subject, and few. */
-	for (i = 1; i < *n; i++) {
-		uint64_t x = (*out)[i];
-		for (j = i; j > 0 && (*out)[j - 1] > x; j--)
-			(*out)[j] = (*out)[j - 1];
-		(*out)[j] = x;
-	}
+	/* The entries are in subject order. */
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), store_u64_cmp);
 	return 0;
 }
 
