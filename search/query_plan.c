@@ -354,6 +354,18 @@ qemployees_cb(void *arg, const uint8_t *e, size_t klen)
 	return qclause_add(x->c, STORE_F_EMPLOYEES, -1, (const char *)e + 1, 4);
 }
 
+/* A country as typed into cc, its ISO code; a query error if none. */
+static int
+qplan_country(struct query_plan *p, const char *in, char cc[3])
+{
+	if (codes_norm_country(store_codes(p->st), in, cc, 3) == 0)
+		return 0;
+	return query_err(p,
+	    "unknown country '%.8s' (an ISO 3166-1 alpha-2 code, any case: "
+	    "FI, se)",
+	    in);
+}
+
 /* Filters: one unscored clause each, values OR-ed. */
 int
 query_plan_filters(struct query_plan *p, const struct query *q)
@@ -377,24 +389,16 @@ query_plan_filters(struct query_plan *p, const struct query *q)
 		if ((c = qplan_filter(p)) == NULL)
 			return -ENOMEM;
 		for (i = 0; i < q->n_countries; i++) {
-			if (codes_norm_country(
-			        codes, q->countries[i], cc, sizeof(cc)) != 0)
-				return query_err(p,
-				    "unknown country '%.8s' (an ISO 3166-1 "
-				    "alpha-2 code, any case: FI, se)",
-				    q->countries[i]);
+			if ((rc = qplan_country(p, q->countries[i], cc)) != 0)
+				return rc;
 			if ((rc = qclause_add(c, STORE_F_COUNTRY, -1, cc, 2)) !=
 			    0)
 				return rc;
 		}
 	}
 	for (i = 0; i < q->n_not_countries; i++) {
-		if (codes_norm_country(
-		        codes, q->not_countries[i], cc, sizeof(cc)) != 0)
-			return query_err(p,
-			    "unknown country '%.8s' (an ISO 3166-1 alpha-2 "
-			    "code, any case: FI, se)",
-			    q->not_countries[i]);
+		if ((rc = qplan_country(p, q->not_countries[i], cc)) != 0)
+			return rc;
 		if ((rc = qclause_add(&p->excl, STORE_F_COUNTRY, -1, cc, 2)) !=
 		    0)
 			return rc;

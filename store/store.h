@@ -134,15 +134,16 @@ int store_held(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
     uint64_t w, uint64_t *held);
 
 /*
- * store_held_v1(st, origin, w, kw, kheld): what a node of 0.1.0 (which
+ * store_held_v1(st, origin, w, held_w, kw, kheld): what a node of 0.1.0 (which
  * refuses records of kinds it does not know) holds of origin when this
  * store is at watermark w: its watermark kw (w, or below it the newest
  * seq held that is not of a later kind when the newest are; 0 if none
  * is) and how many records up to kw it holds (kheld: those not of a
- * later kind). One seek when the origin has no record of a later kind.
+ * later kind). held_w is store_held's count at w (not read again unless
+ * kw < w). One seek when the origin has no record of a later kind.
  */
 int store_held_v1(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
-    uint64_t w, uint64_t *kw, uint64_t *kheld);
+    uint64_t w, uint64_t held_w, uint64_t *kw, uint64_t *kheld);
 
 /* store_altered(st, expected, found): 1 if, when the store was opened,
  * it held another number of records (found) than its own counter said

@@ -265,7 +265,7 @@ store_seq_in(const uint64_t *v, size_t n, uint64_t seq)
 
 int
 store_held_v1(struct store *st, const uint8_t origin[KEY_PUBLIC_BYTES],
-    uint64_t w, uint64_t *kw, uint64_t *kheld)
+    uint64_t w, uint64_t held_w, uint64_t *kw, uint64_t *kheld)
 {
 	uint8_t rkey[STORE_RKEY_BYTES];
 	MDB_val k = { sizeof(rkey), rkey }, v;
@@ -312,8 +312,10 @@ out:
 	if (cur)
 		mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
+	/* At w the caller's count serves; below it, counted again. */
+	held = held_w;
 	if (rc == 0 && *kw > 0 &&
-	    (rc = store_held(st, origin, *kw, &held)) == 0) {
+	    (*kw == w || (rc = store_held(st, origin, *kw, &held)) == 0)) {
 		for (i = 0; i < n; i++)
 			below += later[i] <= *kw;
 		*kheld = held > below ? held - below : 0;

@@ -30,19 +30,6 @@ struct batch_fill {
 	size_t nlater;
 };
 
-/* 1 if the stored record rec is of a kind of a later release. */
-static int
-sync_rec_later(const uint8_t *rec, size_t len, int *later)
-{
-	struct record r;
-
-	if (record_decode(rec, len, &r) != 0)
-		return SD_ESTORE;
-	*later = !record_kind_known(r.body);
-	record_close(&r);
-	return 0;
-}
-
 /* Whether the asker said it holds seq. */
 static int
 sync_fill_skips(const struct batch_fill *f, uint64_t seq)
@@ -60,26 +47,32 @@ sync_fill_cb(void *arg, const uint8_t *rec, size_t len)
 {
 	struct batch_fill *f = arg;
 	Sd__SignedRecord *sr;
+	int later = 0;
 
 	if (f->n == f->max || (f->n > 0 && f->bytes + len > SYNC_BATCH_BYTES)) {
 		f->full = 1;
 		return 1;
 	}
-	/* The seq only: the rest of a stored record is not needed here. */
-	if ((sr = sd__signed_record__unpack(NULL, len, rec)) == NULL)
-		return SD_ESTORE;
-	f->last_seq = sr->seq;
-	sd__signed_record__free_unpacked(sr, NULL);
+	if (f->look) {
+		/* The seq and the kind: one decode of both parts. */
+		struct record r;
+		if (record_decode(rec, len, &r) != 0)
+			return SD_ESTORE;
+		f->last_seq = r.rec->seq;
+		later = !record_kind_known(r.body);
+		record_close(&r);
+	} else {
+		/* The seq only: the rest of a stored record is not needed. */
+		if ((sr = sd__signed_record__unpack(NULL, len, rec)) == NULL)
+			return SD_ESTORE;
+		f->last_seq = sr->seq;
+		sd__signed_record__free_unpacked(sr, NULL);
+	}
 	if (sync_fill_skips(f, f->last_seq))
 		return 0;
-	if (f->look) {
-		int later, rc;
-		if ((rc = sync_rec_later(rec, len, &later)) != 0)
-			return rc;
-		f->nlater += later;
-		if (later && f->v1)
-			return 0;
-	}
+	f->nlater += later;
+	if (later && f->v1)
+		return 0;
 	if ((f->recs[f->n].data = malloc(len)) == NULL)
 		return -ENOMEM;
 	memcpy(f->recs[f->n].data, rec, len);

@@ -339,7 +339,8 @@ sync_read(struct sync_hub *h, const uint8_t *origin, struct sync_entry *e)
 	if ((rc = store_mark(h->ctx.st, origin, &e->w)) != 0 ||
 	    (rc = store_held(h->ctx.st, origin, e->w, &e->held)) != 0)
 		return rc;
-	return store_held_v1(h->ctx.st, origin, e->w, &e->kw, &e->kheld);
+	return store_held_v1(
+	    h->ctx.st, origin, e->w, e->held, &e->kw, &e->kheld);
 }
 
 int
